@@ -1,0 +1,192 @@
+// evaluate's body: load the model, score every split's clips, compute the metrics, write
+// metrics.json, predictions.jsonl and report.html. The scoring model is a parameter of
+// evaluateWith() so the maths and the report can be checked against scores chosen by hand.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readNpy, type Matrix } from "../../src/lib/npy.js";
+import { writeJsonl } from "../../src/lib/jsonl.js";
+import { inputOf, optionalInputOf, type StageContext, type StageSummary } from "../../src/stage.js";
+import { renderEvaluateReport, type ReportClip, type ReportSet, type SplitName } from "../../src/report/evaluate.js";
+import { curvePoints, setMetrics, type Scored, type SetMetrics } from "./metrics.js";
+import { readFindings, readHistory, readSplit, readVideos, type VideoRow } from "./inputs.js";
+import type { EvaluateParams } from "./index.js";
+
+/** What evaluate needs of a model: src/model/detector.ts's Detector satisfies it. */
+export interface ScoringModel {
+  meta: { threshold: number; seq_len?: number; feature_dims?: number; backend?: string; extract?: unknown; params?: unknown };
+  score(clips: Matrix[]): Promise<{ score: number; attention: number[] }[]>;
+  dispose(): void;
+}
+
+export interface Prediction {
+  id: string;
+  path: string;
+  label: "real" | "fake";
+  source: string | null;
+  split: SplitName;
+  score: number;
+  predicted: "real" | "fake";
+  frames: number;
+  attention: number[];
+}
+
+export async function evaluate(ctx: StageContext<EvaluateParams>): Promise<StageSummary> {
+  const modelDir = join(inputOf(ctx, "train"), "model");
+  // Loaded here, not at the top: tfjs is heavy and the runner imports index.ts on every run.
+  const detectorModule = "../../src/model/detector.js"; // TODO: static specifier once train lands
+  const { loadDetector } = (await import(detectorModule)) as { loadDetector(dir: string, o?: { backend?: string }): Promise<ScoringModel> };
+  const model = await loadDetector(modelDir, ctx.params.backend === "auto" ? {} : { backend: ctx.params.backend });
+  try {
+    return await evaluateWith(ctx, model);
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function evaluateWith(
+  ctx: Pick<StageContext<EvaluateParams>, "name" | "params" | "inputs" | "outDir" | "progress" | "log" | "signal">,
+  model: ScoringModel,
+): Promise<StageSummary> {
+  const p = ctx.params;
+  const trainDir = inputOf(ctx, "train");
+  const extractDir = inputOf(ctx, "extract");
+  const split = readSplit(inputOf(ctx, "split"));
+  const videos = readVideos(extractDir);
+  const findings = readFindings(optionalInputOf(ctx, "diagnose"));
+  const history = readHistory(trainDir);
+  const threshold = Number.isFinite(model.meta.threshold) ? model.meta.threshold : 0.5;
+  if (!Number.isFinite(model.meta.threshold)) ctx.log.warn(`${join(trainDir, "model", "dfd.json")} has no threshold: using 0.5`);
+
+  // Which clips to score, in split order; clips whose features failed are listed, not scored.
+  const splits: SplitName[] = p.score_train ? ["val", "test", "train"] : ["val", "test"];
+  const todo: { row: VideoRow; split: SplitName }[] = [];
+  const excluded: { id: string; split: SplitName; reason: string }[] = [];
+  for (const s of splits) {
+    for (const id of split[s]) {
+      const row = videos.get(id);
+      if (!row)
+        throw new Error(`${join(inputOf(ctx, "split"), "split.json")}: clip "${id}" (${s}) is not in ${join(extractDir, "videos.jsonl")}: were split and extract run on the same data?`);
+      if (!row.features) excluded.push({ id, split: s, reason: row.error ?? "no features extracted" });
+      else todo.push({ row, split: s });
+    }
+  }
+
+  const preds: Prediction[] = [];
+  for (let i = 0; i < todo.length; i += p.batch_size) {
+    ctx.signal.throwIfAborted();
+    const batch = todo.slice(i, i + p.batch_size);
+    const mats = batch.map(({ row }) => loadFeatures(extractDir, row, model.meta.feature_dims));
+    const out = await model.score(mats);
+    if (out.length !== batch.length) throw new Error(`model returned ${out.length} scores for ${batch.length} clips`);
+    batch.forEach(({ row, split: s }, k) => {
+      const { score, attention } = out[k]!;
+      if (!Number.isFinite(score)) throw new Error(`model scored clip ${row.id} (${row.path}) as ${score}: the model is broken (NaN weights?)`);
+      preds.push({
+        id: row.id,
+        path: row.path,
+        label: row.label,
+        source: row.source,
+        split: s,
+        score,
+        predicted: score >= threshold ? "fake" : "real",
+        frames: mats[k]!.rows,
+        attention: attention.map((w) => Math.round(w * 1e5) / 1e5),
+      });
+    });
+    ctx.progress(Math.min(i + p.batch_size, todo.length), todo.length, "clips scored");
+  }
+
+  const scored = (s: SplitName): Scored[] => preds.filter((x) => x.split === s).map((x) => ({ score: x.score, label: x.label === "fake" ? 1 : 0, source: x.source }));
+  const sets: ReportSet[] = splits.map((s, i) => ({
+    split: s,
+    // the AUC interval only where it is worth the time: the held-out test split
+    metrics: setMetrics(scored(s), { threshold, bootstrap: s === "test" ? p.bootstrap : 0, seed: p.seed + i }),
+    curve: curvePoints(scored(s)),
+  }));
+  const metricsOf = (s: SplitName): SetMetrics | null => sets.find((x) => x.split === s)?.metrics ?? null;
+  const test = metricsOf("test");
+  const val = metricsOf("val");
+
+  const count = (s: SplitName) => ({
+    clips: split[s].length,
+    scored: preds.filter((x) => x.split === s).length,
+    real: preds.filter((x) => x.split === s && x.label === "real").length,
+    fake: preds.filter((x) => x.split === s && x.label === "fake").length,
+  });
+  const metricsJson = {
+    threshold,
+    threshold_source: "model dfd.json (F1-optimal on val when trained)",
+    val,
+    test,
+    train: metricsOf("train"),
+    per_source: test?.per_source ?? {},
+    counts: { val: count("val"), test: count("test"), train: count("train"), excluded: excluded.length },
+    excluded,
+    model: { backend: model.meta.backend ?? null, seq_len: model.meta.seq_len ?? null, feature_dims: model.meta.feature_dims ?? null },
+  };
+  writeFileSync(join(ctx.outDir, "metrics.json"), JSON.stringify(metricsJson, null, 2) + "\n");
+  writeJsonl(join(ctx.outDir, "predictions.jsonl"), preds);
+
+  const { most, least } = confidentClips(preds, threshold, p.strips);
+  const html = renderEvaluateReport({
+    title: `dfd evaluate — ${ctx.name}`,
+    threshold,
+    sets,
+    history,
+    findings,
+    mostConfident: most,
+    leastConfident: least,
+    facts: {
+      ...(model.meta.backend ? { backend: model.meta.backend } : {}),
+      ...(model.meta.seq_len ? { "seq_len": model.meta.seq_len } : {}),
+      ...(model.meta.feature_dims ? { "feature dims": model.meta.feature_dims } : {}),
+      ...(history?.chosen_epoch != null ? { "kept epoch": history.chosen_epoch } : {}),
+      clips: `${count("train").scored} train · ${count("val").scored} val · ${count("test").scored} test`,
+    },
+    excluded,
+  });
+  writeFileSync(join(ctx.outDir, "report.html"), html);
+
+  return summarize(test, val, threshold, excluded);
+}
+
+function loadFeatures(extractDir: string, row: VideoRow, dims: number | undefined): Matrix {
+  const file = join(extractDir, row.features!);
+  const m = readNpy(file);
+  if (dims !== undefined && m.cols !== dims)
+    throw new Error(`${file}: ${m.cols} feature dims, the model expects ${dims}: was the model trained on another extract?`);
+  if (m.rows === 0) throw new Error(`${file}: no frames (clip ${row.path})`);
+  return m;
+}
+
+/** The clips furthest from and nearest to the threshold, from the held-out splits (test, else val). */
+export function confidentClips(preds: Prediction[], threshold: number, k: number): { most: ReportClip[]; least: ReportClip[] } {
+  let pool = preds.filter((x) => x.split === "test");
+  if (!pool.length) pool = preds.filter((x) => x.split === "val");
+  const byConf = [...pool].sort((a, b) => Math.abs(b.score - threshold) - Math.abs(a.score - threshold) || a.id.localeCompare(b.id));
+  const most = byConf.slice(0, k);
+  const least = byConf.slice(Math.max(k, byConf.length - k)).reverse();
+  return { most, least };
+}
+
+function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: number, excluded: unknown[]): StageSummary {
+  const metrics: Record<string, number> = {};
+  const put = (k: string, v: number | null | undefined) => {
+    if (typeof v === "number" && Number.isFinite(v)) metrics[k] = v;
+  };
+  put("test_auc", test?.auc);
+  put("test_acc", test?.at_threshold.accuracy);
+  put("test_f1", test?.at_threshold.f1);
+  put("test_pr_auc", test?.pr_auc);
+  put("val_auc", val?.auc);
+  put("val_acc", val?.at_threshold.accuracy);
+  put("threshold", threshold);
+  const fmt = (x: number | null | undefined, d = 3) => (typeof x === "number" ? x.toFixed(d) : "n/a");
+  const line = (name: string, m: SetMetrics | null) =>
+    m
+      ? `${name}: AUC ${fmt(m.auc)}${m.auc_ci95 ? ` [${fmt(m.auc_ci95[0])}–${fmt(m.auc_ci95[1])}]` : ""} · acc ${fmt(m.at_threshold.accuracy)} · F1 ${fmt(m.at_threshold.f1)} · ${m.fake} fake / ${m.real} real`
+      : `${name}: no clips`;
+  const lines = [line("test", test), line("val", val), `threshold ${fmt(threshold)} (F1-optimal on val) · report.html`];
+  if (excluded.length) lines.push(`${excluded.length} clip(s) not scored (no features): see metrics.json "excluded"`);
+  return { metrics, lines };
+}
