@@ -100,7 +100,7 @@ function rocPlot(d: EvaluateReportData): string {
       const tpr = c.tp + c.fn ? c.tp / (c.tp + c.fn) : 0;
       return { x: fpr, y: tpr, color: COLORS[s.split], label: `${s.split} at threshold ${num(d.threshold)}` };
     });
-  return linePlot({ title: "ROC", xLabel: "false positive rate (reals flagged)", yLabel: "true positive rate (fakes caught)", series, x: [0, 1], y: [0, 1], reference: [0, 0, 1, 1], markers, emptyText: "needs both classes" });
+  return linePlot({ title: "ROC", xLabel: "false positive rate (reals flagged)", yLabel: "true positive rate (fakes caught)", series, x: [0, 1], y: [0, 1], reference: [0, 0, 1, 1], markers, legend: "br", emptyText: "needs both classes" });
 }
 
 function prPlot(d: EvaluateReportData): string {
@@ -110,7 +110,7 @@ function prPlot(d: EvaluateReportData): string {
     color: COLORS[s.split],
     dashed: s.split === "train",
   }));
-  return linePlot({ title: "Precision–recall", xLabel: "recall (fakes caught)", yLabel: "precision", series, x: [0, 1], y: [0, 1.02], emptyText: "needs both classes" });
+  return linePlot({ title: "Precision–recall", xLabel: "recall (fakes caught)", yLabel: "precision", series, x: [0, 1], y: [0, 1.02], legend: "bl", emptyText: "needs both classes" });
 }
 
 /** Step-wise PR curve whose area is the average precision: up/down to each point's precision at
@@ -138,6 +138,8 @@ function historyPlot(h: ReportHistory | null): string {
       { name: "train", points: train, color: COLORS.train, dots: few },
       { name: "val", points: val, color: COLORS.val, dots: few },
     ],
+    integerX: true,
+    legend: "tr",
     vline: h?.chosen_epoch != null ? { x: h.chosen_epoch, label: `kept epoch ${h.chosen_epoch}` } : undefined,
     emptyText: h ? "no per-epoch losses in history.json" : "history.json not found",
   });
@@ -145,8 +147,10 @@ function historyPlot(h: ReportHistory | null): string {
 
 function metricsSection(d: EvaluateReportData): string {
   const rows: string[] = [];
+  const same = d.threshold === 0.5; // then the 0.5 rows would repeat the chosen ones
   for (const s of d.sets) {
-    for (const [name, t] of [[`${num(d.threshold)} (chosen)`, s.metrics.at_threshold], ["0.5", s.metrics.at_0_5]] as const) {
+    const at = [[`${num(d.threshold)} (chosen)`, s.metrics.at_threshold], ["0.5", s.metrics.at_0_5]] as const;
+    for (const [name, t] of same ? at.slice(0, 1) : at) {
       rows.push(
         `<tr${s.split === "train" ? ' class="dim"' : ""}><td>${esc(s.split)}${s.split === "train" ? " <small>(seen in training)</small>" : ""}</td><td>${esc(name)}</td><td>${s.metrics.n}</td>` +
           `<td>${pct(t.accuracy)}</td><td>${num(t.precision)}</td><td>${num(t.recall)}</td><td>${num(t.specificity)}</td><td>${num(t.f1)}</td>` +
@@ -159,7 +163,7 @@ function metricsSection(d: EvaluateReportData): string {
     `<tbody>${rows.join("")}</tbody></table>`;
   const matrices = d.sets
     .filter((s) => s.split !== "train")
-    .flatMap((s) => [confusion(`${s.split} @ ${num(d.threshold)}`, s.metrics.at_threshold), confusion(`${s.split} @ 0.5`, s.metrics.at_0_5)])
+    .flatMap((s) => [confusion(`${s.split} @ ${num(d.threshold)}`, s.metrics.at_threshold), ...(same ? [] : [confusion(`${s.split} @ 0.5`, s.metrics.at_0_5)])])
     .join("");
   return `<section><h2>Metrics</h2>${table}<h3>Confusion matrices</h3><div class="row">${matrices}</div></section>`;
 }
@@ -171,7 +175,7 @@ function confusion(title: string, t: ThresholdReport): string {
     `<td class="cm" style="background:rgba(${good ? "39,174,96" : "192,57,43"},${(0.08 + 0.55 * (v / max)).toFixed(2)})">${v}</td>`;
   return (
     `<table class="confusion"><caption>${esc(title)}</caption>` +
-    `<tr><th></th><th>predicted real</th><th>predicted fake</th></tr>` +
+    `<tr><th></th><th>→ real</th><th>→ fake</th></tr>` +
     `<tr><th>real</th>${cell(c.tn, true)}${cell(c.fp, false)}</tr>` +
     `<tr><th>fake</th>${cell(c.fn, false)}${cell(c.tp, true)}</tr></table>`
   );
@@ -256,10 +260,10 @@ h1{font-size:22px;margin:4px 0}h2{font-size:17px;margin:26px 0 8px;border-bottom
 .row{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}
 table{border-collapse:collapse;font-size:13px}th,td{padding:4px 9px;text-align:right;border-bottom:1px solid #eee}th{background:#fafafa;font-weight:600}
 td:first-child,th:first-child{text-align:left}tr.dim td{color:#888}
-table.confusion{margin-right:8px}table.confusion caption{font-weight:600;padding:4px;text-align:left}td.cm{text-align:center;font-weight:600;min-width:70px}
+table.confusion{margin-right:8px}table.confusion caption{font-weight:600;padding:4px;text-align:left}td.cm{text-align:center;font-weight:600;min-width:54px}
 .plot{border:1px solid #eee;border-radius:6px;background:#fff}
 .plot .t{font-weight:600;font-size:13px}.plot .k{font-size:10px;fill:#555}.plot .a{font-size:11px;fill:#333}.plot .l{font-size:11px;fill:#222}
-.plot .g{stroke:#eee}.plot .frame{fill:none;stroke:#bbb}.plot .ref{stroke:#999;stroke-dasharray:4 4}.plot .vl{stroke:#8e44ad;stroke-dasharray:3 3}.plot .empty{fill:#999;font-size:12px}
+.plot .g{stroke:#eee}.plot .lg{fill:#fff;fill-opacity:.85;stroke:#e3e3e3}.plot .frame{fill:none;stroke:#bbb}.plot .ref{stroke:#999;stroke-dasharray:4 4}.plot .vl{stroke:#8e44ad;stroke-dasharray:3 3}.plot .empty{fill:#999;font-size:12px}
 .notes{background:#fff8e1;border:1px solid #f5d76e;border-radius:6px;padding:6px 10px 6px 28px;margin-top:14px}
 .hint{color:#666;font-size:12px;margin:2px 0 8px}
 .sev{display:inline-block;border-radius:3px;padding:0 6px;font-size:11px;font-weight:600;text-transform:uppercase;color:#fff;background:#7f8c8d}

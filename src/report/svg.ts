@@ -31,6 +31,10 @@ export interface LinePlotOptions {
   /** Vertical line at x (e.g. the chosen epoch), with a label. */
   vline?: { x: number; label: string };
   markers?: readonly Marker[];
+  /** Whole-number x ticks (epochs). */
+  integerX?: boolean;
+  /** Legend corner inside the plot area: top/bottom, left/right. Default top-left. */
+  legend?: "tl" | "tr" | "bl" | "br";
   /** Shown in the plot area when there is nothing to draw. */
   emptyText?: string;
   width?: number;
@@ -55,15 +59,15 @@ export function linePlot(o: LinePlotOptions): string {
   parts.push(`<svg class="plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">`);
   parts.push(`<text x="${W / 2}" y="18" class="t" text-anchor="middle">${esc(o.title)}</text>`);
   // grid and ticks
-  for (const t of ticks(x0, x1, 5)) {
+  for (const t of ticks(x0, x1, 5, o.integerX)) {
     const x = f(sx(t));
     parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + ph}" class="g"/>`);
-    parts.push(`<text x="${x}" y="${M.top + ph + 14}" class="k" text-anchor="middle">${tickLabel(t, x0, x1)}</text>`);
+    parts.push(`<text x="${x}" y="${M.top + ph + 14}" class="k" text-anchor="middle">${tickLabel(t)}</text>`);
   }
   for (const t of ticks(y0, y1, 5)) {
     const y = f(sy(t));
     parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}" class="g"/>`);
-    parts.push(`<text x="${M.left - 5}" y="${f(sy(t) + 3.5)}" class="k" text-anchor="end">${tickLabel(t, y0, y1)}</text>`);
+    parts.push(`<text x="${M.left - 5}" y="${f(sy(t) + 3.5)}" class="k" text-anchor="end">${tickLabel(t)}</text>`);
   }
   parts.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" class="frame"/>`);
   parts.push(`<text x="${M.left + pw / 2}" y="${H - 8}" class="a" text-anchor="middle">${esc(o.xLabel)}</text>`);
@@ -74,8 +78,7 @@ export function linePlot(o: LinePlotOptions): string {
   }
   if (o.vline) {
     const x = f(sx(o.vline.x));
-    parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + ph}" class="vl"/>`);
-    parts.push(`<text x="${f(sx(o.vline.x) + 3)}" y="${M.top + 10}" class="k">${esc(o.vline.label)}</text>`);
+    parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + ph}" class="vl"><title>${esc(o.vline.label)}</title></line>`);
   }
   for (const s of o.series) {
     if (!s.points.length) continue;
@@ -89,12 +92,19 @@ export function linePlot(o: LinePlotOptions): string {
   if (!all.length && o.emptyText) {
     parts.push(`<text x="${M.left + pw / 2}" y="${M.top + ph / 2}" class="empty" text-anchor="middle">${esc(o.emptyText)}</text>`);
   }
-  // legend, top-left inside the plot area
-  o.series.forEach((s, i) => {
-    const y = M.top + 14 + i * 15;
-    const missing = !s.points.length;
-    parts.push(`<line x1="${M.left + 8}" y1="${y - 4}" x2="${M.left + 26}" y2="${y - 4}" stroke="${esc(s.color)}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ""}/>`);
-    parts.push(`<text x="${M.left + 31}" y="${y}" class="l"${missing ? ' text-decoration="line-through"' : ""}>${esc(s.name)}</text>`);
+  // legend in a corner of the plot area, on a white box so curves under it stay readable
+  const corner = o.legend ?? "tl";
+  const entries: { name: string; color: string; dash?: string; missing: boolean }[] = o.series.map((s) => ({ name: s.name, color: s.color, dash: s.dashed ? "5 3" : undefined, missing: !s.points.length }));
+  if (o.vline) entries.push({ name: o.vline.label, color: "#8e44ad", dash: "3 3", missing: false });
+  const lw = 34 + 6.2 * Math.max(0, ...entries.map((s) => s.name.length));
+  const lh = 15 * entries.length + 6;
+  const lx = corner.endsWith("r") ? M.left + pw - lw - 6 : M.left + 6;
+  const ly = corner.startsWith("b") ? M.top + ph - lh - 6 : M.top + 6;
+  if (entries.length) parts.push(`<rect x="${f(lx)}" y="${ly}" width="${f(lw)}" height="${lh}" class="lg"/>`);
+  entries.forEach((e, i) => {
+    const y = ly + 15 + i * 15;
+    parts.push(`<line x1="${f(lx + 6)}" y1="${y - 4}" x2="${f(lx + 24)}" y2="${y - 4}" stroke="${esc(e.color)}" stroke-width="2"${e.dash ? ` stroke-dasharray="${e.dash}"` : ""}/>`);
+    parts.push(`<text x="${f(lx + 29)}" y="${y}" class="l"${e.missing ? ' text-decoration="line-through"' : ""}>${esc(e.name)}</text>`);
   });
   parts.push("</svg>");
   return parts.join("");
@@ -143,21 +153,20 @@ function padded([a, b]: [number, number], frac: number): [number, number] {
   return [a - p, b + p];
 }
 
-/** About `count` round tick values covering [a, b]. */
-export function ticks(a: number, b: number, count: number): number[] {
+/** About `count` round tick values covering [a, b] (whole numbers only when `integer`). */
+export function ticks(a: number, b: number, count: number, integer = false): number[] {
   if (!(b > a)) return [a];
-  const raw = (b - a) / count;
+  const raw = integer ? Math.max(1, (b - a) / count) : (b - a) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const step = (integer ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10]).map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
   for (let t = Math.ceil(a / step - 1e-9) * step; t <= b + step * 1e-9; t += step) out.push(Number(t.toFixed(10)));
   return out;
 }
 
-function tickLabel(t: number, a: number, b: number): string {
-  const span = b - a;
-  const digits = span >= 10 ? 0 : span >= 1 ? 1 : 2;
-  return Number.isInteger(t) ? String(t) : t.toFixed(digits);
+/** Ticks are already round (see ticks()), so the shortest exact form reads best: 0.25, 1, 10. */
+function tickLabel(t: number): string {
+  return String(Number(t.toPrecision(6)));
 }
 
 /** Coordinates with two decimals keep the page small. */
