@@ -1,0 +1,54 @@
+// The remedies findings point to, in one place: the param names are the extract and split
+// stages' own, so when one is renamed only this file changes.
+export const ADVICE = {
+  fixedFrames:
+    "set extract.frames: 16 (uniformly sampled) so every clip yields the same count and the model cannot read the length",
+  sourceLength:
+    "collect clips of comparable length per class; extract.frames: N fixes the count the model sees, but resampling an 8-frame clip to N repeats frames and the repetition is itself a cue",
+  format:
+    "set extract.normalize_format: true to re-encode every clip through the same codec before features; better, collect both classes in the same formats",
+  geometry:
+    "give extract one fixed resize/crop so every frame has the same size; crop rather than pad, or the bars give the aspect ratio away",
+  timing:
+    "frame rates differ between classes: sample extract at one fixed fps, and prefer clips with matching rates (motion per frame is a cue)",
+  compression:
+    "compression differs between classes: extract.normalize_format: true re-encodes every clip at one quality; better, collect clips compressed alike",
+  classifier:
+    "metadata alone predicts the label: fix the attributes above, and report scores per source so a shortcut cannot hide in the average",
+  singleSource:
+    "add clips from other sources; with several per class, split with group_by: source so the test set holds sources never seen in training",
+  noSource: "add a source column to manifest.csv (or name files <source>__<name>) so single-source checks and group_by: source work",
+  imbalance:
+    "collect more clips of the smaller class or subsample the larger; judge the model by PR-AUC and per-class recall, not accuracy",
+  crossDuplicates: "check the labels of these pairs and remove one of each; the same content cannot be both real and fake",
+  duplicates:
+    "remove the copies, or let split keep each cluster in one set (split needs: [extract, diagnose], done automatically)",
+  failed: "see the `error` field in extract's videos.jsonl; split leaves these clips out",
+} as const;
+
+/** Advice for a metadata attribute's shortcut finding. */
+export function adviceFor(attribute: string): string {
+  switch (attribute) {
+    case "codec":
+    case "pix_fmt":
+    case "format":
+      return ADVICE.format;
+    case "width":
+    case "height":
+    case "aspect":
+    case "resolution":
+      return ADVICE.geometry;
+    case "fps":
+    case "duration":
+      return ADVICE.timing;
+    case "bytes":
+    case "bitrate":
+      return ADVICE.compression;
+    case "source_frames":
+      return ADVICE.sourceLength;
+    case "frames":
+      return ADVICE.fixedFrames;
+    default:
+      return "collect both classes with matching values of this attribute";
+  }
+}

@@ -1,0 +1,49 @@
+// Everything diagnose measures, as plain data: per-class stats, per-attribute shortcut AUCs, the
+// all-metadata classifier, near-duplicates. findings.ts judges it; report.ts renders it.
+import { SEQUENCE_LENGTH, SOURCE_ATTRIBUTES, STAT_ATTRIBUTES } from "./attributes.js";
+import { metadataClassifierAuc } from "./classifier.js";
+import { nearDuplicates, type DuplicatePair } from "./duplicates.js";
+import type { DiagnoseParams } from "./params.js";
+import { attributeAuc, type AttributeAuc } from "./shortcut.js";
+import { byLabel, classStats, type ClassStats } from "./stats.js";
+import { usable, type Label, type VideoRecord } from "./videos.js";
+
+export interface Analysis {
+  /** Every clip in videos.jsonl. */
+  all: VideoRecord[];
+  /** Clips extracted without error: what the model will see, and what is measured. */
+  ok: VideoRecord[];
+  classes: Record<Label, ClassStats>;
+  /** One per source-metadata attribute, strongest first. */
+  aucs: AttributeAuc[];
+  /** The extracted sequence length's AUC (what the model reads). */
+  sequence: AttributeAuc;
+  classifier: { auc: number; folds: number; attributes: string[] };
+  duplicates: DuplicatePair[];
+}
+
+export function analyze(all: VideoRecord[], p: Pick<DiagnoseParams, "folds" | "seed" | "duplicate_distance">): Analysis {
+  const ok = all.filter(usable);
+  const allBy = byLabel(all);
+  const okBy = byLabel(ok);
+  const labels = ok.map((v) => (v.label === "fake" ? 1 : 0));
+  const opt = { folds: p.folds, seed: p.seed };
+  const aucs = SOURCE_ATTRIBUTES.map((a) => attributeAuc(a, ok, labels, opt)).sort(
+    (x, y) => (Number.isNaN(y.auc) ? -1 : y.auc) - (Number.isNaN(x.auc) ? -1 : x.auc),
+  );
+  // resolution is width×height again: keep it out of the classifier so no signal counts twice
+  const classifierAttrs = SOURCE_ATTRIBUTES.filter((a) => a.name !== "resolution");
+  const classifier = metadataClassifierAuc(classifierAttrs, ok, labels, opt);
+  return {
+    all,
+    ok,
+    classes: {
+      real: classStats(allBy.real, okBy.real, STAT_ATTRIBUTES),
+      fake: classStats(allBy.fake, okBy.fake, STAT_ATTRIBUTES),
+    },
+    aucs,
+    sequence: attributeAuc(SEQUENCE_LENGTH, ok, labels, opt),
+    classifier: { auc: classifier.auc, folds: classifier.folds, attributes: classifierAttrs.map((a) => a.name) },
+    duplicates: nearDuplicates(ok, p.duplicate_distance),
+  };
+}

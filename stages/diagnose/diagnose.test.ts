@@ -1,0 +1,199 @@
+// The diagnose stage end to end through its run(): a real temp context, videos.jsonl written the
+// way extract writes it, real files out.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { Finding, StageSummary } from "../../src/stage.js";
+import { hamming, nearDuplicates, parseHash } from "./duplicates.js";
+import kind from "./index.js";
+import { diagnoseParams, type DiagnoseParams } from "./params.js";
+import { jsonl, seq, tempContext, video } from "./testing.js";
+import type { VideoRecord } from "./videos.js";
+
+async function diagnose(rows: readonly (VideoRecord | Record<string, unknown>)[] | string, params: Partial<DiagnoseParams> = {}) {
+  const text = typeof rows === "string" ? rows : jsonl(rows as VideoRecord[]);
+  const ctx = tempContext<DiagnoseParams>({ name: "diagnose", spec: diagnoseParams, params, inputs: { extract: { "videos.jsonl": text } } });
+  try {
+    const summary = (await kind.run(ctx)) as StageSummary;
+    const diagnostics = JSON.parse(readFileSync(join(ctx.outDir, "diagnostics.json"), "utf8"));
+    const report = readFileSync(join(ctx.outDir, "report.md"), "utf8");
+    return { summary, diagnostics, report, findings: summary.findings ?? [] };
+  } finally {
+    ctx.cleanup();
+  }
+}
+
+const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id);
+
+/** The original researcher's data, as the demo stage reproduces it: fakes all 8 frames in
+ * 672×384 GIFs at 8 fps, reals 32–92 frames of H.264. */
+function demoLike(): VideoRecord[] {
+  const r = seq(3);
+  const rows: VideoRecord[] = [];
+  for (let i = 0; i < 12; i++) {
+    rows.push(video({ label: "fake", source: "hotshot", frames: 8, source_frames: 8, fps: 8, duration: 1, width: 672, height: 384, codec: "gif", pix_fmt: "bgra", format: "gif", bitrate: null, bytes: 3e5 + 1e5 * r() }));
+    const n = 32 + Math.floor(60 * r());
+    rows.push(video({ label: "real", source: `cam${i % 3}`, frames: n, source_frames: n, fps: 25, duration: n / 25, bytes: 5e5 + 2e5 * r() }));
+  }
+  return rows;
+}
+
+/** Both classes drawn from the same metadata distribution. */
+function balanced(): VideoRecord[] {
+  const r = seq(11);
+  const rows: VideoRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    const n = 24 + Math.floor(40 * r());
+    const fps = [24, 25, 30][Math.floor(3 * r())]!;
+    const [w, h] = [[640, 360], [1280, 720]][Math.floor(2 * r())]!;
+    rows.push(video({ label: i % 2 ? "fake" : "real", source: `s${i % 4}`, frames: n, source_frames: n, fps, duration: n / fps, width: w, height: h, codec: r() < 0.5 ? "h264" : "vp9", bytes: 2e5 + 3e5 * r(), bitrate: 4e5 + 4e5 * r() }));
+  }
+  return rows;
+}
+
+test("demo-like metadata (fakes all 8 frames, GIF) → frame-count error, sequence-length error, high AUCs", async () => {
+  const { findings, diagnostics, report, summary } = await diagnose(demoLike());
+  const fc = byId(findings, "frame-count-ratio");
+  assert.equal(fc?.severity, "error");
+  assert.match(fc!.reason, /fake 8\.0 \(8–8\)/);
+  assert.equal(fc!.data!.auc, 1);
+  assert.equal(byId(findings, "sequence-length")?.severity, "error");
+  assert.match(byId(findings, "sequence-length")!.advice!, /extract\.frames/);
+  for (const a of ["codec", "fps", "resolution", "format"]) {
+    assert.equal(byId(findings, `metadata-auc:${a}`)?.severity, "error", a);
+    assert.equal(diagnostics.auc[a], 1, a);
+  }
+  assert.match(byId(findings, "metadata-auc:codec")!.advice!, /normalize_format: true/);
+  assert.equal(byId(findings, "metadata-classifier")?.severity, "error");
+  assert.ok(diagnostics.metadata_classifier_auc >= 0.95);
+  assert.equal(byId(findings, "single-source:fake")?.severity, "warn");
+  assert.equal(byId(findings, "single-source:real"), undefined, "three real sources");
+  // contract shape
+  assert.equal(diagnostics.classes.fake.count, 12);
+  assert.equal(diagnostics.classes.fake.numeric.frames.mean, 8);
+  assert.deepEqual(diagnostics.classes.fake.categorical.codec, { gif: 12 });
+  assert.deepEqual(diagnostics.duplicates, []);
+  assert.match(report, /## Frame counts per class/);
+  assert.match(report, /\| codec \| 1\.00 \|/);
+  assert.ok(summary.lines!.length >= 2 && summary.lines!.length <= 4);
+  assert.equal(findings[0]!.severity, "error", "errors first");
+});
+
+test("a balanced synthetic set raises no shortcut finding", async () => {
+  const { findings, diagnostics } = await diagnose(balanced());
+  const bad = findings.filter((f) => f.severity !== "info");
+  assert.deepEqual(bad.map((f) => `${f.id} ${f.reason}`), []);
+  assert.equal(byId(findings, "frame-count-ratio")?.severity, "info");
+  assert.ok(diagnostics.metadata_classifier_auc < 0.8, String(diagnostics.metadata_classifier_auc));
+  for (const [k, v] of Object.entries(diagnostics.auc)) assert.ok((v as number) < 0.8, `${k} ${v}`);
+});
+
+test("fixed extracted frame count: sequence-length is info, the source-length shortcut is still reported", async () => {
+  const rows = demoLike().map((v) => ({ ...v, frames: 16 }));
+  const { findings } = await diagnose(rows);
+  assert.equal(byId(findings, "sequence-length")?.severity, "info");
+  assert.match(byId(findings, "sequence-length")!.reason, /every clip yields 16/);
+  assert.equal(byId(findings, "frame-count-ratio")?.severity, "error");
+  assert.match(byId(findings, "frame-count-ratio")!.advice!, /repeats frames/);
+});
+
+test("auc_warn / auc_error are the severity thresholds", async () => {
+  // fps: fakes 30×8 + 25×2, reals 25×8 + 30×2 → rank AUC (64 wins + 32 ties × ½) / 100 = 0.8
+  const rows = [
+    ...[...Array(8).fill(30), 25, 25].map((fps) => video({ label: "fake", fps })),
+    ...[...Array(8).fill(25), 30, 30].map((fps) => video({ label: "real", fps })),
+  ];
+  const dflt = await diagnose(rows);
+  assert.equal(dflt.diagnostics.auc.fps, 0.8);
+  assert.equal(byId(dflt.findings, "metadata-auc:fps")?.severity, "warn");
+  const strict = await diagnose(rows, { auc_warn: 0.6, auc_error: 0.75 });
+  assert.equal(byId(strict.findings, "metadata-auc:fps")?.severity, "error");
+  const lax = await diagnose(rows, { auc_warn: 0.9 });
+  assert.equal(byId(lax.findings, "metadata-auc:fps"), undefined);
+});
+
+test("class imbalance, failed extractions, and an empty class", async () => {
+  const rows = [
+    ...Array.from({ length: 9 }, () => video({ label: "real" })),
+    ...Array.from({ length: 3 }, () => video({ label: "fake" })),
+    video({ label: "fake", error: "ffmpeg: Invalid data found when processing input", frames: 0, features: null }),
+  ];
+  const { findings, diagnostics } = await diagnose(rows);
+  assert.equal(byId(findings, "class-imbalance")?.severity, "warn");
+  assert.match(byId(findings, "class-imbalance")!.reason, /9 real vs 3 fake/);
+  assert.equal(byId(findings, "extraction-failed")?.data?.fake, 1);
+  assert.equal(diagnostics.classes.fake.count, 4);
+  assert.equal(diagnostics.classes.fake.failed, 1);
+
+  const none = await diagnose([video({ label: "real" }), video({ label: "real" })]);
+  assert.equal(byId(none.findings, "class-imbalance")?.severity, "error");
+  assert.match(byId(none.findings, "class-imbalance")!.reason, /no usable fake clip/);
+});
+
+test("fail_on: error throws a clear error after writing diagnostics.json and report.md", async () => {
+  const ctx = tempContext<DiagnoseParams>({
+    name: "diagnose",
+    spec: diagnoseParams,
+    params: { fail_on: "error" },
+    inputs: { extract: { "videos.jsonl": jsonl(demoLike()) } },
+  });
+  try {
+    await assert.rejects(kind.run(ctx), (e: Error) => {
+      assert.match(e.message, /at or above fail_on: error/);
+      assert.match(e.message, /frame-count-ratio/);
+      assert.match(e.message, /metadata-auc:codec/);
+      return true;
+    });
+    assert.ok(existsSync(join(ctx.outDir, "diagnostics.json")));
+    assert.ok(existsSync(join(ctx.outDir, "report.md")));
+  } finally {
+    ctx.cleanup();
+  }
+  // warnings only: fail_on error passes, fail_on warn throws
+  const warnOnly = [...Array.from({ length: 9 }, () => video({ label: "real" })), ...Array.from({ length: 4 }, () => video({ label: "fake" }))];
+  await diagnose(warnOnly, { fail_on: "error" });
+  await assert.rejects(diagnose(warnOnly, { fail_on: "warn" }), /class-imbalance/);
+});
+
+test("near-duplicates: Hamming distance on 64-bit dHash, flat frames ignored, cross-class pairs warned", async () => {
+  assert.equal(hamming(parseHash("ffffffffffffffff"), parseHash("0000000000000000")), 64);
+  assert.equal(hamming(parseHash("8000000000000001"), parseHash("0000000000000000")), 2);
+  assert.equal(hamming(parseHash("f0f0"), parseHash("00000000000000f0")), 4);
+  const a = ["0123456789abcdef", "fedcba9876543210"];
+  const aNear = ["0123456789abcdee", "fedcba9876543211"]; // 1 bit off each
+  const other = ["a5a5a5a5a5a5a5a5", "5a5a5a5a5a5a5a5a"];
+  const flat = ["0000000000000000"];
+  const rows = [
+    video({ id: "r1", label: "real", phash: a }),
+    video({ id: "f1", label: "fake", phash: aNear }),
+    video({ id: "r2", label: "real", phash: other }),
+    video({ id: "r3", label: "real", phash: other }),
+    video({ id: "f2", label: "fake", phash: flat }),
+    video({ id: "f3", label: "fake", phash: flat }),
+  ];
+  assert.deepEqual(nearDuplicates(rows, 8), [["r2", "r3", 0], ["f1", "r1", 1]]);
+  assert.deepEqual(nearDuplicates(rows, 0), [["r2", "r3", 0]]);
+  const { diagnostics, findings } = await diagnose(rows);
+  assert.deepEqual(diagnostics.duplicates, [["r2", "r3", 0], ["f1", "r1", 1]]);
+  assert.equal(byId(findings, "near-duplicates:cross-class")?.severity, "warn");
+  assert.match(byId(findings, "near-duplicates:cross-class")!.reason, /f1~r1/);
+  assert.equal(byId(findings, "near-duplicates")?.severity, "info");
+});
+
+test("a malformed videos.jsonl fails naming the file and line", async () => {
+  const good = JSON.stringify(video({ label: "real" }));
+  await assert.rejects(diagnose(`${good}\n{"id": "x", "label": "maybe"}\n`), /videos\.jsonl:2: clip x: "label" must be "real" or "fake"/);
+  await assert.rejects(diagnose(`${good}\nnot json\n`), /videos\.jsonl:2: not valid JSON/);
+  await assert.rejects(diagnose(`${good}\n${good}\n`), /videos\.jsonl:2: id "clip\d+" already used on line 1/);
+  await assert.rejects(diagnose(`${JSON.stringify({ ...video({ label: "fake" }), fps: "8" })}\n`), /"fps" must be a number or null/);
+});
+
+test("diagnose without an extract input names the fix", async () => {
+  const ctx = tempContext<DiagnoseParams>({ name: "diag", spec: diagnoseParams, inputs: {} });
+  try {
+    await assert.rejects(kind.run(ctx), /stage diag needs a stage with `uses: extract`/);
+  } finally {
+    ctx.cleanup();
+  }
+});

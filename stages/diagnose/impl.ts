@@ -1,0 +1,57 @@
+// The diagnose stage's body (loaded lazily by index.ts): read videos.jsonl, analyse, judge, write
+// diagnostics.json + report.md, and only then fail if `fail_on` says so.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { inputOf, type StageContext, type StageSummary } from "../../src/stage.js";
+import { analyze } from "./analyze.js";
+import { atLeast, findingsOf, fmt, round } from "./findings.js";
+import type { DiagnoseParams } from "./params.js";
+import { renderReport } from "./report.js";
+import { readVideos } from "./videos.js";
+
+export const DIAGNOSTICS_FILE = "diagnostics.json";
+export const REPORT_FILE = "report.md";
+
+export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<StageSummary> {
+  const p = ctx.params;
+  const videos = readVideos(inputOf(ctx, "extract"));
+  ctx.progress(0, 1, `${videos.length} clips`);
+  const a = analyze(videos, p);
+  const findings = findingsOf(a, p);
+
+  const diagnostics = {
+    classes: a.classes,
+    findings,
+    auc: Object.fromEntries([...a.aucs.map((x) => [x.attribute, round(x.auc)] as const), ["frames_extracted", round(a.sequence.auc)]]),
+    metadata_classifier_auc: round(a.classifier.auc),
+    duplicates: a.duplicates,
+    // how the numbers were made, so two reports can be compared
+    method: { folds: a.classifier.folds, seed: p.seed, duplicate_distance: p.duplicate_distance, classifier_attributes: a.classifier.attributes },
+  };
+  writeFileSync(join(ctx.outDir, DIAGNOSTICS_FILE), JSON.stringify(diagnostics, null, 2) + "\n");
+  writeFileSync(join(ctx.outDir, REPORT_FILE), renderReport(a, findings));
+  ctx.progress(1, 1);
+
+  const count = (s: string) => findings.filter((f) => f.severity === s).length;
+  const top = a.aucs.filter((x) => x.auc >= p.auc_warn).slice(0, 4).map((x) => `${x.attribute} ${fmt(x.auc)}`);
+  const lines = [
+    `${a.ok.length} clips (real ${a.classes.real.count - a.classes.real.failed}, fake ${a.classes.fake.count - a.classes.fake.failed}): ${count("error")} error(s), ${count("warn")} warning(s)`,
+    top.length ? `metadata shortcuts (AUC): ${top.join(", ")}` : `no single metadata attribute reaches AUC ${p.auc_warn}`,
+    `all metadata together: AUC ${fmt(a.classifier.auc)} (${a.classifier.folds}-fold cross-validated)`,
+  ];
+  if (a.duplicates.length) lines.push(`${a.duplicates.length} near-duplicate pair(s)`);
+
+  if (p.fail_on !== "never") {
+    const failing = findings.filter((f) => atLeast(f.severity, p.fail_on as "warn" | "error"));
+    if (failing.length)
+      throw new Error(
+        `diagnose: ${failing.length} finding(s) at or above fail_on: ${p.fail_on} (see ${REPORT_FILE}):\n` +
+          failing.map((f) => `  ${f.severity} ${f.id}: ${f.reason}`).join("\n"),
+      );
+  }
+  return {
+    lines,
+    findings,
+    metrics: { metadata_classifier_auc: round(a.classifier.auc), max_attribute_auc: round(a.aucs[0]?.auc ?? Number.NaN) },
+  };
+}

@@ -1,0 +1,69 @@
+// Per-class descriptive statistics of the metadata: numeric → mean/std/min/max, categorical →
+// counts. These are the tables of report.md and `classes` in diagnostics.json.
+import type { Attribute } from "./attributes.js";
+import type { Label, VideoRecord } from "./videos.js";
+
+export interface NumericStats {
+  /** Clips with a value. */
+  n: number;
+  /** Clips without one (unknown to ffprobe). */
+  missing: number;
+  mean: number | null;
+  /** Population standard deviation. */
+  std: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+export interface ClassStats {
+  /** Clips of this class in videos.jsonl. */
+  count: number;
+  /** Clips whose extraction failed (left out of everything below). */
+  failed: number;
+  /** Distinct `source` values with their clip counts. */
+  sources: Record<string, number>;
+  numeric: Record<string, NumericStats>;
+  /** value → clips; unknown values counted under "(unknown)". */
+  categorical: Record<string, Record<string, number>>;
+}
+
+export const UNKNOWN = "(unknown)";
+
+export function numericStats(values: readonly (number | null)[]): NumericStats {
+  const xs = values.filter((x): x is number => x !== null);
+  const missing = values.length - xs.length;
+  if (!xs.length) return { n: 0, missing, mean: null, std: null, min: null, max: null };
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
+  return { n: xs.length, missing, mean, std: Math.sqrt(variance), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+export function categoryCounts(values: readonly (string | null)[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v ?? UNKNOWN] = (out[v ?? UNKNOWN] ?? 0) + 1;
+  return sortedByCount(out);
+}
+
+/** Stats of one class: `all` = every clip of the class, `ok` = those extracted without error. */
+export function classStats(all: readonly VideoRecord[], ok: readonly VideoRecord[], attrs: readonly Attribute[]): ClassStats {
+  const stats: ClassStats = {
+    count: all.length,
+    failed: all.length - ok.length,
+    sources: categoryCounts(ok.map((v) => v.source)),
+    numeric: {},
+    categorical: {},
+  };
+  for (const a of attrs) {
+    if (a.kind === "numeric") stats.numeric[a.name] = numericStats(ok.map((v) => a.get(v)));
+    else stats.categorical[a.name] = categoryCounts(ok.map((v) => a.get(v)));
+  }
+  return stats;
+}
+
+export function byLabel<T extends { label: Label }>(rows: readonly T[]): Record<Label, T[]> {
+  return { real: rows.filter((r) => r.label === "real"), fake: rows.filter((r) => r.label === "fake") };
+}
+
+function sortedByCount(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}

@@ -1,0 +1,121 @@
+// Reads extract's videos.jsonl (the artifact contract between extract and diagnose/split) and
+// checks each row has what diagnose and split rely on, so a malformed file fails with file:line
+// instead of a NaN three functions later.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type Label = "real" | "fake";
+
+/** One clip as extract describes it; metadata fields are null when unknown. */
+export interface VideoRecord {
+  id: string;
+  path: string;
+  label: Label;
+  label_raw?: string | null;
+  source: string | null;
+  group: string | null;
+  /** Rows of the feature matrix: the sequence length the model sees. */
+  frames: number | null;
+  dims?: number | null;
+  features: string | null;
+  fps: number | null;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  codec: string | null;
+  pix_fmt: string | null;
+  format: string | null;
+  bytes: number | null;
+  bitrate: number | null;
+  /** Frames in the source clip (what the container holds). */
+  source_frames: number | null;
+  sha256?: string | null;
+  phash: string[];
+  error: string | null;
+}
+
+export const VIDEOS_FILE = "videos.jsonl";
+
+/** Reads `<dir>/videos.jsonl`; throws `path:line: ...` on a row that breaks the contract. */
+export function readVideos(dir: string): VideoRecord[] {
+  const file = join(dir, VIDEOS_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`${file}: cannot read the extract stage's clip list (${(e as Error).message})`);
+  }
+  const rows: VideoRecord[] = [];
+  const seen = new Map<string, number>();
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    const where = `${file}:${i + 1}`;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${where}: not valid JSON: ${(e as Error).message}`);
+    }
+    const row = checkRow(raw, where);
+    const dup = seen.get(row.id);
+    if (dup !== undefined) throw new Error(`${where}: id "${row.id}" already used on line ${dup}`);
+    seen.set(row.id, i + 1);
+    rows.push(row);
+  });
+  return rows;
+}
+
+function checkRow(raw: unknown, where: string): VideoRecord {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${where}: expected a JSON object`);
+  const r = raw as Record<string, unknown>;
+  if (typeof r.id !== "string" || !r.id) throw new Error(`${where}: "id" must be a non-empty string`);
+  if (r.label !== "real" && r.label !== "fake")
+    throw new Error(`${where}: clip ${r.id}: "label" must be "real" or "fake", got ${JSON.stringify(r.label)}`);
+  const num = (k: string): number | null => {
+    const v = r[k];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new Error(`${where}: clip ${r.id}: "${k}" must be a number or null, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const str = (k: string): string | null => {
+    const v = r[k];
+    if (v === undefined || v === null) return null;
+    if (typeof v === "number") return String(v); // e.g. a numeric group id in a CSV manifest
+    if (typeof v !== "string") throw new Error(`${where}: clip ${r.id}: "${k}" must be a string or null, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const phash = r.phash ?? [];
+  if (!Array.isArray(phash) || phash.some((h) => typeof h !== "string" || !/^[0-9a-fA-F]{1,16}$/.test(h)))
+    throw new Error(`${where}: clip ${r.id}: "phash" must be a list of 64-bit hex strings, got ${JSON.stringify(phash)}`);
+  const error = r.error === undefined || r.error === null ? null : String(r.error);
+  return {
+    id: r.id,
+    path: str("path") ?? r.id,
+    label: r.label,
+    label_raw: str("label_raw"),
+    source: str("source"),
+    group: str("group"),
+    frames: num("frames"),
+    dims: num("dims"),
+    features: str("features"),
+    fps: num("fps"),
+    width: num("width"),
+    height: num("height"),
+    duration: num("duration"),
+    codec: str("codec"),
+    pix_fmt: str("pix_fmt"),
+    format: str("format"),
+    bytes: num("bytes"),
+    bitrate: num("bitrate"),
+    source_frames: num("source_frames"),
+    sha256: str("sha256"),
+    phash: phash as string[],
+    error,
+  };
+}
+
+/** True when the clip has features a model can use. */
+export function usable(v: VideoRecord): boolean {
+  return v.error === null && (v.frames ?? 0) > 0;
+}
