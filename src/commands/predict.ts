@@ -1,0 +1,185 @@
+// `dfd predict --model DIR PATH… [--json] [--backend B]`: score clips with a trained model.
+//
+// The model directory carries the extract params it was trained on (dfd.json `extract`); every
+// clip goes through extractClipFeatures with exactly those, so a prediction sees the same features
+// as training did. Folders expand to the video files under them. A bad clip gets an error line and
+// does not stop the others; the exit code is 1 when any clip failed.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { extname, join, relative, resolve } from "node:path";
+import type { Matrix } from "../lib/npy.js";
+
+export interface PredictOptions {
+  /** A train stage's output dir (`dfd path train`) or its model/ subdir. */
+  model: string;
+  json?: boolean;
+  /** TensorFlow.js backend; default: auto. */
+  backend?: string;
+  /** Clips extracted at the same time (ffmpeg decode overlaps feature maths). Default 2. */
+  jobs?: number;
+  signal?: AbortSignal;
+  /** Base for relative display paths; default process.cwd(). */
+  cwd?: string;
+}
+
+export interface PredictIO {
+  /** One line of results (stdout). */
+  out(line: string): void;
+  /** Progress and the failure summary (stderr). */
+  err(line: string): void;
+}
+
+/** What predict needs of a loaded model: src/model/detector.ts's Detector satisfies it. */
+export interface PredictModel {
+  meta: { threshold: number; extract?: unknown };
+  score(clips: Matrix[]): Promise<{ score: number; attention: number[] }[]>;
+  dispose(): void;
+}
+
+export interface ClipPrediction {
+  /** As the user gave it (or as found under a folder they gave). */
+  path: string;
+  score: number | null;
+  label: "real" | "fake" | null;
+  frames: number | null;
+  error?: string;
+}
+
+const stdio: PredictIO = {
+  out: (l) => void process.stdout.write(l + "\n"),
+  err: (l) => void process.stderr.write(l + "\n"),
+};
+
+/** Where dfd.json is: DIR/model/dfd.json (a train output) or DIR/dfd.json (the model dir). */
+export function resolveModelDir(dir: string): string {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) throw new Error(`--model ${dir}: no such directory (give a train stage's output: \`dfd path train\`)`);
+  if (existsSync(join(abs, "model", "dfd.json"))) return join(abs, "model");
+  if (existsSync(join(abs, "dfd.json"))) return abs;
+  throw new Error(`--model ${dir}: not a dfd model: neither ${join(abs, "model", "dfd.json")} nor ${join(abs, "dfd.json")} exists (give a train stage's output: \`dfd path train\`)`);
+}
+
+/** The clips to score, in the order given; folders expand (recursively, sorted) to their video
+ * files. A path that does not exist, or a folder without videos, is an error entry. */
+export async function expandPaths(paths: readonly string[]): Promise<{ path: string; file: string; error?: string }[]> {
+  const { VIDEO_EXTENSIONS } = await import("../dataset/list.js");
+  const out: { path: string; file: string; error?: string }[] = [];
+  for (const p of paths) {
+    const file = resolve(p);
+    const st = statSafe(file);
+    if (!st) out.push({ path: p, file, error: "no such file or directory" });
+    else if (!st.isDirectory()) out.push({ path: p, file }); // named explicitly: try it whatever its extension
+    else {
+      const found = walk(file).filter((f) => VIDEO_EXTENSIONS.has(extname(f).toLowerCase()));
+      if (!found.length) out.push({ path: p, file, error: `folder has no video files (${[...VIDEO_EXTENSIONS].slice(0, 6).join(" ")} …)` });
+      for (const f of found) out.push({ path: join(p, relative(file, f)), file: f });
+    }
+  }
+  return out;
+}
+
+/** Runs predict and returns the exit code: 0 all scored, 1 some clip failed. Fatal problems (no
+ * model, no clips given) throw, with the message naming the path. */
+export async function predict(paths: readonly string[], opts: PredictOptions, io: PredictIO = stdio, loadModel?: (modelDir: string) => Promise<PredictModel>): Promise<number> {
+  if (!paths.length) throw new Error("dfd predict: give one or more clips or folders to score");
+  const modelDir = resolveModelDir(opts.model);
+  const clips = await expandPaths(paths);
+  const { extractClipFeatures } = await import("../../stages/extract/clip.js");
+  const { withDefaults } = await import("../../stages/extract/params.js");
+  const model = await (loadModel ?? defaultLoader(opts.backend))(modelDir);
+  try {
+    if (!model.meta.extract || typeof model.meta.extract !== "object")
+      throw new Error(`${join(modelDir, "dfd.json")}: no "extract" params saved with the model: retrain it with this dfd version`);
+    const extract = withDefaults(model.meta.extract as Parameters<typeof withDefaults>[0]);
+    const threshold = model.meta.threshold;
+
+    const scoreOne = async (c: { path: string; file: string; error?: string }): Promise<ClipPrediction> => {
+      if (c.error) return { path: c.path, score: null, label: null, frames: null, error: c.error };
+      try {
+        const { features } = await extractClipFeatures(c.file, extract, { signal: opts.signal });
+        const [r] = await model.score([features]);
+        if (!r || !Number.isFinite(r.score)) throw new Error(`model returned ${r?.score} for this clip`);
+        return { path: c.path, score: r.score, label: r.score >= threshold ? "fake" : "real", frames: features.rows };
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        return { path: c.path, score: null, label: null, frames: null, error: (e as Error).message };
+      }
+    };
+
+    const results: ClipPrediction[] = [];
+    const onResult = (r: ClipPrediction) => {
+      results.push(r);
+      if (opts.json) io.out(JSON.stringify(jsonLine(r)));
+    };
+    await inOrder(clips, Math.max(1, opts.jobs ?? 2), scoreOne, onResult);
+
+    if (!opts.json) for (const line of table(results, threshold)) io.out(line);
+    const failed = results.filter((r) => r.error).length;
+    if (failed) io.err(`${failed} of ${results.length} clip${results.length === 1 ? "" : "s"} failed`);
+    return failed ? 1 : 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+function defaultLoader(backend: string | undefined): (dir: string) => Promise<PredictModel> {
+  return async (dir) => {
+    // tfjs loads only here: `dfd --help` and the other commands stay fast
+    const spec = "../model/detector.js"; // TODO: static specifier once src/model/detector.ts lands
+    const { loadDetector } = (await import(spec)) as { loadDetector(d: string, o?: { backend?: string }): Promise<PredictModel> };
+    return loadDetector(dir, backend && backend !== "auto" ? { backend } : {});
+  };
+}
+
+/** `{"path","score","label","error"?}`: the --json line shape. */
+function jsonLine(r: ClipPrediction): Record<string, unknown> {
+  return r.error ? { path: r.path, score: null, label: null, error: r.error } : { path: r.path, score: r.score, label: r.label };
+}
+
+function table(rows: ClipPrediction[], threshold: number): string[] {
+  const cells = rows.map((r) => [r.path, r.error ? "-" : r.score!.toFixed(4), r.error ? "error" : r.label!, r.frames === null ? "-" : String(r.frames), r.error ?? ""]);
+  const head = ["path", "score", "label", "frames", ""];
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const fmt = (c: string[]) =>
+    c
+      .map((v, i) => (i === 1 || i === 3 ? v.padStart(w[i]!) : i === 4 ? v : v.padEnd(w[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [fmt(head), ...cells.map(fmt), `(label fake when score >= ${threshold.toFixed(4)}, the threshold saved with the model)`];
+}
+
+/** Runs `work` over items with at most `limit` in flight, delivering results in input order. */
+async function inOrder<T, R>(items: readonly T[], limit: number, work: (t: T) => Promise<R>, deliver: (r: R) => void): Promise<void> {
+  const pending: Promise<R>[] = [];
+  let next = 0;
+  const start = () => {
+    if (next >= items.length) return;
+    const p = work(items[next++]!);
+    p.catch(() => {}); // awaited in order below; this only keeps a later rejection from going unhandled
+    pending.push(p);
+  };
+  for (let i = 0; i < limit; i++) start();
+  for (let i = 0; i < items.length; i++) {
+    const r = await pending[i]!;
+    deliver(r);
+    start();
+  }
+}
+
+function statSafe(p: string) {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (d.name.startsWith(".")) continue;
+    const full = join(dir, d.name);
+    if (d.isDirectory()) out.push(...walk(full));
+    else if (d.isFile()) out.push(full);
+  }
+  return out;
+}
