@@ -1,0 +1,144 @@
+// Two runs side by side: which params differ, the metrics with deltas, which stages the runs shared
+// (same cache key, so literally the same output) and where they first diverged, and why.
+import type { Json } from "../params.js";
+import { canonicalJson } from "../runner/canonical.js";
+import { diffJson as explainParams, explain, type KeyComponents } from "../runner/fingerprint.js";
+import type { RunRecord, StageRecord } from "../runner/records.js";
+
+/** Looks up the key components behind a stage's cache key (from the cache index), when still there. */
+export type ComponentsOf = (key: string) => Promise<KeyComponents | undefined>;
+
+export interface ParamDiff {
+  /** `stage.param.path` */
+  path: string;
+  a: Json | undefined;
+  b: Json | undefined;
+}
+export interface MetricRow {
+  name: string;
+  a: number | undefined;
+  b: number | undefined;
+  /** b − a when both exist. */
+  delta: number | undefined;
+}
+export type StageRelation = "shared" | "different" | "only-a" | "only-b";
+export interface StageRow {
+  name: string;
+  kind: string;
+  relation: StageRelation;
+  a?: { key?: string | null; status: string };
+  b?: { key?: string | null; status: string };
+}
+export interface RunHead {
+  id: string;
+  startedAt: string;
+  status: string;
+  overrides: string[];
+}
+export interface Comparison {
+  a: RunHead;
+  b: RunHead;
+  params: ParamDiff[];
+  metrics: MetricRow[];
+  stages: StageRow[];
+  /** The first stage (pipeline order) whose key differs, with why; undefined when none does. */
+  firstDivergence?: { stage: string; reasons: string[] };
+}
+
+export async function compareRuns(a: RunRecord, b: RunRecord, componentsOf: ComponentsOf = async () => undefined): Promise<Comparison> {
+  const byName = (r: RunRecord) => new Map(r.stages.map((s) => [s.name, s]));
+  const sa = byName(a);
+  const sb = byName(b);
+  // Pipeline order: a's stages in its order, then any that only b has.
+  const names = [...a.stages.map((s) => s.name), ...b.stages.map((s) => s.name).filter((n) => !sa.has(n))];
+
+  const params: ParamDiff[] = [];
+  const stages: StageRow[] = [];
+  let firstDivergence: Comparison["firstDivergence"];
+  for (const name of names) {
+    const x = sa.get(name);
+    const y = sb.get(name);
+    for (const d of diffJson(x?.params ?? {}, y?.params ?? {}, name)) params.push(d);
+    const relation: StageRelation = !x ? "only-b" : !y ? "only-a" : sameOutput(x, y) ? "shared" : "different";
+    stages.push({
+      name,
+      kind: (x ?? y)!.kind,
+      relation,
+      ...(x ? { a: { key: x.key ?? null, status: x.status } } : {}),
+      ...(y ? { b: { key: y.key ?? null, status: y.status } } : {}),
+    });
+    if (relation !== "shared" && !firstDivergence) firstDivergence = { stage: name, reasons: await divergenceReasons(x, y, componentsOf) };
+  }
+  if (a.data !== b.data && (a.data || b.data)) params.unshift({ path: "data", a: a.data ?? null, b: b.data ?? null });
+
+  return {
+    a: head(a),
+    b: head(b),
+    params,
+    metrics: metricRows(a, b),
+    stages,
+    ...(firstDivergence ? { firstDivergence } : {}),
+  };
+}
+
+function head(r: RunRecord): RunHead {
+  return { id: r.id, startedAt: r.startedAt, status: r.status, overrides: r.overrides };
+}
+
+/** Same key means same inputs, so the same cached output; a stage without a key (skipped, or
+ * failed before keying) shares only when both are keyless with the same status. */
+function sameOutput(x: StageRecord, y: StageRecord): boolean {
+  if (x.key && y.key) return x.key === y.key;
+  return !x.key && !y.key && x.status === y.status;
+}
+
+/** Why stage x (run A) and y (run B) have different keys: the runner's own explanation of the two
+ * key components when the cache index still has them, else what the records show. */
+async function divergenceReasons(x: StageRecord | undefined, y: StageRecord | undefined, componentsOf: ComponentsOf): Promise<string[]> {
+  if (!x) return ["stage only in the second run"];
+  if (!y) return ["stage only in the first run"];
+  const [cx, cy] = await Promise.all([x.key ? componentsOf(x.key) : undefined, y.key ? componentsOf(y.key) : undefined]);
+  if (cx && cy) {
+    const r = explain(cx, cy);
+    if (r.length) return r;
+  }
+  const reasons: string[] = [];
+  explainParams(x.params, y.params, "params", reasons);
+  if (x.status !== y.status) reasons.push(`status ${x.status} → ${y.status}${y.error ? ` (${y.error.split("\n")[0]})` : ""}`);
+  if (!reasons.length) reasons.push("cache key differs (code, data or an upstream output; the entries behind the keys are gone)");
+  return reasons;
+}
+
+function metricRows(a: RunRecord, b: RunRecord): MetricRow[] {
+  const collect = (r: RunRecord) => {
+    const m = new Map<string, number>();
+    for (const s of r.stages) for (const [k, v] of Object.entries(s.summary?.metrics ?? {})) if (typeof v === "number") m.set(k, v);
+    return m;
+  };
+  const ma = collect(a);
+  const mb = collect(b);
+  const names = [...new Set([...ma.keys(), ...mb.keys()])];
+  return names.map((name) => {
+    const x = ma.get(name);
+    const y = mb.get(name);
+    return { name, a: x, b: y, delta: x !== undefined && y !== undefined ? y - x : undefined };
+  });
+}
+
+/** Leaf-level differences between two JSON values, as dotted paths under `prefix`. */
+export function diffJson(a: Json | undefined, b: Json | undefined, prefix: string): ParamDiff[] {
+  if (isRecord(a) && isRecord(b)) {
+    const out: ParamDiff[] = [];
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) out.push(...diffJson(a[k], b[k], `${prefix}.${k}`));
+    return out;
+  }
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null) && (a === undefined) === (b === undefined) ? [] : [{ path: prefix, a, b }];
+}
+
+function isRecord(v: unknown): v is Record<string, Json> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function fmt(v: Json | undefined): string {
+  return v === undefined ? "(unset)" : typeof v === "string" ? v : JSON.stringify(v);
+}
