@@ -1,0 +1,109 @@
+// The split stage's body (loaded lazily by index.ts): usable clips → units (groups, duplicate
+// clusters) → per-class targets → greedy assignment → split.json.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { inputOf, optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
+import { byLabel } from "../diagnose/stats.js";
+import { readVideos, usable, type Label, type VideoRecord } from "../diagnose/videos.js";
+import { largestRemainder } from "./allocate.js";
+import { assignUnits, SETS, type SetName } from "./assign.js";
+import type { SplitParams } from "./params.js";
+import { buildUnits } from "./units.js";
+
+export const SPLIT_FILE = "split.json";
+
+type Counts = Record<Label, number>;
+
+export interface SplitJson {
+  train: string[];
+  val: string[];
+  test: string[];
+  seed: number;
+  stratify: "label";
+  group_by: SplitParams["group_by"];
+  counts: Record<SetName, Counts>;
+  excluded: { id: string; reason: string }[];
+}
+
+export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSummary> {
+  const p = ctx.params;
+  const fractions = [1 - p.val - p.test, p.val, p.test];
+  if (fractions[0]! <= 0)
+    throw new Error(`split: val ${p.val} + test ${p.test} = ${p.val + p.test} leaves nothing to train on (they must add up to less than 1)`);
+
+  const videos = readVideos(inputOf(ctx, "extract"));
+  const clips = videos.filter(usable);
+  const excluded = videos.filter((v) => !usable(v)).map((v) => ({ id: v.id, reason: v.error ? `extraction failed: ${v.error}` : "no feature rows" }));
+  const diagnoseDir = optionalInputOf(ctx, "diagnose");
+  const duplicates = diagnoseDir ? readDuplicates(diagnoseDir) : [];
+
+  const { units, groups, ungrouped, duplicateClusters } = buildUnits(clips, p.group_by, duplicates);
+  const by = byLabel(clips);
+  const real = largestRemainder(by.real.length, fractions);
+  const fake = largestRemainder(by.fake.length, fractions);
+  const targets = SETS.map((_, s) => [real[s]!, fake[s]!] as [number, number]);
+  const where = assignUnits(units, targets, p.seed);
+
+  const sets: Record<SetName, string[]> = { train: [], val: [], test: [] };
+  units.forEach((u, i) => sets[SETS[where[i]!]!].push(...u.ids));
+  const label = new Map(clips.map((c) => [c.id, c.label]));
+  const counts = {} as Record<SetName, Counts>;
+  for (const s of SETS) {
+    sets[s].sort();
+    counts[s] = { real: sets[s].filter((id) => label.get(id) === "real").length, fake: sets[s].filter((id) => label.get(id) === "fake").length };
+  }
+  const out: SplitJson = { ...sets, seed: p.seed, stratify: "label", group_by: p.group_by, counts, excluded };
+  writeFileSync(join(ctx.outDir, SPLIT_FILE), JSON.stringify(out, null, 2) + "\n");
+
+  const findings = missingClassFindings(counts, by, p, fractions);
+  if (duplicateClusters.length)
+    findings.push({
+      id: "split-duplicates",
+      severity: "info",
+      reason: `kept ${duplicateClusters.length} near-duplicate cluster(s) (${duplicateClusters.flat().length} clips) within one set each`,
+      data: { clusters: duplicateClusters.length, clips: duplicateClusters.flat().length },
+    });
+
+  const fmt = (s: SetName) => `${s} ${sets[s].length} (real ${counts[s].real}, fake ${counts[s].fake})`;
+  const lines = [SETS.map(fmt).join(" · ")];
+  if (excluded.length) lines.push(`excluded ${excluded.length} clip(s) whose extraction failed`);
+  if (p.group_by)
+    lines.push(`group_by ${p.group_by}: ${groups} group(s), none spans two sets` + (ungrouped ? `; ${ungrouped} clip(s) without a ${p.group_by} split one by one` : ""));
+  if (!diagnoseDir) lines.push("no diagnose input: near-duplicates not kept together (add diagnose to needs:)");
+  return { lines, findings, skipped: excluded.map((e) => ({ item: e.id, error: e.reason })) };
+}
+
+function missingClassFindings(counts: Record<SetName, Counts>, by: Record<Label, VideoRecord[]>, p: SplitParams, fractions: number[]): Finding[] {
+  const out: Finding[] = [];
+  SETS.forEach((s, i) => {
+    if (fractions[i] === 0) return; // an empty val: 0 is what was asked for
+    for (const label of ["real", "fake"] as const) {
+      if (counts[s][label] > 0 || by[label].length === 0) continue;
+      out.push({
+        id: `split-missing-class:${s}`,
+        severity: "warn",
+        reason: `the ${s} set has no ${label} clip (${by[label].length} ${label} clips in all): its numbers say nothing about ${label}s`,
+        advice: p.group_by
+          ? `there are too few ${label} ${p.group_by}s to spread over three sets: add ${p.group_by}s, or drop group_by`
+          : `add ${label} clips or raise ${s === "train" ? "the train share (lower val/test)" : s}`,
+        data: { set: s, label, available: by[label].length },
+      });
+    }
+  });
+  return out;
+}
+
+/** Near-duplicate pairs from diagnose's diagnostics.json (`duplicates: [[idA, idB, distance]]`). */
+function readDuplicates(dir: string): [string, string, number][] {
+  const file = join(dir, "diagnostics.json");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: cannot read the diagnose stage's output (${(e as Error).message})`);
+  }
+  const dups = (parsed as { duplicates?: unknown }).duplicates;
+  if (!Array.isArray(dups) || dups.some((d) => !Array.isArray(d) || typeof d[0] !== "string" || typeof d[1] !== "string"))
+    throw new Error(`${file}: "duplicates" must be a list of [idA, idB, distance]`);
+  return dups as [string, string, number][];
+}

@@ -1,0 +1,24 @@
+// split's params: the runner validates `with:` against this spec; run() receives SplitParams.
+import type { ParamsSpec } from "../../src/params.js";
+
+export type GroupBy = "source" | "group";
+
+export interface SplitParams {
+  seed: number;
+  val: number;
+  test: number;
+  group_by: GroupBy | null;
+}
+
+export const splitParams = {
+  seed: { type: "number", integer: true, default: 0, doc: "seed of the shuffle: same seed, same split" },
+  val: { type: "number", min: 0, max: 0.9, default: 0.15, doc: "fraction of each class for validation" },
+  test: { type: "number", min: 0, max: 0.9, default: 0.15, doc: "fraction of each class for the test set" },
+  group_by: {
+    type: "string",
+    enum: ["source", "group"],
+    nullable: true,
+    default: null,
+    doc: "keep every clip of one source (generator/camera) or group (e.g. identity) in one set",
+  },
+} as const satisfies ParamsSpec;
