@@ -197,3 +197,17 @@ test("diagnose without an extract input names the fix", async () => {
     ctx.cleanup();
   }
 });
+
+test("rows extract could not label are failures, and a source that only repeats the class folder is unknown", async () => {
+  const rows = [
+    ...Array.from({ length: 4 }, () => video({ label: "real", source: "real", label_raw: "real" })),
+    ...Array.from({ length: 4 }, () => video({ label: "fake", source: "ai", label_raw: "ai" })),
+    { ...video({ label: "real" }), label: null, label_raw: "maybe", error: "unknown label: folder maybe/", frames: 0 },
+  ];
+  const { findings, diagnostics } = await diagnose(rows as VideoRecord[]);
+  assert.equal(byId(findings, "single-source:fake"), undefined);
+  assert.equal(byId(findings, "no-source")?.severity, "info");
+  assert.deepEqual(diagnostics.classes.fake.sources, { "(unknown)": 4 });
+  assert.match(byId(findings, "extraction-failed")!.reason, /1 clip\(s\) failed/);
+  await assert.rejects(diagnose([{ ...video({ label: "real" }), label: null } as unknown as VideoRecord]), /"label" must be "real" or "fake", got null/);
+});

@@ -71,7 +71,7 @@ function counts(c: Record<string, number> | undefined): string {
   return e.slice(0, 8).map(([k, v]) => `${cell(k)} ${v}`).join(", ") + (e.length > 8 ? `, +${e.length - 8} more` : "");
 }
 
-function clip(v: { id: string; label: string; path: string } | undefined): string {
+function clip(v: { id: string; label: string | null; path: string } | undefined): string {
   return v ? `${v.label} \`${cell(v.path)}\`` : "?";
 }
 

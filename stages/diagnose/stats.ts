@@ -1,7 +1,7 @@
 // Per-class descriptive statistics of the metadata: numeric → mean/std/min/max, categorical →
 // counts. These are the tables of report.md and `classes` in diagnostics.json.
 import type { Attribute } from "./attributes.js";
-import type { Label, VideoRecord } from "./videos.js";
+import { sourceOf, type Label, type VideoRecord } from "./videos.js";
 
 export interface NumericStats {
   /** Clips with a value. */
@@ -49,7 +49,7 @@ export function classStats(all: readonly VideoRecord[], ok: readonly VideoRecord
   const stats: ClassStats = {
     count: all.length,
     failed: all.length - ok.length,
-    sources: categoryCounts(ok.map((v) => v.source)),
+    sources: categoryCounts(ok.map(sourceOf)),
     numeric: {},
     categorical: {},
   };
@@ -60,7 +60,7 @@ export function classStats(all: readonly VideoRecord[], ok: readonly VideoRecord
   return stats;
 }
 
-export function byLabel<T extends { label: Label }>(rows: readonly T[]): Record<Label, T[]> {
+export function byLabel<T extends { label: Label | null }>(rows: readonly T[]): Record<Label, T[]> {
   return { real: rows.filter((r) => r.label === "real"), fake: rows.filter((r) => r.label === "fake") };
 }
 

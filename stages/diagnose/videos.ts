@@ -10,7 +10,8 @@ export type Label = "real" | "fake";
 export interface VideoRecord {
   id: string;
   path: string;
-  label: Label;
+  /** null only on a row with an error (extract could not tell the class, e.g. an unknown label). */
+  label: Label | null;
   label_raw?: string | null;
   source: string | null;
   group: string | null;
@@ -69,7 +70,8 @@ function checkRow(raw: unknown, where: string): VideoRecord {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${where}: expected a JSON object`);
   const r = raw as Record<string, unknown>;
   if (typeof r.id !== "string" || !r.id) throw new Error(`${where}: "id" must be a non-empty string`);
-  if (r.label !== "real" && r.label !== "fake")
+  const failed = r.error !== undefined && r.error !== null;
+  if (r.label !== "real" && r.label !== "fake" && !(failed && r.label === null))
     throw new Error(`${where}: clip ${r.id}: "label" must be "real" or "fake", got ${JSON.stringify(r.label)}`);
   const num = (k: string): number | null => {
     const v = r[k];
@@ -115,7 +117,15 @@ function checkRow(raw: unknown, where: string): VideoRecord {
   };
 }
 
-/** True when the clip has features a model can use. */
-export function usable(v: VideoRecord): boolean {
-  return v.error === null && (v.frames ?? 0) > 0;
+/** True when the clip has a class and features a model can use. */
+export function usable(v: VideoRecord): v is VideoRecord & { label: Label } {
+  return v.error === null && v.label !== null && (v.frames ?? 0) > 0;
+}
+
+/** The clip's source, or null when it is unknown or merely repeats the class folder's name
+ * (extract falls back to the parent folder, which for `real/a.mp4` says nothing). */
+export function sourceOf(v: VideoRecord): string | null {
+  if (v.source === null) return null;
+  const s = v.source.toLowerCase();
+  return s === v.label || s === v.label_raw?.toLowerCase() ? null : v.source;
 }

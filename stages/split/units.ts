@@ -2,7 +2,7 @@
 // (diagnose's pairs), as connected components, so neither a group nor a duplicate cluster ever
 // spans two sets.
 import { duplicateClusters } from "../diagnose/duplicates.js";
-import type { VideoRecord } from "../diagnose/videos.js";
+import { sourceOf, type VideoRecord } from "../diagnose/videos.js";
 import type { Unit } from "./assign.js";
 import type { GroupBy } from "./params.js";
 
@@ -23,7 +23,7 @@ export function buildUnits(clips: readonly VideoRecord[], groupBy: GroupBy | nul
   let ungrouped = 0;
   if (groupBy) {
     for (const c of clips) {
-      const key = c[groupBy];
+      const key = groupBy === "source" ? sourceOf(c) : c.group;
       if (key === null) {
         ungrouped++;
         continue;
