@@ -1,0 +1,134 @@
+// The dfd command line: commander, one thin function per command (in src/commands/).
+import { Command, CommanderError, Option } from "commander";
+import { DEFAULT_PIPELINE, type Io } from "./commands/common.js";
+import { defaultRegistry } from "./registry.js";
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export interface MainOptions extends Partial<Io> {}
+
+/** Runs the CLI; resolves to the exit code (bin/dfd.js sets process.exitCode from it). */
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const io: Io = {
+    out: options.out ?? ((s) => void process.stdout.write(s)),
+    err: options.err ?? ((s) => void process.stderr.write(s)),
+    live: options.live ?? (!!process.stderr.isTTY && !process.env.CI),
+    registry: options.registry ?? defaultRegistry,
+    cwd: options.cwd ?? process.cwd(),
+  };
+  let code = 0;
+  const program = new Command("dfd")
+    .description("Deepfake / AI-generated-video detection as a declarative, content-hashed, cached DAG")
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showSuggestionAfterError(true);
+
+  const pipelineOpt = () => new Option("-p, --pipeline <file>", "the pipeline file").default(DEFAULT_PIPELINE);
+
+  program
+    .command("run")
+    .description("run the stale stages of a pipeline, reusing cached outputs")
+    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
+    .option("--from <stage>", "re-run this stage and everything downstream of it")
+    .option("--until <stage>", "run only this stage and what it needs")
+    .option("--only <stages...>", "run only these stages (their inputs must be cached)")
+    .option("--force [stages...]", "re-run these stages (all when none named) even if cached")
+    .option("--dry-run", "show what would run and why; execute nothing")
+    .option("--set <key=value>", "override for this run: data=PATH or <stage>.<param>[.<sub>]=VALUE (repeatable)", collect, [])
+    .option("-j, --jobs <n>", "stages run in parallel (default: cores)")
+    .option("--json", "print one JSON object as the last line of stdout")
+    .option("--lock-timeout <seconds>", "give up waiting for another dfd run after this long")
+    .action(async (file: string, flags) => {
+      const { runCommand } = await import("./commands/run.js");
+      code = await runCommand(io, file, flags);
+    });
+
+  program
+    .command("status")
+    .description("show each stage as fresh or stale, with every reason")
+    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
+    .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .option("--json", "print one JSON object as the last line of stdout")
+    .action(async (file: string, flags) => {
+      const { statusCommand } = await import("./commands/status.js");
+      code = await statusCommand(io, file, flags);
+    });
+
+  program
+    .command("why")
+    .description("explain a stage: each changed key component old → new, or which run produced its cached output")
+    .argument("<stage>")
+    .addOption(pipelineOpt())
+    .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .option("--json", "print one JSON object")
+    .action(async (stage: string, flags) => {
+      const { whyCommand } = await import("./commands/why.js");
+      code = await whyCommand(io, stage, flags);
+    });
+
+  program
+    .command("path")
+    .description("print the directory of a stage's current cached output")
+    .argument("<stage>")
+    .addOption(pipelineOpt())
+    .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .action(async (stage: string, flags) => {
+      const { pathCommand } = await import("./commands/path.js");
+      code = await pathCommand(io, stage, flags);
+    });
+
+  program
+    .command("dag")
+    .description("print the stage graph, marked by status")
+    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
+    .addOption(new Option("--format <format>", "output format").choices(["text", "mermaid", "dot"]).default("text"))
+    .action(async (file: string, flags) => {
+      const { dagCommand } = await import("./commands/dag.js");
+      code = await dagCommand(io, file, flags);
+    });
+
+  program
+    .command("verify")
+    .description("re-hash every cached artifact and report any that does not match its address")
+    .argument("[pipeline]", "pipeline file (locates artifacts/)", DEFAULT_PIPELINE)
+    .option("--json", "print one JSON object")
+    .action(async (file: string, flags) => {
+      const { verifyCommand } = await import("./commands/verify.js");
+      code = await verifyCommand(io, file, flags);
+    });
+
+  program
+    .command("predict")
+    .description("score clips with a trained model (a train stage's output: `dfd path train`)")
+    .argument("<paths...>", "clips or folders of clips")
+    .requiredOption("--model <dir>", "model directory (train output or its model/ subdir)")
+    .option("--json", "one JSON object per clip")
+    .option("--backend <name>", "TensorFlow.js backend (default: auto)")
+    .option("-j, --jobs <n>", "clips extracted at the same time")
+    .action(async (paths: string[], flags) => {
+      code = await runPredict(io, paths, flags);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return code;
+}
+
+async function runPredict(io: Io, paths: string[], flags: { model: string; json?: boolean; backend?: string; jobs?: string }): Promise<number> {
+  const { guard } = await import("./commands/common.js");
+  return guard(io, async () => {
+    // Imported by URL so the CLI builds even while predict is being written.
+    const mod = (await import(new URL("./commands/predict.js", import.meta.url).href)) as typeof import("./commands/predict.js");
+    return mod.predict(paths, {
+      model: flags.model,
+      ...(flags.json ? { json: true } : {}),
+      ...(flags.backend ? { backend: flags.backend } : {}),
+      ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),
+      cwd: io.cwd,
+    }, { out: (l) => io.out(l + "\n"), err: (l) => io.err(l + "\n") });
+  });
+}

@@ -1,0 +1,197 @@
+// Loads pipeline.yaml keeping source positions, and checks its *shape* (keys, types, names).
+// Whether `uses:` names a known kind and whether `with:` fits that kind's params is checked by
+// resolve.ts, which needs the registry. Every problem becomes a Diagnostic with line:col.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
+import { ConfigError, didYouMean, type Diagnostic } from "./diagnostic.js";
+
+/** [start, end) character offsets in the pipeline file. */
+export type Span = readonly [number, number];
+export interface Located<T> {
+  value: T;
+  span: Span;
+}
+
+export interface StageDecl {
+  name: string;
+  /** Span of the stage's name (the map key). */
+  span: Span;
+  /** `uses:` for built-in kinds; undefined for shell stages. */
+  uses?: Located<string>;
+  /** `run:` command for shell stages. */
+  run?: Located<string>;
+  /** `with:` (built-in params) as a YAML node, validated later against the kind's ParamsSpec. */
+  with?: Node;
+  /** `params:` of a shell stage, free-form. */
+  params?: Node;
+  needs: Located<string>[];
+  /** Shell stages' declared input files/dirs, relative to the pipeline's directory. */
+  deps: Located<string>[];
+}
+
+export interface PipelineConfig {
+  /** Absolute path of pipeline.yaml. */
+  file: string;
+  /** Its directory: relative paths (data, deps) resolve against it. */
+  dir: string;
+  source: string;
+  /** `data:` as written (relative to `dir`), null when absent or null. */
+  data: Located<string> | null;
+  stages: StageDecl[];
+  /** Diagnostic at a span of this file. */
+  at(span: Span | undefined, message: string): Diagnostic;
+}
+
+const TOP_KEYS = ["data", "stages"] as const;
+const BUILTIN_KEYS = ["uses", "with", "needs"] as const;
+const SHELL_KEYS = ["run", "deps", "params", "needs"] as const;
+const STAGE_KEYS = ["uses", "with", "needs", "run", "deps", "params"] as const;
+const STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export function spanOf(node: Node | null | undefined): Span | undefined {
+  const r = node?.range;
+  return r ? [r[0], r[1]] : undefined;
+}
+
+export function loadConfig(file: string): PipelineConfig {
+  const abs = resolve(file);
+  let source: string;
+  try {
+    source = readFileSync(abs, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === "ENOENT" ? `${file}: no such file (pass the pipeline file: dfd run path/to/pipeline.yaml)` : `${file}: ${(e as Error).message}`);
+  }
+  return parseConfig(abs, source);
+}
+
+export function parseConfig(file: string, source: string): PipelineConfig {
+  const lc = new LineCounter();
+  const lines = source.split(/\r?\n/);
+  const diags: Diagnostic[] = [];
+  const at = (span: Span | undefined, message: string): Diagnostic => {
+    const start = span?.[0] ?? 0;
+    const end = Math.max(start + 1, span?.[1] ?? start + 1);
+    const { line, col } = lc.linePos(start);
+    const text = lines[line - 1] ?? "";
+    // Underline to the end of the span but never past the end of its first line.
+    const length = Math.min(end - start, text.length - col + 1);
+    return { file, line, col, length: Math.max(1, length), message, source: text };
+  };
+  const err = (node: Node | Span | null | undefined, message: string) =>
+    diags.push(at(Array.isArray(node) ? (node as Span) : spanOf(node as Node), message));
+
+  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  for (const e of doc.errors) {
+    const msg = e.code === "DUPLICATE_KEY" ? "duplicate key: " + duplicateName(source, e.pos) : e.message.split("\n")[0]!;
+    diags.push(at([e.pos[0], e.pos[1]], msg));
+  }
+  if (diags.length) throw new ConfigError(diags);
+
+  const cfg: PipelineConfig = { file, dir: dirname(file), source, data: null, stages: [], at };
+  const root = doc.contents;
+  if (!isMap(root)) {
+    err(root ?? [0, 1], "pipeline.yaml must be a mapping with `stages:` (and optionally `data:`)");
+    throw new ConfigError(diags);
+  }
+  let sawStages = false;
+  for (const pair of root.items) {
+    const key = keyOf(pair);
+    if (!key) { err(pair.key as Node, "keys must be plain strings"); continue; }
+    const value = pair.value as Node | null;
+    if (key.value === "data") {
+      if (value === null || (isScalar(value) && value.value === null)) cfg.data = null;
+      else if (isScalar(value) && typeof value.value === "string" && value.value !== "") cfg.data = { value: value.value, span: spanOf(value)! };
+      else err(value, "`data:` must be a path (a folder of real/ and fake/ clips, or a CSV manifest) or null");
+    } else if (key.value === "stages") {
+      sawStages = true;
+      if (!isMap(value)) { err(value ?? key.span, "`stages:` must be a mapping of stage name → stage"); continue; }
+      for (const sp of value.items) {
+        const name = keyOf(sp);
+        if (!name) { err(sp.key as Node, "stage names must be plain strings"); continue; }
+        if (!STAGE_NAME.test(name.value)) { err(name.span, `invalid stage name "${name.value}": use letters, digits, - and _`); continue; }
+        const stage = parseStage(name, sp.value as Node | null, err);
+        if (stage) cfg.stages.push(stage);
+      }
+    } else {
+      err(key.span, `unknown top-level key "${key.value}"${didYouMean(key.value, TOP_KEYS)}; expected one of: ${TOP_KEYS.join(", ")}`);
+    }
+  }
+  if (!sawStages && !diags.length) err([0, 1], "pipeline.yaml has no `stages:`");
+  if (diags.length) throw new ConfigError(diags);
+  return cfg;
+}
+
+type Err = (node: Node | Span | null | undefined, message: string) => void;
+
+function parseStage(name: Located<string>, node: Node | null, err: Err): StageDecl | undefined {
+  if (!isMap(node)) {
+    err(node ?? name.span, `stage "${name.value}" must be a mapping with \`uses:\` or \`run:\``);
+    return undefined;
+  }
+  const stage: StageDecl = { name: name.value, span: name.span, needs: [], deps: [] };
+  const keys = new Map<string, Located<string>>();
+  for (const pair of node.items) {
+    const key = keyOf(pair);
+    if (!key) { err(pair.key as Node, "keys must be plain strings"); continue; }
+    keys.set(key.value, key);
+    const value = pair.value as Node | null;
+    switch (key.value) {
+      case "uses":
+      case "run": {
+        if (isScalar(value) && typeof value.value === "string" && value.value.trim() !== "")
+          stage[key.value] = { value: value.value, span: spanOf(value)! };
+        else err(value ?? key.span, key.value === "uses" ? "`uses:` must name a stage kind, e.g. `uses: extract`" : "`run:` must be a shell command string");
+        break;
+      }
+      case "with":
+      case "params":
+        if (value === null || (isScalar(value) && value.value === null)) break;
+        if (!isMap(value)) { err(value, `\`${key.value}:\` must be a mapping of param → value`); break; }
+        stage[key.value] = value;
+        break;
+      case "needs":
+      case "deps":
+        stage[key.value] = stringList(value, key, err);
+        break;
+      default:
+        err(key.span, `unknown key "${key.value}" in stage "${name.value}"${didYouMean(key.value, STAGE_KEYS)}`);
+    }
+  }
+  const uses = keys.get("uses");
+  const run = keys.get("run");
+  if (uses && run) err(run.span, `stage "${name.value}" has both \`uses:\` and \`run:\`; a stage is either built-in (uses/with) or a shell command (run/deps/params)`);
+  else if (!uses && !run) err(name.span, `stage "${name.value}" needs \`uses: <kind>\` or \`run: <command>\``);
+  else {
+    const allowed: readonly string[] = uses ? BUILTIN_KEYS : SHELL_KEYS;
+    for (const [k, loc] of keys)
+      if (!allowed.includes(k) && (STAGE_KEYS as readonly string[]).includes(k))
+        err(loc.span, uses ? `\`${k}:\` is for shell stages (\`run:\`); a \`uses:\` stage takes \`with:\` and \`needs:\`` : `\`${k}:\` is for built-in stages (\`uses:\`); a \`run:\` stage takes \`deps:\`, \`params:\` and \`needs:\``);
+  }
+  return stage;
+}
+
+function stringList(value: Node | null, key: Located<string>, err: Err): Located<string>[] {
+  if (value === null || (isScalar(value) && value.value === null)) return [];
+  // `needs: a` is accepted as shorthand for `needs: [a]`.
+  if (isScalar(value) && typeof value.value === "string") return [{ value: value.value, span: spanOf(value)! }];
+  if (!isSeq(value)) { err(value, `\`${key.value}:\` must be a list of ${key.value === "needs" ? "stage names" : "paths"}`); return []; }
+  const out: Located<string>[] = [];
+  for (const item of value.items as (Node | null)[]) {
+    if (isScalar(item) && typeof item.value === "string" && item.value !== "") out.push({ value: item.value, span: spanOf(item)! });
+    else err(item ?? key.span, `\`${key.value}:\` entries must be ${key.value === "needs" ? "stage names" : "paths"} (strings)`);
+  }
+  return out;
+}
+
+function keyOf(pair: Pair): Located<string> | undefined {
+  const k = pair.key as Node | null;
+  if (isScalar(k) && typeof k.value === "string") return { value: k.value, span: spanOf(k)! };
+  return undefined;
+}
+
+function duplicateName(source: string, pos: readonly [number, number]): string {
+  const text = source.slice(pos[0], pos[1]).trim();
+  return text ? `"${text}" appears more than once` : "a key appears more than once";
+}

@@ -1,0 +1,28 @@
+// The cache database: one SQLite file (artifacts/cache.sqlite) holding the keyv index (cache
+// entries, run records) and a plain `file_state` table (path, size, mtime, inode → sha256) that
+// lets unchanged files skip re-hashing. One connection per process.
+import Keyv from "keyv";
+import KeyvSqlite from "@keyv/sqlite";
+
+export interface Db {
+  kv: Keyv;
+  /** Raw SQL on the same connection (file_state; ordered listing of run records). */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function openDb(file: string): Promise<Db> {
+  const store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 30_000 });
+  const kv = new Keyv({ store, namespace: "dfd" });
+  kv.on("error", () => { /* surfaced by the awaited call that failed */ });
+  const query = store.query as unknown as Db["query"];
+  // WAL: readers (status, why) never block a running `dfd run`; NORMAL sync is crash-safe in WAL.
+  await query("PRAGMA journal_mode=WAL");
+  await query("PRAGMA synchronous=NORMAL");
+  await query("CREATE TABLE IF NOT EXISTS file_state(path TEXT PRIMARY KEY, size INTEGER, mtime REAL, ino INTEGER, sha256 TEXT)");
+  return {
+    kv,
+    query,
+    close: async () => { await (store.close as () => Promise<void>)(); },
+  };
+}

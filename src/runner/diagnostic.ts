@@ -1,0 +1,67 @@
+// Config errors as values: file + line:col + message, rendered with the source line and a squiggle
+// under the bad span (wireit's style). Positions are 1-based; `length` is the underline width.
+import { relative } from "node:path";
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  length: number;
+  message: string;
+  /** The text of the offending line, for the caret display. */
+  source?: string;
+}
+
+/** Thrown (or collected) for anything wrong in pipeline.yaml or in --set; the CLI exits 2. */
+export class ConfigError extends Error {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: Diagnostic[] | string) {
+    const list = typeof diagnostics === "string" ? [] : diagnostics;
+    super(typeof diagnostics === "string" ? diagnostics : diagnostics.map((d) => renderDiagnostic(d)).join("\n"));
+    this.diagnostics = list;
+    this.name = "ConfigError";
+  }
+}
+
+/** `pipeline.yaml:3:5: message` then the line and a `^^^^` underline. */
+export function renderDiagnostic(d: Diagnostic, cwd = process.cwd()): string {
+  const shown = relative(cwd, d.file) || d.file;
+  const head = `${shown.startsWith("..") ? d.file : shown}:${d.line}:${d.col}: ${d.message}`;
+  if (d.source === undefined) return head;
+  const gutter = String(d.line);
+  const pad = " ".repeat(gutter.length);
+  const width = Math.max(1, Math.min(d.length, d.source.length - d.col + 1 || 1));
+  return `${head}\n ${gutter} | ${d.source}\n ${pad} | ${" ".repeat(d.col - 1)}${"^".repeat(width)}`;
+}
+
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The nearest candidate when it is plausibly a typo (distance ≤ max(1, len/3)), else undefined. */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3)) ? best : undefined;
+}
+
+/** ` (did you mean "x"?)` or "". */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const n = nearest(word, candidates);
+  return n === undefined ? "" : ` (did you mean "${n}"?)`;
+}
