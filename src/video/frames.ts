@@ -1,0 +1,156 @@
+// Streams decoded frames out of ffmpeg as raw rgb24 at a fixed analysis size, one buffer per frame,
+// with back-pressure (a slow consumer pauses ffmpeg instead of buffering a clip in memory) and a
+// clean kill on abort or early exit. A second, tiny output (9×8 grey of the whole frame) feeds the
+// perceptual hash. `decodeArgs` is exported so the benchmark runs exactly the same command.
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
+import { ffmpegBinary } from "./ffmpeg.js";
+import { ClipError } from "./probe.js";
+import { killOnAbort, reasonFrom, tailCollector, terminate } from "./process.js";
+
+export type ResizeMode = "crop" | "scale" | "stretch";
+
+export interface DecodeOptions {
+  /** Resample to this frame rate first; null = every decoded frame. */
+  fps: number | null;
+  /** Analysis frames are size × size. */
+  size: number;
+  /** crop: centre size×size patch at native resolution (clips smaller than size are scaled up so
+   *  the short side fits); scale: short side scaled to size, then centre crop; stretch: scaled to
+   *  size×size ignoring aspect. */
+  resize: ResizeMode;
+  /** Re-encode through H.264 yuv420p first, so every clip has been through the same codec. */
+  normalizeFormat: boolean;
+  /** Also emit the 9×8 grey thumbnails the dHash uses. */
+  thumbs: boolean;
+  signal?: AbortSignal;
+}
+
+export const THUMB_W = 9;
+export const THUMB_H = 8;
+
+/** The filter graph: [0:v] → rgb24 analysis frames on [v] (+ grey thumbnails on [t]). */
+export function filterGraph(o: Pick<DecodeOptions, "fps" | "size" | "resize" | "thumbs">): string {
+  const s = o.size;
+  const head = o.fps ? `fps=${o.fps}` : "null";
+  let resize: string;
+  if (o.resize === "crop") {
+    // Scale only when the short side is below `size` (keeps native pixels otherwise), then crop.
+    const f = `max(1\\,${s}/min(iw\\,ih))`;
+    resize = `scale=w='ceil(iw*${f})':h='ceil(ih*${f})':flags=bicubic,crop=${s}:${s}`;
+  } else if (o.resize === "scale") {
+    resize = `scale=${s}:${s}:force_original_aspect_ratio=increase:flags=area,crop=${s}:${s}`;
+  } else {
+    resize = `scale=${s}:${s}:flags=area`;
+  }
+  if (!o.thumbs) return `[0:v:0]${head},${resize},format=rgb24[v]`;
+  return (
+    `[0:v:0]${head},split=2[a][b];[a]${resize},format=rgb24[v];` +
+    `[b]scale=${THUMB_W}:${THUMB_H}:flags=area,format=gray[t]`
+  );
+}
+
+/** ffmpeg arguments decoding `input` (a path, or "pipe:0") with the given options. Outputs go to
+ * `outputs.frames` / `outputs.thumbs` (e.g. "pipe:1" and "pipe:3", or "-" with `-f null`). */
+export function decodeArgs(
+  input: string,
+  o: Pick<DecodeOptions, "fps" | "size" | "resize" | "thumbs">,
+  outputs: { frames: string; thumbs: string; format?: string },
+): string[] {
+  const fmt = outputs.format ?? "rawvideo";
+  const args = ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", input, "-filter_complex", filterGraph(o)];
+  args.push("-map", "[v]", "-an", "-sn", "-dn", "-vsync", "passthrough", "-f", fmt, outputs.frames);
+  if (o.thumbs) args.push("-map", "[t]", "-an", "-sn", "-dn", "-vsync", "passthrough", "-f", fmt, outputs.thumbs);
+  return args;
+}
+
+/** ffmpeg arguments that re-encode the first video stream of `file` to H.264 in Matroska on stdout. */
+export function normalizeArgs(file: string): string[] {
+  return [
+    "-nostdin", "-hide_banner", "-loglevel", "error", "-i", file, "-map", "0:v:0", "-an", "-sn", "-dn",
+    "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
+    "-pix_fmt", "yuv420p", "-vsync", "passthrough", "-f", "matroska", "pipe:1",
+  ];
+}
+
+export interface DecodedClip {
+  /** Analysis frames, size×size×3 bytes each, in decode order. Iterate once. */
+  frames: AsyncIterable<Uint8Array>;
+  /** Resolves after `frames` is exhausted: the grey thumbnails (THUMB_W×THUMB_H each). */
+  thumbs(): Uint8Array[];
+}
+
+/** Starts ffmpeg on `file`. Iterate `frames`; a decode failure throws a ClipError from the
+ * iteration, an abort throws the signal's reason. Breaking out early kills ffmpeg. */
+export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
+  const bin = ffmpegBinary().path;
+  const children: ChildProcess[] = [];
+  let input = file;
+  let normalizer: ChildProcess | undefined;
+  const normErr = tailCollector();
+  if (o.normalizeFormat) {
+    normalizer = spawn(bin, normalizeArgs(file), { stdio: ["ignore", "pipe", "pipe"] });
+    normalizer.stderr!.on("data", normErr.push);
+    children.push(normalizer);
+    input = "pipe:0";
+  }
+  const child = spawn(bin, decodeArgs(input, o, { frames: "pipe:1", thumbs: "pipe:3" }), {
+    stdio: [normalizer ? normalizer.stdout! : "ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore"],
+  });
+  children.push(child);
+  const err = tailCollector();
+  child.stderr!.on("data", err.push);
+  const thumbParts: Buffer[] = [];
+  if (o.thumbs) (child.stdio[3] as Readable).on("data", (b: Buffer) => thumbParts.push(b));
+  const unhooks = children.map((c) => killOnAbort(c, o.signal));
+  const exits = children.map(
+    (c) =>
+      new Promise<{ code: number | null; error?: Error }>((resolve) => {
+        c.on("error", (e) => resolve({ code: null, error: e }));
+        c.on("close", (code) => resolve({ code }));
+      }),
+  );
+  const frameBytes = o.size * o.size * 3;
+
+  async function* frames(): AsyncGenerator<Uint8Array> {
+    let finished = false;
+    try {
+      let cur = new Uint8Array(frameBytes);
+      let fill = 0;
+      for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
+        let off = 0;
+        while (off < chunk.length) {
+          const n = Math.min(frameBytes - fill, chunk.length - off);
+          cur.set(chunk.subarray(off, off + n), fill);
+          fill += n;
+          off += n;
+          if (fill === frameBytes) {
+            yield cur;
+            cur = new Uint8Array(frameBytes);
+            fill = 0;
+          }
+        }
+      }
+      const [norm, dec] = normalizer ? await Promise.all(exits) : [undefined, await exits[0]!];
+      o.signal?.throwIfAborted();
+      for (const r of [norm, dec]) if (r?.error) throw r.error;
+      if (norm && norm.code !== 0) throw new ClipError(`ffmpeg could not re-encode it (normalize_format): ${reasonFrom(normErr.text(), file)}`);
+      if (dec!.code !== 0) throw new ClipError(`ffmpeg could not decode it: ${reasonFrom(err.text(), file)}`);
+      finished = true;
+    } finally {
+      if (!finished) children.forEach(terminate);
+      unhooks.forEach((u) => u());
+    }
+  }
+
+  return {
+    frames: frames(),
+    thumbs: () => {
+      const all = Buffer.concat(thumbParts);
+      const n = THUMB_W * THUMB_H;
+      const out: Uint8Array[] = [];
+      for (let i = 0; i + n <= all.length; i += n) out.push(new Uint8Array(all.subarray(i, i + n)));
+      return out;
+    },
+  };
+}

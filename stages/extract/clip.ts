@@ -1,0 +1,123 @@
+// One clip → its feature matrix. Used by the extract stage (features computed in the worker pool)
+// and by predict (inline), so a model always sees features made exactly the way it was trained.
+//
+// Sampling needs the clip's frame count before decoding (to know which frames to send for
+// features); ffprobe's count is exact for almost every file. When the decoded count differs (a
+// damaged file, or `fps:` resampling, where the count is only estimated), the features already
+// computed are reused and only a missing pick triggers a second, exact pass.
+import { stat } from "node:fs/promises";
+import type { Matrix } from "../../src/lib/npy.js";
+import { decodeClip } from "../../src/video/frames.js";
+import { ClipError, probe, type ProbeInfo } from "../../src/video/probe.js";
+import { extractorNamed } from "./features/registry.js";
+import type { ExtractParams } from "./params.js";
+import { dhash } from "./phash.js";
+import { sampleIndices, spreadIndices } from "./sample.js";
+
+export type { ProbeInfo } from "../../src/video/probe.js";
+
+/** Computes one frame's features; the stage passes one backed by the worker pool. */
+export type FrameCompute = (task: { rgb: Uint8Array; prev: Uint8Array | undefined; size: number; features: string }) => Promise<Float32Array>;
+
+export interface ClipResult {
+  features: Matrix;
+  probe: ProbeInfo;
+  /** dHash of up to 4 evenly spaced frames. */
+  phash: string[];
+  /** Frames decoded (after `fps:` resampling). */
+  decoded: number;
+}
+
+export interface ClipOptions {
+  signal?: AbortSignal;
+  compute?: FrameCompute;
+  /** Feature computations in flight per clip (back-pressure on ffmpeg). */
+  inflight?: number;
+}
+
+const inlineCompute: FrameCompute = async ({ rgb, prev, size, features }) => extractorNamed(features).frame(rgb, size, size, prev);
+
+export async function extractClipFeatures(file: string, params: ExtractParams, opts: ClipOptions = {}): Promise<ClipResult> {
+  const extractor = extractorNamed(params.features);
+  const st = await stat(file).catch(() => null);
+  if (!st) throw new ClipError("file not found");
+  if (!st.isFile()) throw new ClipError("not a regular file");
+  if (st.size === 0) throw new ClipError("empty file (0 bytes)");
+  const info = await probe(file, { signal: opts.signal });
+  try {
+    return await extractProbed(file, info, params, opts);
+  } catch (e) {
+    if (e instanceof ClipError) e.probe = info;
+    throw e;
+  }
+}
+
+async function extractProbed(file: string, info: ProbeInfo, params: ExtractParams, opts: ClipOptions): Promise<ClipResult> {
+  const extractor = extractorNamed(params.features);
+  if (info.width && info.height && info.width * info.height > params.max_pixels)
+    throw new ClipError(`resolution ${info.width}×${info.height} is above max_pixels (${params.max_pixels}); raise max_pixels to process it`);
+  const expected = params.fps ? (info.duration ? Math.round(info.duration * params.fps) : null) : info.source_frames;
+
+  const rows = new Map<number, Float32Array>();
+  let pass = await decodePass(file, params, opts, expected === null ? null : new Set(sampleIndices(expected, params)), rows);
+  let picks = sampleIndices(pass.decoded, params);
+  if (picks.some((i) => !rows.has(i))) {
+    pass = await decodePass(file, params, opts, new Set(picks), rows);
+    picks = sampleIndices(pass.decoded, params);
+  }
+  if (pass.decoded < params.min_frames)
+    throw new ClipError(`only ${pass.decoded} frame${pass.decoded === 1 ? "" : "s"} decoded; at least ${params.min_frames} needed (min_frames)`);
+  const data = new Float32Array(picks.length * extractor.dims);
+  picks.forEach((i, r) => data.set(rows.get(i)!, r * extractor.dims));
+  const phash = spreadIndices(pass.thumbs.length, 4).map((i) => dhash(pass.thumbs[i]!));
+  return { features: { data, rows: picks.length, cols: extractor.dims }, probe: info, phash, decoded: pass.decoded };
+}
+
+/** Decodes the clip once, computing features for the frames in `want` (null = all frames), each
+ * against its neighbour (the previous frame; the next one for frame 0). */
+async function decodePass(
+  file: string,
+  params: ExtractParams,
+  opts: ClipOptions,
+  want: Set<number> | null,
+  rows: Map<number, Float32Array>,
+): Promise<{ decoded: number; thumbs: Uint8Array[] }> {
+  const compute = opts.compute ?? inlineCompute;
+  const limit = Math.max(1, opts.inflight ?? 4);
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
+  const submit = async (index: number, rgb: Uint8Array, prev: Uint8Array | undefined) => {
+    if (rows.has(index) || (want && !want.has(index))) return;
+    const p = compute({ rgb, prev, size: params.size, features: params.features }).then(
+      (row) => void rows.set(index, row),
+      (e) => void (failure ??= e),
+    );
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    if (inflight.size >= limit) await Promise.race(inflight);
+  };
+
+  const clip = decodeClip(file, {
+    fps: params.fps,
+    size: params.size,
+    resize: params.resize,
+    normalizeFormat: params.normalize_format,
+    thumbs: true,
+    signal: opts.signal,
+  });
+  let index = 0;
+  let first: Uint8Array | undefined;
+  let prev: Uint8Array | undefined;
+  for await (const rgb of clip.frames) {
+    if (index === 0) first = rgb;
+    else if (index === 1) await submit(0, first!, rgb);
+    if (index > 0) await submit(index, rgb, prev);
+    if (failure) break;
+    prev = rgb;
+    index++;
+  }
+  if (index === 1 && !failure) await submit(0, first!, undefined);
+  await Promise.all(inflight);
+  if (failure) throw failure;
+  return { decoded: index, thumbs: clip.thumbs() };
+}

@@ -1,0 +1,167 @@
+// The extract stage body (loaded lazily by index.ts): list the data set, run every clip through
+// extractClipFeatures with features computed in the worker pool, write features/<id>.npy as each
+// clip finishes, then videos.jsonl and extract.json. Memory is one clip's frames in flight per
+// concurrent clip plus small per-clip records, whatever the data set's size.
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { encodeNpy } from "../../src/lib/npy.js";
+import { writeJsonl } from "../../src/lib/jsonl.js";
+import { listDataset, type DatasetEntry } from "../../src/dataset/list.js";
+import { inputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
+import { ClipError, type ProbeInfo } from "../../src/video/probe.js";
+import { extractClipFeatures, type FrameCompute } from "./clip.js";
+import { extractorNamed } from "./features/registry.js";
+import { isPowerOfTwo } from "./features/fft.js";
+import type { ExtractParams } from "./params.js";
+import { createFramePool } from "./pool.js";
+
+export interface VideoRecord {
+  id: string;
+  path: string;
+  label: "real" | "fake" | null;
+  label_raw: string;
+  source: string;
+  group: string | null;
+  frames: number;
+  dims: number;
+  features: string | null;
+  fps: number | null;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  codec: string | null;
+  pix_fmt: string | null;
+  format: string | null;
+  bytes: number | null;
+  bitrate: number | null;
+  source_frames: number | null;
+  sha256: string | null;
+  phash: string[];
+  error: string | null;
+}
+
+export async function runExtract(ctx: StageContext<ExtractParams>): Promise<StageSummary> {
+  const p = ctx.params;
+  const extractor = extractorNamed(p.features);
+  if (!isPowerOfTwo(p.size)) throw new Error(`extract: size must be a power of two (64, 128, 256...), got ${p.size}`);
+  let root: string;
+  if (ctx.data !== undefined) {
+    if (!existsSync(ctx.data)) throw new Error(`data path ${ctx.data} does not exist (data: in the pipeline, or --set data=)`);
+    root = ctx.data;
+  } else root = inputOf(ctx, "demo");
+  const ds = listDataset(root);
+  const listErrors = ds.entries.filter((e) => e.error);
+  if (p.on_error === "fail" && listErrors.length)
+    throw new Error(`extract: ${listErrors.length} bad entr${listErrors.length === 1 ? "y" : "ies"} in ${ds.root} (on_error: fail):\n` + listErrors.map((e) => `  ${e.path}: ${e.error}`).join("\n"));
+
+  await mkdir(join(ctx.outDir, "features"), { recursive: true });
+  const workers = Math.max(1, p.workers ?? ctx.cpus);
+  const pool = createFramePool(workers);
+  const records: VideoRecord[] = new Array(ds.entries.length);
+  const started = Date.now();
+  let done = 0;
+  let frames = 0;
+  const total = ds.entries.length;
+  ctx.progress(0, total, `0/${total} clips`);
+  const one = async (e: DatasetEntry, k: number) => {
+    records[k] = await extractOne(e, ctx, pool.compute, workers);
+    done++;
+    frames += records[k]!.frames;
+    const secs = (Date.now() - started) / 1000;
+    const eta = done ? Math.round((secs / done) * (total - done)) : 0;
+    ctx.progress(done, total, `${done}/${total} clips, ${secs > 0 ? Math.round(frames / secs) : 0} frames/s, ETA ${eta}s`);
+  };
+  try {
+    // A few more clips in flight than workers, so decoding keeps the feature workers busy.
+    await forEachLimit(ds.entries, workers + 1, one, ctx.signal);
+  } finally {
+    await pool.destroy();
+  }
+
+  writeJsonl(join(ctx.outDir, "videos.jsonl"), records);
+  const failed = records.filter((r) => r.error);
+  const ok = records.length - failed.length;
+  const meta = {
+    params: p,
+    feature: { name: extractor.name, dims: extractor.dims, names: [...extractor.names] },
+    counts: { clips: records.length, ok, failed: failed.length },
+  };
+  await writeFile(join(ctx.outDir, "extract.json"), JSON.stringify(meta, null, 2) + "\n");
+  if (p.on_error === "fail" && failed.length)
+    throw new Error(`extract: ${failed.length} of ${records.length} clips failed (on_error: fail):\n` + failed.map((r) => `  ${r.path}: ${r.error}`).join("\n"));
+  if (ok === 0) throw new Error(`extract: no clip in ${ds.root} could be read; first error: ${failed[0]?.path}: ${failed[0]?.error}`);
+
+  const findings: Finding[] = ds.warnings.map((w, i) => ({ id: `dataset-warning:${i}`, severity: "warn", reason: w, advice: "check the data folder layout (real/, fake/ or manifest.csv)" }));
+  const secs = (Date.now() - started) / 1000;
+  return {
+    lines: [
+      `${records.length} clips (${ok} ok, ${failed.length} failed) from ${ds.root}`,
+      `${frames} frames × ${extractor.dims} ${extractor.name} features, ${secs.toFixed(1)} s, ${Math.round(frames / Math.max(secs, 1e-3))} frames/s, ${workers} worker${workers === 1 ? "" : "s"}`,
+    ],
+    findings,
+    facts: { feature: extractor.name, dims: extractor.dims, frames, workers, worker_threads_used: pool.threadsUsed().size },
+    skipped: failed.map((r) => ({ item: r.path, error: r.error! })),
+  };
+}
+
+async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, compute: FrameCompute, workers: number): Promise<VideoRecord> {
+  const rec: VideoRecord = {
+    id: e.id, path: e.path, label: e.label, label_raw: e.label_raw, source: e.source, group: e.group,
+    frames: 0, dims: extractorNamed(ctx.params.features).dims, features: null,
+    fps: null, width: null, height: null, duration: null, codec: null, pix_fmt: null, format: null,
+    bytes: null, bitrate: null, source_frames: null, sha256: null, phash: [], error: e.error,
+  };
+  const st = await stat(e.file).catch(() => null);
+  if (st?.isFile()) {
+    rec.bytes = st.size;
+    rec.sha256 = await sha256File(e.file);
+  }
+  if (e.error) return rec;
+  try {
+    const r = await extractClipFeatures(e.file, ctx.params, { signal: ctx.signal, compute, inflight: workers + 1 });
+    fillProbe(rec, r.probe);
+    const rel = `features/${e.id}.npy`;
+    await writeFile(join(ctx.outDir, rel), encodeNpy(r.features));
+    rec.frames = r.features.rows;
+    rec.features = rel;
+    rec.phash = r.phash;
+  } catch (err) {
+    if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
+    if (!(err instanceof ClipError)) ctx.log.debug(`${e.path}: ${(err as Error).stack ?? err}`);
+    rec.error = `${e.path}: ${(err as Error).message}`;
+    if (err instanceof ClipError && err.probe) fillProbe(rec, err.probe);
+  }
+  return rec;
+}
+
+function fillProbe(rec: VideoRecord, p: ProbeInfo): void {
+  Object.assign(rec, {
+    fps: p.fps, width: p.width, height: p.height, duration: p.duration, codec: p.codec, pix_fmt: p.pix_fmt,
+    format: p.format, bytes: p.bytes || rec.bytes, bitrate: p.bitrate, source_frames: p.source_frames,
+  });
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    createReadStream(file)
+      .on("data", (b) => h.update(b))
+      .on("error", reject)
+      .on("end", () => resolve(h.digest("hex")));
+  });
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time, stopping early on abort or a throw. */
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>, signal: AbortSignal): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      signal.throwIfAborted();
+      const k = next++;
+      await fn(items[k]!, k);
+    }
+  });
+  await Promise.all(lanes);
+}
