@@ -58,7 +58,8 @@ export class ComponentHasher {
       const base = d.path.replace(/\/+$/, "");
       for (const [rel, h] of Object.entries(t.files)) deps[rel ? `${base}/${rel}` : base] = h;
     }
-    const usesData = stage.kind.usesData === true && this.pipeline.data !== null;
+    // Shell stages read the data set only if their command mentions $DFD_DATA; then it is an input.
+    const usesData = (stage.kind.usesData === true || (stage.command?.includes("DFD_DATA") ?? false)) && this.pipeline.data !== null;
     const data = usesData ? { path: relative(this.pipeline.dir, this.pipeline.data!).split(sep).join("/") || ".", ...(await this.data()) } : null;
     return {
       v: 1,

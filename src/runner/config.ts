@@ -140,7 +140,10 @@ function parseStage(name: Located<string>, node: Node | null, err: Err): StageDe
     switch (key.value) {
       case "uses":
       case "run": {
-        if (isScalar(value) && typeof value.value === "string" && value.value.trim() !== "")
+        // `run: true` is a fine command even though YAML reads it as a boolean.
+        if (key.value === "run" && isScalar(value) && (typeof value.value === "number" || typeof value.value === "boolean"))
+          stage.run = { value: String(value.source ?? value.value), span: spanOf(value)! };
+        else if (isScalar(value) && typeof value.value === "string" && value.value.trim() !== "")
           stage[key.value] = { value: value.value, span: spanOf(value)! };
         else err(value ?? key.span, key.value === "uses" ? "`uses:` must name a stage kind, e.g. `uses: extract`" : "`run:` must be a shell command string");
         break;

@@ -84,7 +84,7 @@ export async function resolvePipeline(cfg: PipelineConfig, opts: ResolveOptions)
     const needs: string[] = [];
     for (const n of d.needs) {
       if (n.value === d.name) diags.push(cfg.at(n.span, `dependency cycle: ${d.name} → ${d.name} (a stage cannot need itself)`));
-      else if (!names.includes(n.value)) diags.push(cfg.at(n.span, `stage "${d.name}" needs unknown stage "${n.value}"${didYouMean(n.value, names)}`));
+      else if (!names.includes(n.value)) diags.push(cfg.at(n.span, `stage "${d.name}" needs unknown stage "${n.value}"${didYouMean(n.value, names.filter((x) => x !== d.name))}`));
       else if (!needs.includes(n.value)) needs.push(n.value);
     }
     const deps = d.deps.map((p) => ({ path: p.value, abs: resolve(cfg.dir, p.value), span: p.span }));
