@@ -1,0 +1,16 @@
+// The train stage: fits the transformer detector on extract's per-frame features with split's
+// train/val lists. Light on purpose: the runner imports this to compute keys; TensorFlow.js and
+// the model load inside run().
+import { defineStage } from "../../src/stage.js";
+import { trainParams, type TrainParams } from "./params.js";
+
+export default defineStage<TrainParams>({
+  kind: "train",
+  description: "train the transformer detector (TensorFlow.js) on extracted features and the split",
+  params: trainParams,
+  code: [new URL(".", import.meta.url), new URL("../../src/model/", import.meta.url), new URL("../../src/lib/", import.meta.url)],
+  async run(ctx) {
+    const { runTrain } = await import("./impl.js");
+    return runTrain(ctx);
+  },
+});
