@@ -98,6 +98,8 @@ export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
     stdio: [normalizer ? normalizer.stdout! : "ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore"],
   });
   children.push(child);
+  // The decoder holds its own copy of the pipe; ours would keep the normalizer from ever 'close'.
+  normalizer?.stdout!.destroy();
   const err = tailCollector();
   child.stderr!.on("data", err.push);
   const thumbParts: Buffer[] = [];

@@ -63,16 +63,20 @@ export function tailCollector(limit = 16384): { push: (b: Buffer) => void; text:
   };
 }
 
-/** The most telling line of ffmpeg/ffprobe stderr: the last non-empty one that names a problem,
- * with the input path (already in our own message) stripped. */
+/** The telling part of ffmpeg/ffprobe stderr: the last two distinct lines that name a problem
+ * (e.g. "moov atom not found; Invalid data found when processing input"), with the input path
+ * (already in our own message) and "[demuxer @ 0x...]" prefixes stripped. */
 export function reasonFrom(stderr: string, file?: string): string {
   const lines = stderr
     .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(Input|Output|Stream|Duration|Metadata|frame=|size=|video:|\[out|Press \[q\])/i.test(l));
+    .map((l) => {
+      let t = l.trim();
+      if (file) t = t.split(`${file}: `).join("").split(file).join("<file>");
+      return t.replace(/^\[[^\]]+\]\s*/, "");
+    })
+    .filter((l) => l && !/^(Input|Output|Stream|Duration|Metadata|frame=|size=|video:|Press \[q\])/i.test(l));
   const telling = lines.filter((l) => /error|invalid|not found|no such|unsupported|could not|failed|corrupt|truncat|moov|unable/i.test(l));
-  let line = telling.at(-1) ?? lines.at(-1) ?? "no output";
-  if (file) line = line.split(file).join("<file>");
-  line = line.replace(/^\[[^\]]+\]\s*/, "");
+  const picked = [...new Set(telling.length ? telling : lines.slice(-1))].slice(-2);
+  const line = picked.join("; ") || "no output";
   return line.length > 240 ? line.slice(0, 237) + "..." : line;
 }

@@ -111,7 +111,7 @@ async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, com
     id: e.id, path: e.path, label: e.label, label_raw: e.label_raw, source: e.source, group: e.group,
     frames: 0, dims: extractorNamed(ctx.params.features).dims, features: null,
     fps: null, width: null, height: null, duration: null, codec: null, pix_fmt: null, format: null,
-    bytes: null, bitrate: null, source_frames: null, sha256: null, phash: [], error: e.error,
+    bytes: null, bitrate: null, source_frames: null, sha256: null, phash: [], error: e.error && `${e.path}: ${e.error}`,
   };
   const st = await stat(e.file).catch(() => null);
   if (st?.isFile()) {

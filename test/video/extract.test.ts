@@ -1,0 +1,196 @@
+// The extract stage run through its kind.run(ctx) on clips made by real ffmpeg: sampling, feature
+// shape and determinism, the .npy format, every bad input of issue 3, the worker pool, remedies.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, truncateSync, writeFileSync, statSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { readJsonl } from "../../src/lib/jsonl.js";
+import extract from "../../stages/extract/index.js";
+import { extractClipFeatures } from "../../stages/extract/clip.js";
+import { EXTRACT_DEFAULTS, type ExtractParams } from "../../stages/extract/params.js";
+import type { VideoRecord } from "../../stages/extract/impl.js";
+import { makeClip, makeCtx, parseNpyPlain, tempDir } from "./helpers.js";
+
+const tmp = tempDir();
+after(tmp.cleanup);
+
+const noisy = (size: string, rate = 25) => `testsrc2=s=${size}:r=${rate},noise=alls=20:allf=t+u`;
+
+async function runStage(data: string, params: Partial<ExtractParams>, name = "extract", cpus = 2) {
+  const ctx = makeCtx(extract, tmp.dir, { params, data, name, cpus });
+  const summary = (await extract.run(ctx)) ?? {};
+  const rows = readJsonl<VideoRecord>(join(ctx.outDir, "videos.jsonl"));
+  const meta = JSON.parse(readFileSync(join(ctx.outDir, "extract.json"), "utf8"));
+  return { ctx, summary, rows, meta, byPath: Object.fromEntries(rows.map((r) => [r.path, r])) };
+}
+
+describe("sampling and features", () => {
+  let clip = "";
+  before(() => {
+    clip = makeClip(join(tmp.dir, "clips", "forty.mp4"), noisy("200x150"), { frames: 40 });
+  });
+  const P = (o: Partial<ExtractParams>) => ({ ...EXTRACT_DEFAULTS, size: 64, ...o });
+
+  test("max_frames caps the rows, null keeps every frame", async () => {
+    assert.equal((await extractClipFeatures(clip, P({ max_frames: 16 }))).features.rows, 16);
+    const all = await extractClipFeatures(clip, P({ max_frames: null }));
+    assert.equal(all.features.rows, 40);
+    assert.equal(all.decoded, 40);
+    assert.equal(all.features.cols, 50);
+    assert.equal(all.features.data.length, 40 * 50);
+    assert.ok(all.features.data.every(Number.isFinite));
+  });
+
+  test("frames: N gives exactly N rows, shorter clips repeat frames uniformly", async () => {
+    const r = await extractClipFeatures(clip, P({ frames: 50 }));
+    assert.equal(r.features.rows, 50);
+    const few = await extractClipFeatures(clip, P({ frames: 8 }));
+    assert.equal(few.features.rows, 8);
+    // 50 picks over 40 frames: the rows of frames picked twice are identical
+    const rows = Array.from({ length: 50 }, (_, i) => Buffer.from(r.features.data.buffer, i * 200, 200).toString("hex"));
+    assert.ok(new Set(rows).size === 40, `expected 40 distinct rows, got ${new Set(rows).size}`);
+  });
+
+  test("fps resamples before sampling (1.6 s at 10 fps = 16 frames)", async () => {
+    const r = await extractClipFeatures(clip, P({ fps: 10, max_frames: null }));
+    assert.equal(r.decoded, 16);
+    assert.equal(r.features.rows, 16);
+  });
+
+  test("same clip, same bytes and the same perceptual hashes", async () => {
+    const a = await extractClipFeatures(clip, P({}));
+    const b = await extractClipFeatures(clip, P({}));
+    assert.deepEqual(Buffer.from(a.features.data.buffer), Buffer.from(b.features.data.buffer));
+    assert.deepEqual(a.phash, b.phash);
+    assert.equal(a.phash.length, 4);
+    assert.ok(a.phash.every((h) => /^[0-9a-f]{16}$/.test(h)));
+  });
+
+  test("resize modes and normalize_format all give size×size features", async () => {
+    for (const resize of ["crop", "scale", "stretch"] as const)
+      assert.equal((await extractClipFeatures(clip, P({ resize, max_frames: 4 }))).features.rows, 4);
+    const n = await extractClipFeatures(clip, P({ normalize_format: true, max_frames: 4 }));
+    const plain = await extractClipFeatures(clip, P({ max_frames: 4 }));
+    assert.equal(n.features.rows, 4);
+    // re-encoding changes the pixels, so the features differ
+    assert.notDeepEqual(Buffer.from(n.features.data.buffer), Buffer.from(plain.features.data.buffer));
+  });
+});
+
+describe("the stage on a data set with every kind of bad input", () => {
+  const data = join(tmp.dir, "data");
+  before(() => {
+    makeClip(join(data, "real", "my clip ü 日本.mp4"), noisy("160x120"), { frames: 24 });
+    makeClip(join(data, "real", "cam", "b.mp4"), noisy("176x144", 30), { frames: 33 });
+    makeClip(join(data, "fake", "gen__c.gif"), "testsrc=s=128x128:r=8", { frames: 8, args: ["-f", "gif"] });
+    makeClip(join(data, "ai", "d.mp4"), noisy("160x120"), { frames: 12 });
+    makeClip(join(data, "fake", "one-frame.mp4"), noisy("160x120"), { frames: 1 });
+    makeClip(join(data, "fake", "audio-only.mp4"), "sine=frequency=440:duration=0.5", { args: ["-c:a", "aac"] });
+    const trunc = makeClip(join(data, "real", "truncated.mp4"), noisy("160x120"), { frames: 20 });
+    truncateSync(trunc, Math.floor(statSync(trunc).size / 2));
+    writeFileSync(join(data, "real", "zero.mp4"), "");
+    writeFileSync(join(data, "real", "text.mp4"), "this is not a video, just text named .mp4\n");
+    makeClip(join(data, "real", "huge.avi"), "color=c=gray:s=7808x4352:r=5", { frames: 2, args: ["-c:v", "mjpeg", "-q:v", "31"] });
+    makeClip(join(data, "maybe", "e.mp4"), noisy("160x120"), { frames: 10 });
+    mkdirSync(join(data, "synthetic"));
+  });
+
+  test("good clips are extracted, each bad one is a named error in videos.jsonl and the summary", async () => {
+    const { ctx, summary, rows, meta, byPath } = await runStage(data, { size: 64 });
+    assert.equal(rows.length, 11);
+    const expectErr: Record<string, RegExp> = {
+      "real/zero.mp4": /empty file \(0 bytes\)/,
+      "real/text.mp4": /not a video ffprobe can read: .*invalid data/i,
+      "real/truncated.mp4": /not a video ffprobe can read: .*moov atom not found/i,
+      "fake/audio-only.mp4": /no video stream \(audio only: aac\)/,
+      "fake/one-frame.mp4": /only 1 frame decoded; at least 2 needed \(min_frames\)/,
+      "real/huge.avi": /resolution 7808×4352 is above max_pixels/,
+      "maybe/e.mp4": /unknown label: folder maybe\/ is not a class folder/,
+    };
+    for (const [path, re] of Object.entries(expectErr)) {
+      const r = byPath[path];
+      assert.ok(r, `${path} missing from videos.jsonl`);
+      assert.match(r.error ?? "", re, path);
+      assert.ok(r.error!.includes(path), `error names the file: ${r.error}`);
+      assert.equal(r.features, null);
+      assert.equal(r.frames, 0);
+    }
+    assert.equal(byPath["maybe/e.mp4"]!.label, null);
+    assert.equal(byPath["real/huge.avi"]!.width, 7808); // probe facts kept for a clip rejected after probing
+    for (const path of ["real/my clip ü 日本.mp4", "real/cam/b.mp4", "fake/gen__c.gif", "ai/d.mp4"]) {
+      const r = byPath[path]!;
+      assert.equal(r.error, null, `${path}: ${r.error}`);
+      assert.equal(r.features, `features/${r.id}.npy`);
+      assert.equal(r.sha256, createHash("sha256").update(readFileSync(join(data, path))).digest("hex"));
+      assert.equal(r.dims, 50);
+      assert.equal(r.phash.length, 4);
+      const npy = parseNpyPlain(readFileSync(join(ctx.outDir, r.features!)));
+      assert.equal(npy.descr, "<f4");
+      assert.deepEqual(npy.shape, [r.frames, 50]);
+      assert.ok(npy.values.every(Number.isFinite));
+    }
+    assert.equal(byPath["real/cam/b.mp4"]!.frames, 33);
+    assert.equal(byPath["real/cam/b.mp4"]!.source_frames, 33);
+    assert.equal(byPath["real/cam/b.mp4"]!.fps, 30);
+    assert.equal(byPath["real/cam/b.mp4"]!.source, "cam");
+    assert.equal(byPath["fake/gen__c.gif"]!.codec, "gif");
+    assert.equal(byPath["fake/gen__c.gif"]!.source, "gen");
+    assert.equal(byPath["fake/gen__c.gif"]!.frames, 8);
+    assert.equal(byPath["ai/d.mp4"]!.label, "fake");
+    assert.equal(byPath["ai/d.mp4"]!.label_raw, "ai");
+    // only the good clips have .npy files
+    assert.equal(readdirSync(join(ctx.outDir, "features")).length, 4);
+    assert.deepEqual(meta.counts, { clips: 11, ok: 4, failed: 7 });
+    assert.equal(meta.feature.name, "forensic-v1");
+    assert.equal(meta.feature.names.length, meta.feature.dims);
+    assert.equal(meta.params.size, 64);
+    assert.deepEqual(summary.skipped?.map((s) => s.item).sort(), Object.keys(expectErr).sort());
+    assert.ok(summary.skipped!.every((s) => s.error.startsWith(s.item)));
+    assert.ok(summary.findings?.some((f) => f.reason.includes("class folder synthetic/ is empty")));
+    const last = ctx.progressCalls.at(-1)!;
+    assert.equal(last.done, 11);
+    assert.match(last.note ?? "", /^11\/11 clips, \d+ frames\/s, ETA 0s$/);
+  });
+
+  test("on_error: fail fails the stage with the list", async () => {
+    await assert.rejects(runStage(data, { size: 64, on_error: "fail" }, "extract-fail"), (e: Error) => {
+      assert.match(e.message, /on_error: fail/);
+      assert.match(e.message, /maybe\/e\.mp4: unknown label/);
+      return true;
+    });
+  });
+
+  test("a missing data path is a clear error", async () => {
+    await assert.rejects(runStage(join(tmp.dir, "nope"), {}, "extract-missing"), /data path .*nope does not exist/);
+  });
+});
+
+describe("the worker pool", () => {
+  const data = join(tmp.dir, "pool-data");
+  before(() => {
+    for (let i = 0; i < 3; i++) {
+      makeClip(join(data, "real", `r${i}.mp4`), noisy("160x120"), { frames: 20 + i });
+      makeClip(join(data, "fake", `f${i}.mp4`), `testsrc=s=160x120:r=25`, { frames: 8 });
+    }
+  });
+
+  test("two workers are both used, and the output is byte-identical to one worker", async () => {
+    const two = await runStage(data, { size: 64, workers: 2 }, "pool2");
+    assert.equal(two.summary.facts?.worker_threads_used, 2);
+    const one = await runStage(data, { size: 64, workers: 1 }, "pool1");
+    assert.equal(one.summary.facts?.worker_threads_used, 1);
+    for (const r of two.rows) {
+      assert.equal(r.error, null);
+      const a = readFileSync(join(two.ctx.outDir, r.features!));
+      const b = readFileSync(join(one.ctx.outDir, r.features!));
+      assert.ok(a.equals(b), `${r.path}: features differ between 1 and 2 workers`);
+    }
+    assert.equal(readFileSync(join(two.ctx.outDir, "videos.jsonl"), "utf8"), readFileSync(join(one.ctx.outDir, "videos.jsonl"), "utf8"));
+  });
+
+  test("frames: N makes every clip the same length (the frame-count remedy)", async () => {
+    const r = await runStage(data, { size: 64, frames: 12 }, "fixed");
+    assert.deepEqual([...new Set(r.rows.map((x) => x.frames))], [12]);
+  });
+});

@@ -1,0 +1,70 @@
+// Small pure pieces of extract: frame sampling, dHash, the FFT against a direct DFT.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fft1 } from "../../stages/extract/features/fft.js";
+import { forensicV1 } from "../../stages/extract/features/forensic.js";
+import { dhash, hamming } from "../../stages/extract/phash.js";
+import { sampleIndices, spreadIndices } from "../../stages/extract/sample.js";
+
+test("sampleIndices: all, capped uniform, exact count with repeats", () => {
+  assert.deepEqual(sampleIndices(5, { frames: null, max_frames: null }), [0, 1, 2, 3, 4]);
+  assert.deepEqual(sampleIndices(5, { frames: null, max_frames: 8 }), [0, 1, 2, 3, 4]);
+  assert.deepEqual(sampleIndices(10, { frames: null, max_frames: 5 }), [1, 3, 5, 7, 9]);
+  assert.deepEqual(sampleIndices(4, { frames: 8, max_frames: 2 }), [0, 0, 1, 1, 2, 2, 3, 3]);
+  assert.deepEqual(sampleIndices(0, { frames: 8, max_frames: null }), []);
+  assert.deepEqual(spreadIndices(100, 4), [12, 37, 62, 87]);
+  assert.deepEqual(spreadIndices(2, 4), [0, 1]);
+});
+
+test("dHash: 16 hex digits, bit = left brighter than right; Hamming distance", () => {
+  const flat = new Uint8Array(72).fill(9);
+  assert.equal(dhash(flat), "0000000000000000");
+  const falling = Uint8Array.from({ length: 72 }, (_, i) => 100 - (i % 9));
+  assert.equal(dhash(falling), "ffffffffffffffff");
+  assert.equal(hamming("ffffffffffffffff", "0000000000000000"), 64);
+  assert.equal(hamming("00000000000000f1", "0000000000000000"), 5);
+});
+
+test("fft1 matches a direct DFT", () => {
+  const n = 16;
+  const x = Array.from({ length: n }, (_, i) => Math.sin(i * 1.3) + (i % 3));
+  const re = Float64Array.from(x);
+  const im = new Float64Array(n);
+  fft1(re, im, n);
+  for (let k = 0; k < n; k++) {
+    let r = 0, m = 0;
+    for (let t = 0; t < n; t++) {
+      r += x[t]! * Math.cos((-2 * Math.PI * k * t) / n);
+      m += x[t]! * Math.sin((-2 * Math.PI * k * t) / n);
+    }
+    assert.ok(Math.abs(re[k]! - r) < 1e-9 && Math.abs(im[k]! - m) < 1e-9, `bin ${k}`);
+  }
+});
+
+test("forensic-v1: names match dims, smooth frames have a steeper spectrum than noisy ones", () => {
+  assert.equal(forensicV1.names.length, forensicV1.dims);
+  const n = 32;
+  const smooth = new Uint8Array(n * n * 3);
+  const noisy = new Uint8Array(n * n * 3);
+  let s = 1;
+  for (let i = 0; i < n * n; i++) {
+    const v = 128 + Math.round(60 * Math.sin((i % n) / 5) * Math.cos(Math.floor(i / n) / 7));
+    s = (s * 1103515245 + 12345) >>> 0;
+    const noise = ((s >>> 16) % 41) - 20;
+    for (let c = 0; c < 3; c++) {
+      smooth[3 * i + c] = v;
+      noisy[3 * i + c] = Math.max(0, Math.min(255, v + noise));
+    }
+  }
+  const a = forensicV1.frame(smooth, n, n);
+  const b = forensicV1.frame(noisy, n, n, smooth);
+  const hi = forensicV1.names.indexOf("spec_23");
+  assert.ok(a[hi]! < b[hi]! - 3, `high-frequency power: smooth ${a[hi]} vs noisy ${b[hi]}`);
+  const lap = forensicV1.names.indexOf("lap_std_g");
+  assert.ok(a[lap]! < b[lap]!);
+  // no previous frame → temporal features are 0; with one they are not
+  const t = forensicV1.names.indexOf("tdiff_abs");
+  assert.equal(a[t], 0);
+  assert.ok(b[t]! > 0);
+  assert.throws(() => forensicV1.frame(smooth, 30, 30), /square power-of-two/);
+});
