@@ -39,7 +39,7 @@ export interface RunRecord {
   stages: StageRecord[];
 }
 
-/** Sortable, readable id: 20261124-081503-a3f9c1. */
+/** Readable id, sortable to the second: 20261124-081503-a3f9c1 (lists sort by startedAt, in ms). */
 export function newRunId(now = new Date()): string {
   const t = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${t}-${randomBytes(3).toString("hex")}`;
@@ -74,7 +74,7 @@ export class Records {
   /** All records, newest first. */
   async list(limit = Infinity): Promise<RunRecord[]> {
     const rows = await this.db.query<{ value: string }>(
-      `SELECT value FROM keyv WHERE key LIKE 'dfd:run:%' ORDER BY key DESC${Number.isFinite(limit) ? ` LIMIT ${Math.floor(limit)}` : ""}`,
+      `SELECT value FROM keyv WHERE key LIKE 'dfd:run:%' ORDER BY json_extract(value, '$.value.startedAt') DESC, key DESC${Number.isFinite(limit) ? ` LIMIT ${Math.floor(limit)}` : ""}`,
     );
     return rows.map((r) => settle((JSON.parse(r.value) as { value: RunRecord }).value));
   }
