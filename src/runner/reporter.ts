@@ -98,7 +98,7 @@ export function summaryTable(outcomes: StageOutcome[], runId: string | undefined
     for (const l of o.summary?.lines ?? []) out.push(`    ${l}`);
     for (const f of o.summary?.findings ?? []) out.push(`    ${MARK[f.severity]} ${f.severity}: ${f.reason}${f.advice ? ` — ${f.advice}` : ""}`);
     if (o.status === "failed") {
-      for (const l of (o.error ?? "").split("\n")) out.push(`    ${l}`);
+      for (const l of (o.error ?? "").split("\n").slice(1)) out.push(`    ${l}`);
       if (o.log) out.push(`    log: ${o.log}`);
     }
   }
