@@ -8,9 +8,11 @@ export const ADVICE = {
   format:
     "set extract.normalize_format: true to re-encode every clip through the same codec before features; better, collect both classes in the same formats",
   geometry:
-    "give extract one fixed resize/crop so every frame has the same size; crop rather than pad, or the bars give the aspect ratio away",
+    "frame geometry differs between classes: extract.resize: scale brings every clip to the same scale before the size×size crop (the default crop keeps native scale, and with it the resolution); better, collect both classes at matching resolutions",
   timing:
-    "frame rates differ between classes: sample extract at one fixed fps, and prefer clips with matching rates (motion per frame is a cue)",
+    "frame rates differ between classes: set extract.fps to resample every clip to one rate, and prefer clips with matching rates (motion per frame is a cue)",
+  duration:
+    "clip durations differ between classes: extract.frames: N samples the same count from any length, but the time between samples still differs; trim clips to comparable lengths",
   compression:
     "compression differs between classes: extract.normalize_format: true re-encodes every clip at one quality; better, collect clips compressed alike",
   classifier:
@@ -39,8 +41,9 @@ export function adviceFor(attribute: string): string {
     case "resolution":
       return ADVICE.geometry;
     case "fps":
-    case "duration":
       return ADVICE.timing;
+    case "duration":
+      return ADVICE.duration;
     case "bytes":
     case "bitrate":
       return ADVICE.compression;

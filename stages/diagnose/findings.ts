@@ -5,6 +5,7 @@ import { ADVICE, adviceFor } from "./advice.js";
 import type { Analysis } from "./analyze.js";
 import type { DiagnoseParams } from "./params.js";
 import type { AttributeAuc } from "./shortcut.js";
+import { SOURCE_ATTRIBUTES } from "./attributes.js";
 import type { ClassStats, NumericStats } from "./stats.js";
 import type { Label } from "./videos.js";
 
@@ -37,7 +38,7 @@ export function findingsOf(a: Analysis, t: Thresholds): Finding[] {
     out.push({
       id: `metadata-auc:${auc.attribute}`,
       severity: sev,
-      reason: `${auc.attribute} alone separates the classes (AUC ${fmt(auc.auc)}): ${describe(auc.attribute, a.classes)}`,
+      reason: `${auc.attribute} alone separates the classes (AUC ${fmt(auc.auc)}${auc.method === "values" && auc.kind === "numeric" ? " from its exact values, out of fold" : ""}): ${describe(auc, a)}`,
       advice: adviceFor(auc.attribute),
       data: aucData(auc),
     });
@@ -86,7 +87,7 @@ function frameFindings(a: Analysis, t: Thresholds): Finding[] {
       severity: sev,
       reason: constant
         ? `every clip yields ${seq.real.min} feature rows: the model cannot read the length`
-        : `the extracted sequence length the model sees separates the classes (AUC ${fmt(a.sequence.auc)}): fake ${range(seq.fake)}, real ${range(seq.real)}`,
+        : `the extracted sequence length the model sees separates the classes (AUC ${fmt(a.sequence.auc)}${a.sequence.method === "values" ? " from its exact values, out of fold" : ""}): fake ${range(seq.fake)}, real ${range(seq.real)}`,
       advice: sev === "info" ? "nothing to do" : ADVICE.fixedFrames,
       data: { ratio: round(ratio), auc: round(a.sequence.auc), constant },
     });
@@ -180,22 +181,41 @@ function failedFinding(a: Analysis): Finding[] {
   ];
 }
 
-/** "fake h264 40, gif 13; real gif 50" or "fake 8.0 (8–8), real 55.2 (32–92)". */
-export function describe(attribute: string, classes: Record<Label, ClassStats>): string {
+/** "fake h264 40, gif 13; real gif 50" or "fake 8.0 (8–8), real 55.2 (32–92)"; a numeric
+ * attribute that separates by exact value (widths 512 vs 640) is shown by its values. */
+export function describe(auc: AttributeAuc, a: Analysis): string {
   const side = (label: Label): string => {
-    const num = classes[label].numeric[attribute];
-    if (num) return `${label} ${range(num)}`;
-    const cat = classes[label].categorical[attribute] ?? {};
-    const entries = Object.entries(cat);
-    const head = entries.slice(0, 3).map(([k, v]) => `${k} ${v}`).join(", ");
+    const num = a.classes[label].numeric[auc.attribute];
+    if (num && auc.method === "rank") return `${label} ${range(num)}`;
+    const attr = SOURCE_ATTRIBUTES.find((x) => x.name === auc.attribute);
+    // entries, not an object: integer-like keys ("240") would be reordered by JS
+    const entries: [string, number][] =
+      num && attr
+        ? countValues(a.ok.filter((v) => v.label === label).map((v) => attr.get(v)).map((x) => (x === null ? "(unknown)" : trim(Number(x)))))
+        : Object.entries(a.classes[label].categorical[auc.attribute] ?? {});
+    const head = entries.slice(0, 3).map(([k, v]) => `${k} ×${v}`).join(", ");
     return `${label} ${head}${entries.length > 3 ? `, +${entries.length - 3} more` : ""}`;
   };
   return `${side("fake")}; ${side("real")}`;
 }
 
+function countValues(values: readonly string[]): [string, number][] {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return [...m.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+}
+
 function range(s: NumericStats): string {
   if (s.mean === null) return "unknown";
-  return `${fmt(s.mean, 1)} (${trim(s.min!)}–${trim(s.max!)})`;
+  return `${human(s.mean)} (${trim(s.min!)}–${trim(s.max!)})`;
+}
+
+/** 8.0, 55.2, 4 260, 6.2M: readable in one line. */
+function human(x: number): string {
+  const ax = Math.abs(x);
+  if (ax >= 1e6) return `${(x / 1e6).toFixed(1)}M`;
+  if (ax >= 1e4) return `${(x / 1e3).toFixed(0)}k`;
+  return x.toFixed(1);
 }
 
 /** The original printed table, rows per class: count, mean, min, max of source and extracted frames. */
@@ -221,6 +241,7 @@ export function fmt(x: number, digits = 2): string {
   return Number.isNaN(x) ? "n/a" : x.toFixed(digits);
 }
 function trim(x: number): string {
+  if (Math.abs(x) >= 1e4) return human(x);
   return Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, "").replace(/\.$/, "");
 }
 /** NaN stays NaN (JSON.stringify writes it as null). */

@@ -29,7 +29,8 @@ export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<St
     method: { folds: a.classifier.folds, seed: p.seed, duplicate_distance: p.duplicate_distance, classifier_attributes: a.classifier.attributes },
   };
   writeFileSync(join(ctx.outDir, DIAGNOSTICS_FILE), JSON.stringify(diagnostics, null, 2) + "\n");
-  writeFileSync(join(ctx.outDir, REPORT_FILE), renderReport(a, findings));
+  const report = renderReport(a, findings);
+  writeFileSync(join(ctx.outDir, REPORT_FILE), report);
   ctx.progress(1, 1);
 
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
@@ -43,11 +44,14 @@ export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<St
 
   if (p.fail_on !== "never") {
     const failing = findings.filter((f) => atLeast(f.severity, p.fail_on as "warn" | "error"));
-    if (failing.length)
+    if (failing.length) {
+      // the runner discards a failed stage's outputs, but keeps its log: the report goes there
+      ctx.log.info(`${REPORT_FILE}:\n${report}`);
       throw new Error(
-        `diagnose: ${failing.length} finding(s) at or above fail_on: ${p.fail_on} (see ${REPORT_FILE}):\n` +
+        `diagnose: ${failing.length} finding(s) at or above fail_on: ${p.fail_on} (the full ${REPORT_FILE} is in the stage log):\n` +
           failing.map((f) => `  ${f.severity} ${f.id}: ${f.reason}`).join("\n"),
       );
+    }
   }
   return {
     lines,
