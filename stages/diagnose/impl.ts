@@ -29,7 +29,7 @@ export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<St
     method: { folds: a.classifier.folds, seed: p.seed, duplicate_distance: p.duplicate_distance, classifier_attributes: a.classifier.attributes },
   };
   writeFileSync(join(ctx.outDir, DIAGNOSTICS_FILE), JSON.stringify(diagnostics, null, 2) + "\n");
-  const report = renderReport(a, findings);
+  const report = renderReport(a, findings, p.duplicate_distance);
   writeFileSync(join(ctx.outDir, REPORT_FILE), report);
   ctx.progress(1, 1);
 

@@ -2,12 +2,13 @@
 import type { Finding } from "../../src/stage.js";
 import type { Analysis } from "./analyze.js";
 import { SEQUENCE_LENGTH, STAT_ATTRIBUTES } from "./attributes.js";
+import { duplicateClusters } from "./duplicates.js";
 import { fmt, frameTable } from "./findings.js";
 import type { NumericStats } from "./stats.js";
 
 const ICON = { error: "✖ error", warn: "⚠ warn", info: "ℹ info" } as const;
 
-export function renderReport(a: Analysis, findings: readonly Finding[]): string {
+export function renderReport(a: Analysis, findings: readonly Finding[], maxDistance: number): string {
   const { real, fake } = a.classes;
   const L: string[] = [];
   L.push("# Data set diagnostics", "");
@@ -49,11 +50,17 @@ export function renderReport(a: Analysis, findings: readonly Finding[]): string 
   L.push("## Near-duplicates", "");
   if (!a.duplicates.length) L.push("None found.", "");
   else {
-    const label = new Map(a.all.map((v) => [v.id, v]));
-    L.push("| clip A | clip B | distance |", "|---|---|---:|");
-    for (const [x, y, d] of a.duplicates.slice(0, 200))
-      L.push(`| ${clip(label.get(x))} | ${clip(label.get(y))} | ${d} |`);
-    if (a.duplicates.length > 200) L.push(`| … ${a.duplicates.length - 200} more in diagnostics.json | | |`);
+    // clusters first (what split keeps together), then the closest pairs
+    const byId = new Map(a.all.map((v) => [v.id, v]));
+    const clusters = duplicateClusters(a.duplicates);
+    L.push(`${a.duplicates.length} pair(s) within mean dHash distance ${maxDistance} form ${clusters.length} cluster(s):`, "");
+    clusters.forEach((c, i) => {
+      const labels = new Set(c.map((id) => byId.get(id)?.label));
+      L.push(`${i + 1}. ${c.length} clips${labels.size > 1 ? " (**both classes**)" : ""}: ${c.slice(0, 12).map((id) => clip(byId.get(id))).join(", ")}${c.length > 12 ? `, +${c.length - 12} more` : ""}`);
+    });
+    L.push("", "| clip A | clip B | distance |", "|---|---|---:|");
+    for (const [x, y, d] of a.duplicates.slice(0, 30)) L.push(`| ${clip(byId.get(x))} | ${clip(byId.get(y))} | ${d} |`);
+    if (a.duplicates.length > 30) L.push(`| … ${a.duplicates.length - 30} more in diagnostics.json | | |`);
     L.push("");
   }
   return L.join("\n");
@@ -68,7 +75,7 @@ function num(s: NumericStats | undefined): string {
 function counts(c: Record<string, number> | undefined): string {
   const e = Object.entries(c ?? {});
   if (!e.length) return "–";
-  return e.slice(0, 8).map(([k, v]) => `${cell(k)} ${v}`).join(", ") + (e.length > 8 ? `, +${e.length - 8} more` : "");
+  return e.slice(0, 8).map(([k, v]) => `${cell(k)} ×${v}`).join(", ") + (e.length > 8 ? `, +${e.length - 8} more` : "");
 }
 
 function clip(v: { id: string; label: string | null; path: string } | undefined): string {
