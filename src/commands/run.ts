@@ -1,5 +1,7 @@
 // `dfd run [pipeline.yaml]`: run what is stale, reuse what is cached.
 import { readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import { sha256 } from "../runner/canonical.js";
 import { execute, type RunResult } from "../runner/executor.js";
@@ -78,6 +80,7 @@ export function runCommand(io: Io, file: string, flags: RunFlags): Promise<numbe
         result = await execute(pipeline, { ...select, store, mode: "run", jobs, signal: controller.signal, runId, record, reporter, artifactsDir });
       } finally {
         reporter.close();
+        await rm(join(artifactsDir, "tmp", runId), { recursive: true, force: true }).catch(() => {});
       }
       record.status = result.status;
       record.finishedAt = new Date().toISOString();
