@@ -50,8 +50,8 @@ const stdio: PredictIO = {
 };
 
 /** Where dfd.json is: DIR/model/dfd.json (a train output) or DIR/dfd.json (the model dir). */
-export function resolveModelDir(dir: string): string {
-  const abs = resolve(dir);
+export function resolveModelDir(dir: string, cwd = process.cwd()): string {
+  const abs = resolve(cwd, dir);
   if (!existsSync(abs)) throw new Error(`--model ${dir}: no such directory (give a train stage's output: \`dfd path train\`)`);
   if (existsSync(join(abs, "model", "dfd.json"))) return join(abs, "model");
   if (existsSync(join(abs, "dfd.json"))) return abs;
@@ -60,11 +60,11 @@ export function resolveModelDir(dir: string): string {
 
 /** The clips to score, in the order given; folders expand (recursively, sorted) to their video
  * files. A path that does not exist, or a folder without videos, is an error entry. */
-export async function expandPaths(paths: readonly string[]): Promise<{ path: string; file: string; error?: string }[]> {
+export async function expandPaths(paths: readonly string[], cwd = process.cwd()): Promise<{ path: string; file: string; error?: string }[]> {
   const { VIDEO_EXTENSIONS } = await import("../dataset/list.js");
   const out: { path: string; file: string; error?: string }[] = [];
   for (const p of paths) {
-    const file = resolve(p);
+    const file = resolve(cwd, p);
     const st = statSafe(file);
     if (!st) out.push({ path: p, file, error: "no such file or directory" });
     else if (!st.isDirectory()) out.push({ path: p, file }); // named explicitly: try it whatever its extension
@@ -81,8 +81,8 @@ export async function expandPaths(paths: readonly string[]): Promise<{ path: str
  * model, no clips given) throw, with the message naming the path. */
 export async function predict(paths: readonly string[], opts: PredictOptions, io: PredictIO = stdio, loadModel?: (modelDir: string) => Promise<PredictModel>): Promise<number> {
   if (!paths.length) throw new Error("dfd predict: give one or more clips or folders to score");
-  const modelDir = resolveModelDir(opts.model);
-  const clips = await expandPaths(paths);
+  const modelDir = resolveModelDir(opts.model, opts.cwd);
+  const clips = await expandPaths(paths, opts.cwd);
   const { extractClipFeatures } = await import("../../stages/extract/clip.js");
   const { withDefaults } = await import("../../stages/extract/params.js");
   const model = await (loadModel ?? defaultLoader(opts.backend))(modelDir);
@@ -124,8 +124,7 @@ export async function predict(paths: readonly string[], opts: PredictOptions, io
 function defaultLoader(backend: string | undefined): (dir: string) => Promise<PredictModel> {
   return async (dir) => {
     // tfjs loads only here: `dfd --help` and the other commands stay fast
-    const spec = "../model/detector.js"; // TODO: static specifier once src/model/detector.ts lands
-    const { loadDetector } = (await import(spec)) as { loadDetector(d: string, o?: { backend?: string }): Promise<PredictModel> };
+    const { loadDetector } = await import("../model/detector.js");
     return loadDetector(dir, backend && backend !== "auto" ? { backend } : {});
   };
 }

@@ -14,6 +14,8 @@ import type { EvaluateParams } from "./index.js";
 /** What evaluate needs of a model: src/model/detector.ts's Detector satisfies it. */
 export interface ScoringModel {
   meta: { threshold: number; seq_len?: number; feature_dims?: number; backend?: string; extract?: unknown; params?: unknown };
+  /** The backend scoring runs on in this process (may differ from the one that trained). */
+  backend?: string;
   score(clips: Matrix[]): Promise<{ score: number; attention: number[] }[]>;
   dispose(): void;
 }
@@ -33,8 +35,7 @@ export interface Prediction {
 export async function evaluate(ctx: StageContext<EvaluateParams>): Promise<StageSummary> {
   const modelDir = join(inputOf(ctx, "train"), "model");
   // Loaded here, not at the top: tfjs is heavy and the runner imports index.ts on every run.
-  const detectorModule = "../../src/model/detector.js"; // TODO: static specifier once train lands
-  const { loadDetector } = (await import(detectorModule)) as { loadDetector(dir: string, o?: { backend?: string }): Promise<ScoringModel> };
+  const { loadDetector } = await import("../../src/model/detector.js");
   const model = await loadDetector(modelDir, ctx.params.backend === "auto" ? {} : { backend: ctx.params.backend });
   try {
     return await evaluateWith(ctx, model);
@@ -122,7 +123,7 @@ export async function evaluateWith(
     per_source: test?.per_source ?? {},
     counts: { val: count("val"), test: count("test"), train: count("train"), excluded: excluded.length },
     excluded,
-    model: { backend: model.meta.backend ?? null, seq_len: model.meta.seq_len ?? null, feature_dims: model.meta.feature_dims ?? null },
+    model: { backend: model.meta.backend ?? null, scored_on: model.backend ?? null, seq_len: model.meta.seq_len ?? null, feature_dims: model.meta.feature_dims ?? null },
   };
   writeFileSync(join(ctx.outDir, "metrics.json"), JSON.stringify(metricsJson, null, 2) + "\n");
   writeJsonl(join(ctx.outDir, "predictions.jsonl"), preds);
@@ -137,7 +138,8 @@ export async function evaluateWith(
     mostConfident: most,
     leastConfident: least,
     facts: {
-      ...(model.meta.backend ? { backend: model.meta.backend } : {}),
+      ...(model.meta.backend ? { "trained on": model.meta.backend } : {}),
+      ...(model.backend ? { "scored on": model.backend } : {}),
       ...(model.meta.seq_len ? { "seq_len": model.meta.seq_len } : {}),
       ...(model.meta.feature_dims ? { "feature dims": model.meta.feature_dims } : {}),
       ...(history?.chosen_epoch != null ? { "kept epoch": history.chosen_epoch } : {}),

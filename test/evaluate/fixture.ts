@@ -57,6 +57,7 @@ export function makeFixture(opts: { diagnose?: boolean } = {}): Fixture {
   add("test_broken", "fake", "gen-a", null);
   split.test!.push("test_broken");
   writeJsonl(join(extractDir, "videos.jsonl"), rows);
+  writeFileSync(join(extractDir, "extract.json"), JSON.stringify({ params: { max_frames: 16, size: 32 }, feature: { name: "hand", dims: 3, names: ["level", "t", "one"] }, counts: { clips: rows.length, ok: rows.length - 1, failed: 1 } }));
 
   const splitDir = join(root, "split");
   mkdirSync(splitDir);
