@@ -77,7 +77,8 @@ export function thresholdReport(scores: number[], labels: number[], threshold: n
     accuracy: scores.length ? m.accuracy : null,
     precision: c.tp + c.fp ? m.precision : null,
     recall: c.tp + c.fn ? m.recall : null,
-    f1: c.tp + c.fp && c.tp + c.fn ? m.f1 : null,
+    // no fakes: undefined; fakes but none flagged: 0 (as scikit-learn), the model missed them all
+    f1: c.tp + c.fn ? m.f1 : null,
     specificity: c.tn + c.fp ? c.tn / (c.tn + c.fp) : null,
     confusion: c,
   };

@@ -104,7 +104,7 @@ test("thresholdReport: precision undefined when nothing is flagged", () => {
   assert.deepEqual(t.confusion, { tp: 0, fp: 0, tn: 1, fn: 1 });
   assert.equal(t.precision, null);
   assert.equal(t.recall, 0);
-  assert.equal(t.f1, null);
+  assert.equal(t.f1, 0, "fakes present but none caught: F1 0, not undefined");
 });
 
 test("bootstrapAucCi: seeded, brackets the AUC, degenerate cases", () => {
