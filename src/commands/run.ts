@@ -88,6 +88,10 @@ export function runCommand(io: Io, file: string, flags: RunFlags): Promise<numbe
       human(summaryTable(result.stages, runId));
       const failed = result.stages.filter((s) => s.status === "failed");
       for (const f of failed) io.err(`dfd: stage ${f.name} failed: ${f.error?.split("\n")[0]} (log: ${f.log})\n`);
+      if (process.env.DFD_STATS) {
+        const st = store.hasher.stats;
+        io.err(`dfd: hashed ${st.files} files, read ${st.filesRead} (${(st.bytesRead / 1e6).toFixed(1)} MB in ${st.readMs.toFixed(0)} ms)\n`);
+      }
       if (flags.json) io.out(JSON.stringify(jsonOf(result)) + "\n");
       return result.status === "ok" ? 0 : result.status === "interrupted" ? 130 : 1;
     } finally {

@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import type { Json } from "../params.js";
 import type { Logger, StageContext, StageInput, StageSummary } from "../stage.js";
 import { short } from "./canonical.js";
@@ -204,7 +204,7 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
       await store.putEntry(entry); // last: only now does the cache point at the object
       await store.setLastKey(stage.name, o.key!);
       appendFileSync(logFile, `# ok in ${seconds.toFixed(1)} s, output ${tree.hash}\n`);
-      return { ...o, status: "ran", reasons, seconds, outputHash: tree.hash, summary, entry, log: relative(pipeline.dir, logFile) };
+      return { ...o, status: "ran", reasons, seconds, outputHash: tree.hash, summary, entry, log: logFile };
     } catch (e) {
       const err = e as Error;
       const message = signal.aborted ? "interrupted" : err.message || String(err);
