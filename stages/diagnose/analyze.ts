@@ -44,6 +44,6 @@ export function analyze(all: VideoRecord[], p: Pick<DiagnoseParams, "folds" | "s
     aucs,
     sequence: attributeAuc(SEQUENCE_LENGTH, ok, labels, opt),
     classifier: { auc: classifier.auc, folds: classifier.folds, attributes: classifierAttrs.map((a) => a.name) },
-    duplicates: nearDuplicates(ok, p.duplicate_distance),
+    duplicates: p.duplicate_distance === null ? [] : nearDuplicates(ok, p.duplicate_distance),
   };
 }

@@ -179,6 +179,9 @@ test("near-duplicates: Hamming distance on 64-bit dHash, flat frames ignored, cr
   assert.equal(byId(findings, "near-duplicates:cross-class")?.severity, "warn");
   assert.match(byId(findings, "near-duplicates:cross-class")!.reason, /f1~r1/);
   assert.equal(byId(findings, "near-duplicates")?.severity, "info");
+  const off = await diagnose(rows, { duplicate_distance: null });
+  assert.deepEqual(off.diagnostics.duplicates, []);
+  assert.match(off.report, /Not checked \(duplicate_distance: null\)/);
 });
 
 test("a malformed videos.jsonl fails naming the file and line", async () => {

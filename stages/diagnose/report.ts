@@ -8,7 +8,7 @@ import type { NumericStats } from "./stats.js";
 
 const ICON = { error: "✖ error", warn: "⚠ warn", info: "ℹ info" } as const;
 
-export function renderReport(a: Analysis, findings: readonly Finding[], maxDistance: number): string {
+export function renderReport(a: Analysis, findings: readonly Finding[], maxDistance: number | null): string {
   const { real, fake } = a.classes;
   const L: string[] = [];
   L.push("# Data set diagnostics", "");
@@ -48,7 +48,8 @@ export function renderReport(a: Analysis, findings: readonly Finding[], maxDista
   L.push(`| source | ${counts(real.sources)} | ${counts(fake.sources)} |`, "");
 
   L.push("## Near-duplicates", "");
-  if (!a.duplicates.length) L.push("None found.", "");
+  if (maxDistance === null) L.push("Not checked (duplicate_distance: null).", "");
+  else if (!a.duplicates.length) L.push("None found.", "");
   else {
     // clusters first (what split keeps together), then the closest pairs
     const byId = new Map(a.all.map((v) => [v.id, v]));
