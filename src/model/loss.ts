@@ -17,3 +17,10 @@ export function lossFn(spec: LossSpec, logits: tf.Tensor1D, labels: tf.Tensor1D)
     return tf.mean(tf.mul(tf.mul(alpha, focus), bce)) as tf.Scalar;
   });
 }
+
+/** Thrown by a training step whose loss is NaN or ±Inf (fit turns it into a clear error). */
+export class NonFiniteLossError extends Error {
+  constructor(readonly value: number) {
+    super(`training loss became ${value}`);
+  }
+}

@@ -18,9 +18,18 @@ export function custom<T extends tf.Tensor>(
   }) as unknown as Parameters<typeof tf.customGrad<T>>[0]);
 }
 
-/** Column sums of a 2-D tensor: [m, n] → [n]. */
+/** Transpose of a 2-D tensor. On wasm the 2-D transpose kernel is ~3× slower than the 4-D one,
+ * and a [m, n] transpose is also [2, m/2, 2, n/2] → perm [2, 3, 0, 1] (same elements, same order). */
+export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
+  const [m, n] = x.shape;
+  if (m % 2 || n % 2 || tf.getBackend() !== "wasm") return tf.transpose(x);
+  return tf.reshape(tf.transpose(tf.reshape(x, [2, m / 2, 2, n / 2]), [2, 3, 0, 1]), [n, m]);
+}
+
+/** Column sums of a 2-D tensor: [m, n] → [n]. wasm's reduction over axis 0 transposes with its
+ * slow 2-D kernel first; transposing ourselves and summing rows is ~4× faster. */
 export function colSum(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.sum(x, 0);
+  return tf.getBackend() === "wasm" ? tf.sum(transpose2d(x), 1) : tf.sum(x, 0);
 }
 
 /** y = x·W + b with the backward pass on plain matMuls. */
@@ -29,8 +38,8 @@ export const dense = custom<tf.Tensor2D>(([x, w, b], save) => {
   return {
     value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b!),
     gradFunc: (dy, [x, w]) => [
-      tf.matMul(dy, tf.transpose(w as tf.Tensor2D)),
-      tf.matMul(tf.transpose(x as tf.Tensor2D), dy),
+      tf.matMul(dy, transpose2d(w as tf.Tensor2D)),
+      tf.matMul(transpose2d(x as tf.Tensor2D), dy),
       colSum(dy),
     ],
   };
@@ -42,7 +51,7 @@ export function denseNoInputGrad(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf
     save([x]); // a closure tensor does not survive the forward pass's tidy unless saved
     return {
       value: tf.add(tf.matMul(x, w as tf.Tensor2D), b!),
-      gradFunc: (dy, [x]) => [tf.matMul(tf.transpose(x as tf.Tensor2D), dy), colSum(dy)],
+      gradFunc: (dy, [x]) => [tf.matMul(transpose2d(x as tf.Tensor2D), dy), colSum(dy)],
     };
   });
   return f(w, b);

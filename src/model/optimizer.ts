@@ -13,13 +13,14 @@ export interface AdamOptions {
 }
 
 /** Scales `grads` so their global L2 norm is at most `maxNorm` (PyTorch clip_grad_norm_).
- * Returns the clipped gradients (new tensors) and the norm before clipping. */
+ * Returns the clipped gradients and the norm before clipping; when no scaling is needed these are
+ * the input tensors themselves (no copies), so dispose inputs and outputs as a set. */
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
   const sq = tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
   const norm = Math.sqrt(sq.dataSync()[0]!);
   sq.dispose();
   const scale = norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
-  return { grads: grads.map((g) => (scale === 1 ? tf.clone(g) : tf.mul(g, scale))), norm };
+  return { grads: scale === 1 ? grads : grads.map((g) => tf.mul(g, scale)), norm };
 }
 
 export class Adam {

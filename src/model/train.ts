@@ -8,13 +8,16 @@ import { rocAuc, f1OptimalThreshold } from "../lib/metrics.js";
 import { packBatch, placeClip, type Batch } from "./batches.js";
 import type { ModelConfig } from "./config.js";
 import { DropoutSource } from "./dropout.js";
-import { lossFn, type LossSpec } from "./loss.js";
+import { lossFn, NonFiniteLossError, type LossSpec } from "./loss.js";
 import { Adam, clipByGlobalNorm } from "./optimizer.js";
+import { DataParallel } from "./parallel.js";
 import { scoreClips } from "./predict.js";
 import { Rng } from "./rng.js";
 import "./gradients.js";
 import { forward } from "./transformer.js";
 import { initWeights, type Weights } from "./weights.js";
+
+export { NonFiniteLossError } from "./loss.js";
 
 /** Clips already standardised, labels 1 = fake, 0 = real. */
 export interface Dataset {
@@ -35,6 +38,9 @@ export interface FitOptions {
   patience: number;
   randomPadding: boolean;
   seed: number;
+  /** Data-parallel threads on the wasm/cpu backends (native TensorFlow threads by itself). The
+   * result depends on it (each thread draws its own dropout masks), so it is a train param. */
+  threads?: number;
   signal?: AbortSignal;
   /** Called after every epoch (progress, logging). */
   onEpoch?(e: EpochRecord, info: { maxEpochs: number; etaSeconds: number }): void;
@@ -62,49 +68,70 @@ export interface FitResult {
   thresholdSource: "val-f1" | "default";
   steps: number;
   msPerStep: number;
+  /** Data-parallel threads actually used. */
+  threads: number;
 }
 
-/** State of one training run: weights, optimizer, dropout masks. */
+/** State of one training run: weights, optimizer, dropout masks. With data-parallel training
+ * every thread holds one (same init seed, so identical weights; `rank` gives each its own dropout
+ * stream) and all apply the same summed gradients, so the weights stay identical. */
 export class Trainer {
   readonly weights: Weights;
   readonly optimizer: Adam;
   readonly dropout: DropoutSource;
+  /** Weight names in a fixed order (the flat gradient layout for data-parallel exchange). */
+  readonly names: string[];
   private readonly byVarName = new Map<string, string>();
-  constructor(readonly config: ModelConfig, readonly opts: Pick<FitOptions, "loss" | "lr" | "weightDecay" | "clipNorm" | "seed">) {
+  readonly opts: Pick<FitOptions, "loss" | "lr" | "weightDecay" | "clipNorm" | "seed">;
+  constructor(readonly config: ModelConfig, opts: Pick<FitOptions, "loss" | "lr" | "weightDecay" | "clipNorm" | "seed">, rank = 0) {
+    // only plain values: data-parallel workers receive a structured clone of these
+    this.opts = { loss: opts.loss, lr: opts.lr, weightDecay: opts.weightDecay, clipNorm: opts.clipNorm, seed: opts.seed };
     const rng = new Rng(opts.seed);
     this.weights = initWeights(config, rng.int(2 ** 31));
-    this.dropout = new DropoutSource(config.dropout, rng.int(2 ** 31));
+    this.dropout = new DropoutSource(config.dropout, rng.int(2 ** 31) + 7919 * rank);
     this.optimizer = new Adam(this.weights, { lr: opts.lr, weightDecay: opts.weightDecay });
+    this.names = [...this.weights.keys()];
     for (const [name, v] of this.weights) this.byVarName.set(v.name, name);
   }
 
-  /** One optimisation step on a packed batch; returns the loss and the pre-clip gradient norm. */
-  step(b: Batch, labels: number[]): { loss: number; gradNorm: number } {
+  /** Loss and gradients (in `names` order) of a packed batch, both multiplied by `scale`. */
+  gradients(b: Batch, labels: number[], scale = 1): { loss: number; grads: tf.Tensor[] } {
     const x = tf.tensor3d(b.x, [b.batch, b.seqLen, b.dims]);
     const mask = tf.tensor2d(b.mask, [b.batch, b.seqLen]);
     const y = tf.tensor1d(labels);
-    const vars = [...this.weights.values()];
     const { value, grads } = tf.variableGrads(() => {
       const { logits } = forward(this.weights, this.config, x, mask, { dropout: this.dropout });
-      return lossFn(this.opts.loss, logits, y);
-    }, vars);
+      const l = lossFn(this.opts.loss, logits, y);
+      return scale === 1 ? l : tf.mul(l, scale);
+    }, [...this.weights.values()]);
     x.dispose();
     mask.dispose();
     y.dispose();
     const loss = value.dataSync()[0]!;
     value.dispose();
-    const names = Object.keys(grads);
+    const byName = new Map<string, tf.Tensor>();
+    for (const [varName, g] of Object.entries(grads)) byName.set(this.byVarName.get(varName) ?? varName, g);
+    return { loss, grads: this.names.map((n) => byName.get(n)!) };
+  }
+
+  /** Clips by global norm and takes one Adam step; disposes `grads`. Returns the pre-clip norm. */
+  apply(grads: tf.Tensor[]): number {
+    const clipped = clipByGlobalNorm(grads, this.opts.clipNorm);
+    const byName = new Map<string, tf.Tensor>();
+    this.names.forEach((n, i) => byName.set(n, clipped.grads[i]!));
+    this.optimizer.step(byName);
+    for (const g of new Set([...grads, ...clipped.grads])) g.dispose();
+    return clipped.norm;
+  }
+
+  /** One optimisation step on a packed batch; returns the loss and the pre-clip gradient norm. */
+  step(b: Batch, labels: number[]): { loss: number; gradNorm: number } {
+    const { loss, grads } = this.gradients(b, labels);
     if (!Number.isFinite(loss)) {
-      for (const n of names) grads[n]!.dispose();
+      for (const g of grads) g.dispose();
       throw new NonFiniteLossError(loss);
     }
-    const clipped = clipByGlobalNorm(names.map((n) => grads[n]!), this.opts.clipNorm);
-    for (const n of names) grads[n]!.dispose();
-    const byName = new Map<string, tf.Tensor>();
-    names.forEach((n, i) => byName.set(this.byVarName.get(n) ?? n, clipped.grads[i]!));
-    this.optimizer.step(byName);
-    for (const g of clipped.grads) g.dispose();
-    return { loss, gradNorm: clipped.norm };
+    return { loss, gradNorm: this.apply(grads) };
   }
 
   /** Evaluation-mode mean loss and scores on a data set. */
@@ -130,15 +157,13 @@ export class Trainer {
   }
 }
 
-export class NonFiniteLossError extends Error {
-  constructor(readonly value: number) {
-    super(`training loss became ${value}`);
-  }
-}
 
 export async function fit(train: Dataset, val: Dataset | undefined, o: FitOptions): Promise<FitResult> {
   if (train.clips.length === 0) throw new Error("no training clips");
   const trainer = new Trainer(o.config, o);
+  const backend = tf.getBackend();
+  const threads = backend === "wasm" || backend === "cpu" ? Math.max(1, o.threads ?? 1) : 1;
+  let group: DataParallel | undefined;
   const rng = new Rng(o.seed + 1);
   const history: EpochRecord[] = [];
   const useVal = val !== undefined && val.clips.length > 0;
@@ -147,6 +172,7 @@ export async function fit(train: Dataset, val: Dataset | undefined, o: FitOption
   let steps = 0, stepMs = 0, stoppedEarly = false;
   const started = performance.now();
   try {
+    if (threads > 1) group = await DataParallel.create(trainer, threads, backend as "wasm" | "cpu");
     for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
       const t0 = performance.now();
       const order = rng.shuffle(train.clips.map((_, i) => i));
@@ -158,7 +184,9 @@ export async function fit(train: Dataset, val: Dataset | undefined, o: FitOption
         const s0 = performance.now();
         let r;
         try {
-          r = trainer.step(packBatch(clips, o.config.seqLen, windows), idx.map((j) => train.labels[j]!));
+          const batch = packBatch(clips, o.config.seqLen, windows);
+          const labels = idx.map((j) => train.labels[j]!);
+          r = group ? await group.step(batch, labels) : trainer.step(batch, labels);
         } catch (e) {
           if (e instanceof NonFiniteLossError)
             throw new Error(`training diverged: loss is ${e.value} at epoch ${epoch}, batch ${batches + 1} ` +
@@ -213,6 +241,7 @@ export async function fit(train: Dataset, val: Dataset | undefined, o: FitOption
     throw e;
   } finally {
     snapshot?.forEach((t) => t.dispose());
+    await group?.close();
   }
   trainer.disposeOptimizer();
   const twoClasses = useVal && val.labels.includes(0) && val.labels.includes(1);
@@ -225,5 +254,6 @@ export async function fit(train: Dataset, val: Dataset | undefined, o: FitOption
     thresholdSource: twoClasses ? "val-f1" : "default",
     steps,
     msPerStep: steps ? stepMs / steps : 0,
+    threads,
   };
 }

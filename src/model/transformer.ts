@@ -60,8 +60,9 @@ export function forward(w: Weights, c: ModelConfig, x: tf.Tensor3D, mask: tf.Ten
   } else {
     pool = tf.div(mask, tf.sum(mask, 1, true));
   }
-  // pooled[b] = Σ_t pool[b, t] · h[b, t]
-  const pooled = tf.sum(tf.mul(tf.reshape(h, [B, T, d]), tf.reshape(pool, [B, T, 1])), 1) as tf.Tensor2D;
+  // pooled[b] = Σ_t pool[b, t] · h[b, t], as [B, 1, T]·[B, T, d] (a reduction over the middle axis
+  // would make wasm transpose the whole [B, T, d] tensor first)
+  const pooled = tf.reshape(tf.matMul(tf.reshape(pool, [B, 1, T]), tf.reshape(h, [B, T, d])), [B, d]) as tf.Tensor2D;
   const logits = tf.reshape(dense(pooled, p("head/kernel"), p("head/bias")), [B]) as tf.Tensor1D;
   return { logits, pool };
 }

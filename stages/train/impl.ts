@@ -80,7 +80,7 @@ export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSum
     loss: p.loss.type === "focal" ? { type: "focal", alpha: p.loss.alpha, gamma: p.loss.gamma } : { type: "bce" },
     lr: p.lr, weightDecay: p.weight_decay, clipNorm: p.clip_norm, batchSize: p.batch_size,
     maxEpochs: p.max_epochs, minEpochs: p.min_epochs, patience: p.patience,
-    randomPadding: p.random_padding, seed: p.seed, signal: ctx.signal,
+    randomPadding: p.random_padding, seed: p.seed, threads: p.threads, signal: ctx.signal,
     onEpoch(e, { maxEpochs, etaSeconds }) {
       const note = `epoch ${e.epoch}/${maxEpochs} loss ${e.train_loss.toFixed(4)}` +
         (e.val_loss !== null ? ` val_loss ${e.val_loss.toFixed(4)}` : "") +
@@ -109,6 +109,7 @@ export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSum
   const best = result.history[result.bestEpoch - 1];
   const history = {
     backend: choice.backend,
+    threads: result.threads,
     backend_skipped: choice.skipped,
     epochs: result.history,
     best_epoch: result.bestEpoch,
@@ -133,7 +134,7 @@ export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSum
         `, threshold ${result.threshold.toFixed(3)}, ${seconds.toFixed(1)} s (${result.msPerStep.toFixed(0)} ms/step)`,
     ],
     metrics,
-    facts: { backend: choice.backend, epochs: result.history.length, best_epoch: result.bestEpoch, seconds: round(seconds, 1), ms_per_step: round(result.msPerStep, 1) },
+    facts: { backend: choice.backend, threads: result.threads, epochs: result.history.length, best_epoch: result.bestEpoch, seconds: round(seconds, 1), ms_per_step: round(result.msPerStep, 1) },
     skipped: skipped.length ? skipped : undefined,
   };
 }

@@ -21,6 +21,7 @@ export interface TrainParams {
   seq_len: number;
   random_padding: boolean;
   seed: number;
+  threads: number;
 }
 
 export const trainParams: ParamsSpec = {
@@ -55,4 +56,8 @@ export const trainParams: ParamsSpec = {
   seq_len: { type: "number", integer: true, min: 1, default: 64, doc: "frames per sequence: longer clips are cropped, shorter ones padded (masked)" },
   random_padding: { type: "boolean", default: true, doc: "while training, place each clip's frames at a random offset (centred in evaluation)" },
   seed: { type: "number", integer: true, default: 0, doc: "seed for weight init, shuffling, dropout and padding offsets" },
+  threads: {
+    type: "number", integer: true, min: 1, max: 64, default: 2,
+    doc: "data-parallel training threads on the wasm/cpu backends (each computes part of every batch); results depend on it, like seed",
+  },
 };

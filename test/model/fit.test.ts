@@ -13,6 +13,7 @@ import type { ModelConfig } from "../../src/model/config.js";
 import { loadDetector } from "../../src/model/detector.js";
 import { saveModel } from "../../src/model/io.js";
 import { scoreClips } from "../../src/model/predict.js";
+import { DataParallel } from "../../src/model/parallel.js";
 import { Rng } from "../../src/model/rng.js";
 import { fit, NonFiniteLossError, Trainer, type Dataset, type FitOptions } from "../../src/model/train.js";
 import { disposeWeights } from "../../src/model/weights.js";
@@ -63,6 +64,40 @@ describe("fit", () => {
     const a = await run(7), b = await run(7), c = await run(8);
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.losses, c.losses);
+  });
+
+  test("data-parallel threads apply the same update as one thread, and are deterministic", async () => {
+    const c = { ...config, dropout: 0 };
+    const rng = new Rng(9);
+    const clips = Array.from({ length: 5 }, (_, i) => syntheticClip(rng, (i % 2) as 0 | 1, 4 + i));
+    const b = packBatch(clips, c.seqLen, clips.map((m) => placeClip(m.rows, c.seqLen)));
+    const labels = clips.map((_, i) => i % 2);
+    const one = new Trainer(c, options), two = new Trainer(c, options);
+    const group = await DataParallel.create(two, 2, "cpu");
+    try {
+      for (let i = 0; i < 2; i++) {
+        const a = one.step(b, labels), g = await group.step(b, labels);
+        assert.ok(Math.abs(a.loss - g.loss) < 1e-5 && Math.abs(a.gradNorm - g.gradNorm) < 1e-4, `${a.loss} ${g.loss} ${a.gradNorm} ${g.gradNorm}`);
+      }
+      for (const n of one.names) {
+        const d = tf.tidy(() => tf.max(tf.abs(tf.sub(one.weights.get(n)!, two.weights.get(n)!))).dataSync()[0]!);
+        // Adam turns float-noise gradients (e.g. of pool_query/bias, exactly 0 in theory) into ~lr/1000 steps
+        assert.ok(d < 1e-3, `${n} differs by ${d}`);
+      }
+    } finally {
+      await group.close();
+      for (const t of [one, two]) {
+        t.disposeOptimizer();
+        disposeWeights(t.weights);
+      }
+    }
+    const run = async () => {
+      const r = await fit(train, val, { ...options, maxEpochs: 2, minEpochs: 2, threads: 2 });
+      disposeWeights(r.weights);
+      assert.equal(r.threads, 2);
+      return r.history.map((e) => [e.train_loss, e.val_loss]);
+    };
+    assert.deepEqual(await run(), await run());
   });
 
   test("early stopping never stops before min_epochs and keeps the best epoch", async () => {

@@ -53,6 +53,6 @@ describe("loss and clipping", () => {
     assert.deepEqual(Array.from(big.grads[0]!.dataSync()).map((v) => +v.toFixed(4)), [0.2308, 0.3077]);
     const small = clipByGlobalNorm(grads, 20);
     assert.deepEqual(Array.from(small.grads[0]!.dataSync()), [3, 4]);
-    for (const g of [...grads, ...big.grads, ...small.grads]) g.dispose();
+    for (const g of new Set([...grads, ...big.grads, ...small.grads])) g.dispose();
   });
 });

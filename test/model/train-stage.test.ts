@@ -10,14 +10,14 @@ import kind from "../../stages/train/index.js";
 import { trainParams, type TrainParams } from "../../stages/train/params.js";
 import { defaultsOf, makeTrainFixture, stageContext } from "./fixture.js";
 
-const SMALL = { backend: "cpu", d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, lr: 0.01, max_epochs: 12, min_epochs: 3, patience: 3, batch_size: 4, dropout: 0 };
+const SMALL = { backend: "cpu", d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, lr: 0.01, max_epochs: 12, min_epochs: 3, patience: 3, batch_size: 4, dropout: 0, threads: 1 };
 
 describe("train stage", () => {
   const fx = makeTrainFixture({ broken: true });
   after(() => rmSync(fx.root, { recursive: true, force: true }));
 
   test("writes model/, dfd.json and history.json, reports progress, and the detector scores clips", async () => {
-    const params = defaultsOf<TrainParams>(trainParams, SMALL);
+    const params = defaultsOf<TrainParams>(trainParams, { ...SMALL, threads: 2 });
     const { ctx, outDir, progress } = stageContext(params, fx.inputs, fx.root);
     const summary = await kind.run(ctx);
     assert.ok(summary);
@@ -34,6 +34,7 @@ describe("train stage", () => {
 
     const history = JSON.parse(readFileSync(join(outDir, "history.json"), "utf8"));
     assert.equal(history.backend, "cpu");
+    assert.equal(history.threads, 2);
     assert.ok(history.epochs.length >= 3 && history.epochs.length <= 12);
     assert.ok(history.best_epoch >= 1 && history.best_epoch <= history.epochs.length);
     for (const e of history.epochs) assert.ok(Number.isFinite(e.train_loss) && Number.isFinite(e.val_loss) && e.val_auc !== undefined);
