@@ -98,6 +98,44 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     });
 
   program
+    .command("runs")
+    .description("list recorded runs, newest first, with the params that vary and their metrics")
+    .addOption(pipelineOpt())
+    .option("--limit <n>", "at most this many runs", "20")
+    .option("--json", "print one JSON object")
+    .action(async (flags) => {
+      const { runsCommand } = await import("./commands/runs.js");
+      code = await runsCommand(io, flags);
+    });
+
+  program
+    .command("compare")
+    .description("compare two runs: params, metrics with deltas, shared/different stages, first divergence")
+    .argument("<runA>", "run id, unique prefix, latest or latest~N")
+    .argument("<runB>", "run id, unique prefix, latest or latest~N")
+    .addOption(pipelineOpt())
+    .option("--json", "print one JSON object")
+    .option("--md", "print Markdown (for a CI job summary)")
+    .action(async (a: string, b: string, flags) => {
+      const { compareCommand } = await import("./commands/compare.js");
+      code = await compareCommand(io, a, b, flags);
+    });
+
+  program
+    .command("gc")
+    .description("remove cached outputs that neither the latest nor the kept runs reference")
+    .addOption(pipelineOpt())
+    .option("--keep-last <n>", "keep everything the newest N runs reference", "5")
+    .option("--max-size <size>", "remove (oldest first) only until the store is this small, e.g. 2G")
+    .option("--older-than <age>", "remove only outputs last used longer ago, e.g. 7d, 12h")
+    .option("--dry-run", "print what would be removed; delete nothing")
+    .option("--json", "print one JSON object")
+    .action(async (flags) => {
+      const { gcCommand } = await import("./commands/gc.js");
+      code = await gcCommand(io, flags);
+    });
+
+  program
     .command("predict")
     .description("score clips with a trained model (a train stage's output: `dfd path train`)")
     .argument("<paths...>", "clips or folders of clips")

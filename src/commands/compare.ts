@@ -1,0 +1,24 @@
+// `dfd compare <A> <B>`: params that differ, metrics with deltas, shared vs different stages, and
+// the first divergence with its reasons. --md for CI job summaries, --json for scripts.
+import { compareRuns } from "../experiments/compare.js";
+import { renderComparisonMarkdown, renderComparisonText } from "../experiments/render.js";
+import { resolveRunRef } from "../experiments/run-ref.js";
+import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
+import { openArtifacts } from "./experiments-common.js";
+
+export function compareCommand(io: Io, refA: string, refB: string, flags: { pipeline?: string; json?: boolean; md?: boolean }): Promise<number> {
+  return guard(io, async () => {
+    if (flags.json && flags.md) throw new Error("--json and --md: choose one");
+    const { store, records } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    try {
+      const runs = await records.list();
+      const a = resolveRunRef(refA, runs);
+      const b = resolveRunRef(refB, runs);
+      const c = await compareRuns(a, b, async (key) => (await store.getEntry(key))?.components);
+      io.out((flags.json ? JSON.stringify(c) : flags.md ? renderComparisonMarkdown(c) : renderComparisonText(c)) + "\n");
+      return 0;
+    } finally {
+      await store.close();
+    }
+  });
+}

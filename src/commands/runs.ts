@@ -1,0 +1,102 @@
+// `dfd runs`: the recorded runs, newest first, with their overrides, the params that vary between
+// them, and their headline metrics.
+import { diffJson } from "../experiments/compare.js";
+import { num, table } from "../experiments/render.js";
+import type { Json } from "../params.js";
+import type { RunRecord } from "../runner/records.js";
+import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
+import { openArtifacts } from "./experiments-common.js";
+
+export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; limit?: string }): Promise<number> {
+  return guard(io, async () => {
+    const limit = flags.limit === undefined ? 20 : Number(flags.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit ${flags.limit}: expected a whole number ≥ 1`);
+    const { store, records } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    try {
+      const runs = await records.list(limit);
+      const varying = varyingParams(runs);
+      const rows = runs.map((r) => summarize(r, varying));
+      if (flags.json) {
+        io.out(JSON.stringify({ runs: rows }) + "\n");
+        return 0;
+      }
+      if (!runs.length) {
+        io.out("no runs recorded yet\n");
+        return 0;
+      }
+      const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].slice(0, 5);
+      io.out(
+        table([
+          ["run", "started", "status", "s", "ran/cached", ...varying, ...metricNames, "--set"],
+          ...rows.map((r) => [
+            r.id, r.startedAt.replace("T", " ").slice(0, 19), r.status, r.seconds === null ? "—" : r.seconds.toFixed(1), `${r.ran}/${r.cached}`,
+            ...varying.map((p) => show(r.params[p])), ...metricNames.map((m) => num(r.metrics[m])), r.overrides.join(" ") || "",
+          ]),
+        ]) + "\n",
+      );
+      return 0;
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+interface RunRow {
+  id: string;
+  startedAt: string;
+  finishedAt: string | null;
+  status: string;
+  seconds: number | null;
+  ran: number;
+  cached: number;
+  failed: string[];
+  overrides: string[];
+  params: Record<string, Json | undefined>;
+  metrics: Record<string, number>;
+  backend?: string;
+  findings: { error: number; warn: number };
+}
+
+function summarize(r: RunRecord, varying: string[]): RunRow {
+  const metrics: Record<string, number> = {};
+  let backend: string | undefined;
+  const findings = { error: 0, warn: 0 };
+  for (const s of r.stages) {
+    Object.assign(metrics, s.summary?.metrics ?? {});
+    const b = s.summary?.facts?.backend;
+    if (typeof b === "string") backend = b;
+    for (const f of s.summary?.findings ?? []) if (f.severity === "error" || f.severity === "warn") findings[f.severity]++;
+  }
+  const flat = flatParams(r);
+  return {
+    id: r.id,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    status: r.status,
+    seconds: r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null,
+    ran: r.stages.filter((s) => s.status === "ran").length,
+    cached: r.stages.filter((s) => s.status === "cached").length,
+    failed: r.stages.filter((s) => s.status === "failed").map((s) => s.name),
+    overrides: r.overrides,
+    params: Object.fromEntries(varying.map((p) => [p, flat[p]])),
+    metrics,
+    ...(backend ? { backend } : {}),
+    findings,
+  };
+}
+
+/** stage.param.path → value, for every stage's resolved params. */
+function flatParams(r: RunRecord): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const s of r.stages) for (const d of diffJson(null, s.params, s.name)) if (d.b !== undefined) out[d.path] = d.b;
+  return out;
+}
+
+/** The params whose values differ between the listed runs: the "key params" of these experiments. */
+function varyingParams(runs: RunRecord[]): string[] {
+  const flats = runs.map(flatParams);
+  const names = new Set(flats.flatMap((f) => Object.keys(f)));
+  return [...names].filter((n) => new Set(flats.map((f) => JSON.stringify(f[n] ?? null))).size > 1).sort().slice(0, 6);
+}
+
+const show = (v: Json | undefined) => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
