@@ -66,9 +66,10 @@ export class Store {
     return tree.hash === hash ? "ok" : "modified";
   }
 
-  /** Hashes a finished stage's output dir (tree hash = its address). */
+  /** Hashes a finished stage's output dir (tree hash = its address). Fresh files: nothing to look
+   * up, and their temp paths are not worth remembering (commitObject records the final ones). */
   hashOutput(outDir: string): Promise<TreeHash> {
-    return this.hasher.hashTree(outDir);
+    return new FileHasher(undefined).hashTree(outDir);
   }
 
   /** Moves outDir into objects/<hash> atomically (same filesystem: tmp/ lives in artifacts/). */
