@@ -57,5 +57,5 @@ function round1(x: number): number {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const backend = (process.argv[2] ?? "wasm") as BackendRequest;
   const threads = Number(process.argv[3] ?? 1);
-  console.log(JSON.stringify(await measureStep(backend, threads)));
+  console.log(JSON.stringify(await measureStep(backend, threads, Number(process.argv[4] ?? 6))));
 }
