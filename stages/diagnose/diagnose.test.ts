@@ -174,6 +174,10 @@ test("near-duplicates: Hamming distance on 64-bit dHash, flat frames ignored, cr
   ];
   assert.deepEqual(nearDuplicates(rows, 8), [["r2", "r3", 0], ["f1", "r1", 1]]);
   assert.deepEqual(nearDuplicates(rows, 0), [["r2", "r3", 0]]);
+  // unequal hash counts: A→B = (0 + 8) / 2 = 4, B→A = 0 → distance max(4, 0) = 4
+  const uneven = [video({ id: "a", label: "real", phash: ["00000000000000ff", "000000000000ffff"] }), video({ id: "b", label: "real", phash: ["00000000000000ff"] })];
+  assert.deepEqual(nearDuplicates(uneven, 4), [["a", "b", 4]]);
+  assert.deepEqual(nearDuplicates(uneven, 3), []);
   const { diagnostics, findings } = await diagnose(rows);
   assert.deepEqual(diagnostics.duplicates, [["r2", "r3", 0], ["f1", "r1", 1]]);
   assert.equal(byId(findings, "near-duplicates:cross-class")?.severity, "warn");

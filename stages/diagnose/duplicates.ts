@@ -32,16 +32,9 @@ function popcount(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
-/** Symmetric mean nearest-neighbour Hamming distance between two clips' frame hashes. */
-export function clipDistance(a: readonly Hash[], b: readonly Hash[]): number {
-  const directed = (x: readonly Hash[], y: readonly Hash[]) =>
-    x.reduce((s, h) => s + Math.min(...y.map((g) => hamming(h, g))), 0) / x.length;
-  return Math.max(directed(a, b), directed(b, a));
-}
-
 /** All pairs within `maxDistance`, sorted by distance then ids. O(n²) over clips with hashes, but
  * on packed words with an early exit (a pair is dropped as soon as its partial sum of nearest
- * distances passes the budget): ~1 s for 10 000 clips on one core; see BENCHMARKS.md. */
+ * distances passes the budget): ~7 s for 10 000 clips on one core; see BENCHMARKS.md. */
 export function nearDuplicates(clips: readonly VideoRecord[], maxDistance: number): DuplicatePair[] {
   const hashed = clips
     .map((c) => ({ id: c.id, hashes: c.phash.map(parseHash).filter((h) => h.hi !== FLAT || h.lo !== FLAT) }))
