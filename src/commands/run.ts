@@ -63,12 +63,19 @@ export function runCommand(io: Io, file: string, flags: RunFlags): Promise<numbe
     let lock: { release(): void } | undefined;
     try {
       const timeout = flags.lockTimeout === undefined ? undefined : Number(flags.lockTimeout) * 1000;
-      lock = await acquireLock(artifactsDir, { runId, command: "dfd run" }, {
-        ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
-        onWait: (h) => reporter.waiting(h),
-        onTakeover: (h) => reporter.takeover(h),
-        signal: controller.signal,
-      });
+      try {
+        lock = await acquireLock(artifactsDir, { runId, command: "dfd run" }, {
+          ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+          onWait: (h) => reporter.waiting(h),
+          onTakeover: (h) => reporter.takeover(h),
+          signal: controller.signal,
+        });
+      } catch (e) {
+        reporter.close();
+        if (!controller.signal.aborted) throw e;
+        io.err("dfd: interrupted while waiting for the lock; nothing ran\n");
+        return 130;
+      }
       await cleanTmp(artifactsDir);
       const record: RunRecord = {
         id: runId, pid: process.pid, startedAt: new Date().toISOString(), finishedAt: null,

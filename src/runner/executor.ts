@@ -77,7 +77,9 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
     if (!records || !opts.record) return saving;
     const rec = opts.record;
     rec.stages = considered.filter((n) => outcomes.has(n)).map((n) => toRecord(outcomes.get(n)!));
-    const snapshot = structuredClone(rec);
+    // A JSON round trip, not structuredClone: a stage's summary may hold things that cannot be
+    // cloned (a function, a class instance); the record keeps what JSON keeps.
+    const snapshot = JSON.parse(JSON.stringify(rec)) as RunRecord;
     saving = saving.then(() => records.put(snapshot));
     return saving;
   };
@@ -192,7 +194,7 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
         cpus: jobs,
       };
       if (stage.command !== undefined) Object.assign(ctx, { command: stage.command, logFile });
-      const summary = (await stage.kind.run(ctx)) ?? {};
+      const summary = JSON.parse(JSON.stringify((await stage.kind.run(ctx)) ?? {})) as StageSummary;
       if (signal.aborted) throw new Error("interrupted");
       const tree = await store.hashOutput(outDir);
       await store.commitObject(outDir, tree);
@@ -206,9 +208,8 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
       appendFileSync(logFile, `# ok in ${seconds.toFixed(1)} s, output ${tree.hash}\n`);
       return { ...o, status: "ran", reasons, seconds, outputHash: tree.hash, summary, entry, log: logFile };
     } catch (e) {
-      const err = e as Error;
-      const message = signal.aborted ? "interrupted" : err.message || String(err);
-      try { appendFileSync(logFile, `# failed: ${message}\n${err.stack ?? ""}\n`); } catch { /* log dir gone */ }
+      const message = signal.aborted ? "interrupted" : e instanceof Error ? e.message || e.name : String(e);
+      try { appendFileSync(logFile, `# failed: ${message}\n${e instanceof Error ? e.stack ?? "" : ""}\n`); } catch { /* log dir gone */ }
       return { ...o, status: "failed", reasons, seconds: (Date.now() - started) / 1000, error: message, log: logFile };
     } finally {
       await rm(work, { recursive: true, force: true }).catch(() => {});
