@@ -1,6 +1,5 @@
 // `dfd runs`: the recorded runs, newest first, with their overrides, the params that vary between
 // them, and their headline metrics.
-import { diffJson } from "../experiments/compare.js";
 import { num, table } from "../experiments/render.js";
 import type { Json } from "../params.js";
 import type { RunRecord } from "../runner/records.js";
@@ -88,7 +87,11 @@ function summarize(r: RunRecord, varying: string[]): RunRow {
 /** stage.param.path → value, for every stage's resolved params. */
 function flatParams(r: RunRecord): Record<string, Json> {
   const out: Record<string, Json> = {};
-  for (const s of r.stages) for (const d of diffJson(null, s.params, s.name)) if (d.b !== undefined) out[d.path] = d.b;
+  const walk = (v: Json, path: string): void => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+    else out[path] = v;
+  };
+  for (const s of r.stages) walk(s.params, s.name);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Cache garbage collection. What is kept: every object that the latest run, the last N runs, a run
 // still in progress, or a stage's current cache entry (what `dfd path` prints) references. What may
 // go: everything else, optionally only what is older than an age, or only as much (oldest first)
-// as brings the store under a size. The plan is computed first (and is all that --dry-run does);
+// as brings the store under a size (oldest first; among equally old, largest first). The plan is computed first (and is all that --dry-run does);
 // deleting drops the index entries before the object, so a crash mid-gc leaves at worst an object
 // without an entry (garbage for the next gc), never an entry without its object.
 import { lstat, readdir, rename, rm } from "node:fs/promises";
@@ -74,7 +74,7 @@ export function planGc(view: StoreView, opts: GcOptions): GcPlan {
     stages: [...(stagesOf.get(o.hash) ?? [])].sort(),
   }));
   const totalBytes = all.reduce((n, o) => n + o.bytes, 0);
-  let candidates = all.filter((o) => !protectedHashes.has(o.hash)).sort((a, b) => a.lastUsed - b.lastUsed);
+  let candidates = all.filter((o) => !protectedHashes.has(o.hash)).sort((a, b) => a.lastUsed - b.lastUsed || b.bytes - a.bytes);
   if (opts.olderThanMs !== undefined) candidates = candidates.filter((o) => now - o.lastUsed > opts.olderThanMs!);
 
   let remove = candidates;

@@ -1,0 +1,139 @@
+// dfd runs / compare / gc through the real CLI on shell-stage pipelines (real SQLite store).
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { dfd, lastJson, project, run, start, until } from "../helpers/cli.js";
+
+// prep ~ extract (shared), model ~ train (its param differs between experiments), score ~ evaluate.
+// Shell stages report no metrics: metric deltas are covered by the unit tests and the demo
+// pipeline test.
+const PIPE = `stages:
+  prep:
+    run: echo prepared > $DFD_OUT/data.txt
+  model:
+    run: cat $DFD_INPUT_PREP/data.txt > $DFD_OUT/m.txt; cat $DFD_PARAMS >> $DFD_OUT/m.txt; head -c 20000 /dev/urandom > $DFD_OUT/weights.bin
+    needs: [prep]
+    params:
+      loss: focal
+      lr: 0.001
+  score:
+    run: cat $DFD_INPUT_MODEL/m.txt > $DFD_OUT/s.txt
+    needs: [model]
+`;
+
+const objects = (dir: string) => readdirSync(join(dir, "artifacts", "objects")).sort();
+
+test("runs lists ok and failed runs newest first, with the params that vary", () => {
+  const dir = project({ "pipeline.yaml": PIPE });
+  assert.equal(run(dir).code, 0);
+  assert.equal(run(dir, ["--set", "model.loss=bce"]).code, 0);
+  const third = dfd(dir, ["run", "--set", "model.lr=oops", "--json"]);
+  assert.equal(third.code, 0, third.stderr);
+  const failing = project({ "pipeline.yaml": "stages:\n  boom:\n    run: echo nope >&2; exit 3\n" });
+  assert.equal(dfd(failing, ["run"]).code, 1);
+  const fr = lastJson(dfd(failing, ["runs", "--json"]));
+  assert.equal(fr.runs.length, 1);
+  assert.equal(fr.runs[0].status, "failed");
+  assert.deepEqual(fr.runs[0].failed, ["boom"]);
+
+  const r = lastJson(dfd(dir, ["runs", "--json"]));
+  assert.equal(r.runs.length, 3);
+  assert.deepEqual(r.runs.map((x: any) => x.overrides), [["model.lr=oops"], ["model.loss=bce"], []]);
+  assert.deepEqual(Object.keys(r.runs[0].params).sort(), ["model.loss", "model.lr"]);
+  assert.equal(r.runs[1].params["model.loss"], "bce");
+  assert.equal(r.runs[1].cached, 1, "prep was a cache hit in the second run");
+  const text = dfd(dir, ["runs", "--limit", "2"]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /model\.loss/);
+  assert.equal(text.stdout.trim().split("\n").length, 4, "header, rule, two runs");
+  assert.match(dfd(dir, ["runs", "--limit", "0"]).stderr, /--limit 0: expected a whole number/);
+});
+
+test("compare: shared prep, different model (first divergence names the param), prefixes and latest~N", () => {
+  const dir = project({ "pipeline.yaml": PIPE });
+  const a = run(dir);
+  const b = run(dir, ["--set", "model.loss=bce"]);
+  assert.equal(b.status.prep, "cached");
+  const c = lastJson(dfd(dir, ["compare", "latest~1", "latest", "--json"]));
+  assert.equal(c.a.id, a.json.run);
+  assert.equal(c.b.id, b.json.run);
+  assert.deepEqual(c.stages.map((s: any) => [s.name, s.relation]), [["prep", "shared"], ["model", "different"], ["score", "different"]]);
+  assert.deepEqual(c.params, [{ path: "model.loss", a: "focal", b: "bce" }]);
+  assert.equal(c.firstDivergence.stage, "model");
+  assert.deepEqual(c.firstDivergence.reasons, ['params.loss "focal" → "bce"']);
+  assert.deepEqual(c.b.overrides, ["model.loss=bce"]);
+
+  const prefixA = a.json.run!.slice(0, a.json.run!.length - 3);
+  const byPrefix = dfd(dir, ["compare", a.json.run!, b.json.run!.slice(0, 19)]);
+  assert.equal(byPrefix.code, 0, byPrefix.stderr);
+  assert.match(byPrefix.stdout, /first divergence: model\n  - params\.loss "focal" → "bce"/);
+  assert.match(byPrefix.stdout, /prep\s+shell\s+= shared/);
+  const md = dfd(dir, ["compare", "latest~1", "latest", "--md"]);
+  assert.match(md.stdout, /^### dfd compare/);
+  assert.match(md.stdout, /\| model\.loss \| focal \| bce \|/);
+  assert.match(md.stdout, /\*\*First divergence: `model`\*\*/);
+  const amb = dfd(dir, ["compare", prefixA.slice(0, 4), "latest"]);
+  assert.equal(amb.code, 1);
+  assert.match(amb.stderr, /ambiguous run id prefix/);
+  assert.match(dfd(dir, ["compare", "nope", "latest"]).stderr, /nope: no such run/);
+  assert.match(dfd(dir, ["compare", "latest~5", "latest"]).stderr, /latest~5: only 2 run\(s\) recorded/);
+});
+
+test("gc: dry run deletes nothing; gc never deletes what the latest run references and frees the rest", () => {
+  const dir = project({ "pipeline.yaml": PIPE });
+  for (const loss of ["a", "b", "c"]) assert.equal(run(dir, ["--set", `model.loss=${loss}`]).code, 0);
+  const before = objects(dir);
+  assert.equal(before.length, 1 + 3 + 3, "prep once, model and score three times");
+
+  const dry = lastJson(dfd(dir, ["gc", "--keep-last", "1", "--dry-run", "--json"]));
+  assert.equal(dry.dryRun, true);
+  assert.equal(dry.removed.length, 4);
+  assert.ok(dry.freedBytes > 2 * 20000, "two model outputs of 20 kB and two small score outputs");
+  assert.deepEqual(objects(dir), before, "dry run deleted nothing");
+
+  const latest = lastJson(dfd(dir, ["runs", "--json"])).runs[0].id;
+  const gc = dfd(dir, ["gc", "--keep-last", "1"]);
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.match(gc.stdout, /freed \d+(\.\d)? KiB in 4 outputs/);
+  assert.equal(objects(dir).length, 3);
+  // The latest run is fully cached and intact; the older experiment re-runs its model stage.
+  const again = run(dir, ["--set", "model.loss=c"]);
+  assert.deepEqual(again.status, { prep: "cached", model: "cached", score: "cached" });
+  assert.notEqual(again.json.run, latest);
+  assert.equal(dfd(dir, ["verify"]).code, 0);
+  const old = run(dir, ["--set", "model.loss=a"]);
+  assert.equal(old.status.prep, "cached");
+  assert.equal(old.status.model, "ran");
+  assert.deepEqual(old.reasons.model, ['params.loss "c" → "a"'], "explained against the last key; its output was collected");
+});
+
+test("gc --max-size keeps the store under a size, oldest first; --older-than spares recent outputs", () => {
+  const dir = project({ "pipeline.yaml": PIPE });
+  for (const loss of ["a", "b", "c"]) assert.equal(run(dir, ["--set", `model.loss=${loss}`]).code, 0);
+  const recent = lastJson(dfd(dir, ["gc", "--keep-last", "1", "--older-than", "1h", "--json"]));
+  assert.equal(recent.removed.length, 0, "nothing is an hour old");
+  const sized = lastJson(dfd(dir, ["gc", "--keep-last", "1", "--max-size", String(recentTotal(recent) - 1), "--json"]));
+  assert.equal(sized.removed.length, 1, "one output (the oldest) is enough to get under the size");
+  assert.deepEqual(sized.removed[0].stages, ["model"]);
+  assert.match(dfd(dir, ["gc", "--max-size", "lots"]).stderr, /--max-size "lots": expected a size/);
+});
+
+const recentTotal = (j: { totalBytes: number }) => j.totalBytes;
+
+test("a run killed mid-stage leaves a record shown as interrupted; compare and gc still work", async () => {
+  const dir = project({
+    "pipeline.yaml": PIPE.replace("run: cat $DFD_INPUT_MODEL/m.txt > $DFD_OUT/s.txt", "run: echo $$ > pid.txt; sleep 30"),
+  });
+  const r = start(dir, ["run"]);
+  await until(() => existsSync(join(dir, "pid.txt")) && readFileSync(join(dir, "pid.txt"), "utf8").trim() !== "", 30_000, "the score stage to start");
+  r.child.kill("SIGKILL");
+  await r.done;
+  try { process.kill(Number(readFileSync(join(dir, "pid.txt"), "utf8")), "SIGKILL"); } catch { /* already gone */ }
+  const runs = lastJson(dfd(dir, ["runs", "--json"])).runs;
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].status, "interrupted");
+  assert.equal(runs[0].ran, 2, "prep and model had finished and are in the record");
+  const gc = lastJson(dfd(dir, ["gc", "--keep-last", "1", "--json"]));
+  assert.equal(gc.removed.length, 0, "what the interrupted run produced is kept");
+});
