@@ -5,7 +5,6 @@
 // slots in rank order into a total, and every thread applies that same total (clip + Adam), so the
 // weights stay bit-identical without ever being sent.
 import { Worker } from "node:worker_threads";
-import * as tf from "@tensorflow/tfjs-core";
 import type { Batch } from "./batches.js";
 import type { BackendName } from "./backend.js";
 import type { ModelConfig } from "./config.js";
@@ -25,32 +24,6 @@ export type ToWorker =
   | { type: "grads"; x: Float32Array; mask: Float32Array; labels: number[]; batch: number; seqLen: number; dims: number; scale: number }
   | { type: "apply" };
 export type FromWorker = { type: "ready" } | { type: "grads"; loss: number } | { type: "error"; message: string };
-
-/** Gradient layout: each weight's offset and length in a flat float32 slot. */
-export function layoutOf(trainer: Trainer): { offsets: number[]; sizes: number[]; shapes: number[][]; total: number } {
-  const shapes = trainer.names.map((n) => trainer.weights.get(n)!.shape);
-  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
-  const offsets: number[] = [];
-  let total = 0;
-  for (const n of sizes) {
-    offsets.push(total);
-    total += n;
-  }
-  return { offsets, sizes, shapes, total };
-}
-
-/** Copies gradient tensors into a flat slot (and disposes them). */
-export function writeSlot(slot: Float32Array, grads: tf.Tensor[], offsets: number[]): void {
-  grads.forEach((g, i) => {
-    slot.set(g.dataSync() as Float32Array, offsets[i]!);
-    g.dispose();
-  });
-}
-
-/** Gradient tensors from a flat slot (copied: the slot is reused next step). */
-export function readSlot(slot: Float32Array, layout: ReturnType<typeof layoutOf>): tf.Tensor[] {
-  return layout.shapes.map((shape, i) => tf.tensor(slot.slice(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!), shape));
-}
 
 class Peer {
   private pending: { resolve(m: FromWorker): void; reject(e: Error): void }[] = [];
@@ -82,12 +55,11 @@ export class DataParallel {
     private readonly trainer: Trainer,
     private readonly peers: Peer[],
     private readonly slots: Float32Array[],
-    private readonly layout: ReturnType<typeof layoutOf>,
   ) {}
 
   /** Starts `threads − 1` workers beside this thread's trainer. */
   static async create(trainer: Trainer, threads: number, backend: BackendName): Promise<DataParallel> {
-    const layout = layoutOf(trainer);
+    const layout = trainer.layout;
     const sab = new SharedArrayBuffer(4 * layout.total * (threads + 1));
     const slots = Array.from({ length: threads + 1 }, (_, r) => new Float32Array(sab, 4 * layout.total * r, layout.total));
     const fromTs = import.meta.url.endsWith(".ts");
@@ -110,7 +82,7 @@ export class DataParallel {
       await Promise.all(peers.map((p) => p.worker.terminate()));
       throw e;
     }
-    return new DataParallel(trainer, peers, slots, layout);
+    return new DataParallel(trainer, peers, slots);
   }
 
   async step(b: Batch, labels: number[]): Promise<{ loss: number; gradNorm: number }> {
@@ -131,7 +103,7 @@ export class DataParallel {
     }
     const own = shard(0);
     const mine = this.trainer.gradients(own, labels.slice(0, bounds[1]), own.batch / b.batch);
-    writeSlot(this.slots[0]!, mine.grads, this.layout.offsets);
+    this.trainer.flatten(mine.grads, this.slots[0]!);
     let loss = mine.loss;
     for (const m of await Promise.all(replies)) if (m.type === "grads") loss += m.loss;
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(loss);
@@ -143,7 +115,8 @@ export class DataParallel {
       for (let i = 0; i < total.length; i++) total[i]! += slot[i]!;
     }
     for (const p of this.peers) p.send({ type: "apply" });
-    const gradNorm = this.trainer.apply(readSlot(total, this.layout));
+    // applyFlat clips in place: work on a copy, the workers read the shared total concurrently
+    const gradNorm = this.trainer.applyFlat(total.slice());
     return { loss, gradNorm };
   }
 

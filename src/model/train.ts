@@ -9,7 +9,7 @@ import { packBatch, placeClip, type Batch } from "./batches.js";
 import type { ModelConfig } from "./config.js";
 import { DropoutSource } from "./dropout.js";
 import { lossFn, NonFiniteLossError, type LossSpec } from "./loss.js";
-import { Adam, clipByGlobalNorm } from "./optimizer.js";
+import { clipByGlobalNorm, FlatAdam } from "./optimizer.js";
 import { DataParallel } from "./parallel.js";
 import { scoreClips } from "./predict.js";
 import { Rng } from "./rng.js";
@@ -18,6 +18,25 @@ import { forward } from "./transformer.js";
 import { initWeights, type Weights } from "./weights.js";
 
 export { NonFiniteLossError } from "./loss.js";
+
+/** Each weight's offset and length in the flat arrays. */
+export interface FlatLayout {
+  offsets: number[];
+  sizes: number[];
+  shapes: number[][];
+  total: number;
+}
+
+export function flatLayout(shapes: number[][]): FlatLayout {
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const offsets: number[] = [];
+  let total = 0;
+  for (const n of sizes) {
+    offsets.push(total);
+    total += n;
+  }
+  return { offsets, sizes, shapes, total };
+}
 
 /** Clips already standardised, labels 1 = fake, 0 = real. */
 export interface Dataset {
@@ -77,10 +96,14 @@ export interface FitResult {
  * stream) and all apply the same summed gradients, so the weights stay identical. */
 export class Trainer {
   readonly weights: Weights;
-  readonly optimizer: Adam;
   readonly dropout: DropoutSource;
-  /** Weight names in a fixed order (the flat gradient layout for data-parallel exchange). */
+  /** Weight names in a fixed order: the layout of the flat weight and gradient arrays. */
   readonly names: string[];
+  readonly layout: FlatLayout;
+  /** Flat master copy of the weights, which the optimizer updates. */
+  readonly params: Float32Array;
+  private readonly optimizer: FlatAdam;
+  private readonly gradBuf: Float32Array;
   private readonly byVarName = new Map<string, string>();
   readonly opts: Pick<FitOptions, "loss" | "lr" | "weightDecay" | "clipNorm" | "seed">;
   constructor(readonly config: ModelConfig, opts: Pick<FitOptions, "loss" | "lr" | "weightDecay" | "clipNorm" | "seed">, rank = 0) {
@@ -89,9 +112,20 @@ export class Trainer {
     const rng = new Rng(opts.seed);
     this.weights = initWeights(config, rng.int(2 ** 31));
     this.dropout = new DropoutSource(config.dropout, rng.int(2 ** 31) + 7919 * rank);
-    this.optimizer = new Adam(this.weights, { lr: opts.lr, weightDecay: opts.weightDecay });
     this.names = [...this.weights.keys()];
     for (const [name, v] of this.weights) this.byVarName.set(v.name, name);
+    this.layout = flatLayout(this.names.map((n) => this.weights.get(n)!.shape));
+    this.params = new Float32Array(this.layout.total);
+    this.readWeights();
+    this.gradBuf = new Float32Array(this.layout.total);
+    const decay = this.layout.shapes.flatMap((s, i): [number, number][] =>
+      s.length > 1 ? [[this.layout.offsets[i]!, this.layout.offsets[i]! + this.layout.sizes[i]!]] : []);
+    this.optimizer = new FlatAdam(this.params, { lr: opts.lr, weightDecay: opts.weightDecay }, decay);
+  }
+
+  /** Copies the variables into the flat master copy (after init or a restore). */
+  private readWeights(): void {
+    this.names.forEach((n, i) => this.params.set(this.weights.get(n)!.dataSync() as Float32Array, this.layout.offsets[i]!));
   }
 
   /** Loss and gradients (in `names` order) of a packed batch, both multiplied by `scale`. */
@@ -114,14 +148,33 @@ export class Trainer {
     return { loss, grads: this.names.map((n) => byName.get(n)!) };
   }
 
-  /** Clips by global norm and takes one Adam step; disposes `grads`. Returns the pre-clip norm. */
+  /** Copies gradient tensors (in `names` order) into a flat array and disposes them. */
+  flatten(grads: tf.Tensor[], into: Float32Array = this.gradBuf): Float32Array {
+    grads.forEach((g, i) => {
+      into.set(g.dataSync() as Float32Array, this.layout.offsets[i]!);
+      g.dispose();
+    });
+    return into;
+  }
+
+  /** Clips a flat gradient (in place) by global norm, takes one Adam step and refreshes the
+   * variables. Returns the pre-clip norm. */
+  applyFlat(g: Float32Array): number {
+    const norm = clipByGlobalNorm(g, this.opts.clipNorm);
+    this.optimizer.step(g);
+    this.names.forEach((n, i) => {
+      const { offsets, sizes, shapes } = this.layout;
+      // a copy: the cpu backend would otherwise alias the master array
+      const t = tf.tensor(this.params.slice(offsets[i]!, offsets[i]! + sizes[i]!), shapes[i]!);
+      this.weights.get(n)!.assign(t);
+      t.dispose();
+    });
+    return norm;
+  }
+
+  /** applyFlat for gradient tensors (disposes them). */
   apply(grads: tf.Tensor[]): number {
-    const clipped = clipByGlobalNorm(grads, this.opts.clipNorm);
-    const byName = new Map<string, tf.Tensor>();
-    this.names.forEach((n, i) => byName.set(n, clipped.grads[i]!));
-    this.optimizer.step(byName);
-    for (const g of new Set([...grads, ...clipped.grads])) g.dispose();
-    return clipped.norm;
+    return this.applyFlat(this.flatten(grads));
   }
 
   /** One optimisation step on a packed batch; returns the loss and the pre-clip gradient norm. */
@@ -149,12 +202,11 @@ export class Trainer {
 
   restore(s: Map<string, tf.Tensor>): void {
     for (const [name, v] of this.weights) v.assign(s.get(name)!);
+    this.readWeights();
   }
 
-  /** Disposes the optimizer state; the weights stay (the caller owns them). */
-  disposeOptimizer(): void {
-    this.optimizer.dispose();
-  }
+  /** Kept for symmetry with the weights' disposal: the optimizer state is plain JS memory. */
+  disposeOptimizer(): void {}
 }
 
 
