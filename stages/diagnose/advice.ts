@@ -28,25 +28,47 @@ export const ADVICE = {
   failed: "see the `error` field in extract's videos.jsonl; split leaves these clips out",
 } as const;
 
+/** The remedies extract already applied (from its extract.json), so advice does not ask for a
+ * setting that is on: the finding stays (the confound is in the data), the advice changes. */
+export interface Applied {
+  normalize_format: boolean;
+  fps: number | null;
+  resize: string | null;
+  frames: number | null;
+}
+
+export const NOTHING_APPLIED: Applied = { normalize_format: false, fps: null, resize: null, frames: null };
+
+const APPLIED_ADVICE = {
+  format:
+    "extract.normalize_format is on, so the features see one codec, but source traces survive re-encoding (a GIF's palette, its dithering): collect both classes in the same formats, and report scores per source",
+  compression:
+    "extract.normalize_format is on, but compression damage done at the source survives re-encoding: collect clips compressed alike",
+  geometry: (resize: string) =>
+    `extract already resizes every clip (resize: ${resize}), but the source resolution still sets detail and up-sampling traces: collect both classes at matching resolutions`,
+  timing: (fps: number) =>
+    `extract already resamples to ${fps} fps, but that repeats or drops frames differently per source rate: prefer clips with matching rates`,
+};
+
 /** Advice for a metadata attribute's shortcut finding. */
-export function adviceFor(attribute: string): string {
+export function adviceFor(attribute: string, applied: Applied = NOTHING_APPLIED): string {
   switch (attribute) {
     case "codec":
     case "pix_fmt":
     case "format":
-      return ADVICE.format;
+      return applied.normalize_format ? APPLIED_ADVICE.format : ADVICE.format;
     case "width":
     case "height":
     case "aspect":
     case "resolution":
-      return ADVICE.geometry;
+      return applied.resize === "scale" || applied.resize === "stretch" ? APPLIED_ADVICE.geometry(applied.resize) : ADVICE.geometry;
     case "fps":
-      return ADVICE.timing;
+      return applied.fps !== null ? APPLIED_ADVICE.timing(applied.fps) : ADVICE.timing;
     case "duration":
       return ADVICE.duration;
     case "bytes":
     case "bitrate":
-      return ADVICE.compression;
+      return applied.normalize_format ? APPLIED_ADVICE.compression : ADVICE.compression;
     case "source_frames":
       return ADVICE.sourceLength;
     case "frames":

@@ -1,5 +1,6 @@
 // Everything diagnose measures, as plain data: per-class stats, per-attribute shortcut AUCs, the
 // all-metadata classifier, near-duplicates. findings.ts judges it; report.ts renders it.
+import { NOTHING_APPLIED, type Applied } from "./advice.js";
 import { SEQUENCE_LENGTH, SOURCE_ATTRIBUTES, STAT_ATTRIBUTES } from "./attributes.js";
 import { metadataClassifierAuc } from "./classifier.js";
 import { nearDuplicates, type DuplicatePair } from "./duplicates.js";
@@ -20,9 +21,15 @@ export interface Analysis {
   sequence: AttributeAuc;
   classifier: { auc: number; folds: number; attributes: string[] };
   duplicates: DuplicatePair[];
+  /** Remedies extract already applied (its extract.json). */
+  applied: Applied;
 }
 
-export function analyze(all: VideoRecord[], p: Pick<DiagnoseParams, "folds" | "seed" | "duplicate_distance">): Analysis {
+export function analyze(
+  all: VideoRecord[],
+  p: Pick<DiagnoseParams, "folds" | "seed" | "duplicate_distance">,
+  applied: Applied = NOTHING_APPLIED,
+): Analysis {
   const ok = all.filter(usable);
   const allBy = byLabel(all);
   const okBy = byLabel(ok);
@@ -45,5 +52,6 @@ export function analyze(all: VideoRecord[], p: Pick<DiagnoseParams, "folds" | "s
     sequence: attributeAuc(SEQUENCE_LENGTH, ok, labels, opt),
     classifier: { auc: classifier.auc, folds: classifier.folds, attributes: classifierAttrs.map((a) => a.name) },
     duplicates: p.duplicate_distance === null ? [] : nearDuplicates(ok, p.duplicate_distance),
+    applied,
   };
 }

@@ -11,9 +11,11 @@ import { diagnoseParams, type DiagnoseParams } from "./params.js";
 import { jsonl, seq, tempContext, video } from "./testing.js";
 import type { VideoRecord } from "./videos.js";
 
-async function diagnose(rows: readonly (VideoRecord | Record<string, unknown>)[] | string, params: Partial<DiagnoseParams> = {}) {
+async function diagnose(rows: readonly (VideoRecord | Record<string, unknown>)[] | string, params: Partial<DiagnoseParams> = {}, extractJson?: unknown) {
   const text = typeof rows === "string" ? rows : jsonl(rows as VideoRecord[]);
-  const ctx = tempContext<DiagnoseParams>({ name: "diagnose", spec: diagnoseParams, params, inputs: { extract: { "videos.jsonl": text } } });
+  const files: Record<string, string> = { "videos.jsonl": text };
+  if (extractJson !== undefined) files["extract.json"] = JSON.stringify(extractJson);
+  const ctx = tempContext<DiagnoseParams>({ name: "diagnose", spec: diagnoseParams, params, inputs: { extract: files } });
   try {
     const summary = (await kind.run(ctx)) as StageSummary;
     const diagnostics = JSON.parse(readFileSync(join(ctx.outDir, "diagnostics.json"), "utf8"));
@@ -78,6 +80,20 @@ test("demo-like metadata (fakes all 8 frames, GIF) → frame-count error, sequen
   assert.match(report, /\| codec \| 1\.00 \|/);
   assert.ok(summary.lines!.length >= 2 && summary.lines!.length <= 4);
   assert.equal(findings[0]!.severity, "error", "errors first");
+});
+
+test("advice follows what extract already applied (extract.json params): the finding stays, the remedy changes", async () => {
+  const before = await diagnose(demoLike());
+  assert.match(byId(before.findings, "metadata-auc:codec")!.advice!, /^set extract\.normalize_format: true/);
+  assert.match(byId(before.findings, "metadata-auc:resolution")!.advice!, /extract\.resize: scale brings/);
+  assert.match(byId(before.findings, "metadata-auc:fps")!.advice!, /set extract\.fps/);
+  const after = await diagnose(demoLike(), {}, { params: { normalize_format: true, resize: "scale", fps: 12, frames: null } });
+  assert.equal(byId(after.findings, "metadata-auc:codec")?.severity, "error", "the data is as leaky as before");
+  assert.match(byId(after.findings, "metadata-auc:codec")!.advice!, /normalize_format is on/);
+  assert.match(byId(after.findings, "metadata-auc:resolution")!.advice!, /already resizes every clip \(resize: scale\)/);
+  assert.match(byId(after.findings, "metadata-auc:fps")!.advice!, /already resamples to 12 fps/);
+  const broken = await diagnose(demoLike(), {}, "not an object");
+  assert.match(byId(broken.findings, "metadata-auc:codec")!.advice!, /^set extract\.normalize_format: true/);
 });
 
 test("a balanced synthetic set raises no shortcut finding", async () => {

@@ -39,7 +39,7 @@ export function findingsOf(a: Analysis, t: Thresholds): Finding[] {
       id: `metadata-auc:${auc.attribute}`,
       severity: sev,
       reason: `${auc.attribute} alone separates the classes (AUC ${fmt(auc.auc)}${auc.method === "values" && auc.kind === "numeric" ? " from its exact values, out of fold" : ""}): ${describe(auc, a)}`,
-      advice: adviceFor(auc.attribute),
+      advice: adviceFor(auc.attribute, a.applied),
       data: aucData(auc),
     });
   }

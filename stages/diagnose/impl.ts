@@ -7,16 +7,17 @@ import { analyze } from "./analyze.js";
 import { atLeast, findingsOf, fmt, round } from "./findings.js";
 import type { DiagnoseParams } from "./params.js";
 import { renderReport } from "./report.js";
-import { readVideos } from "./videos.js";
+import { readApplied, readVideos } from "./videos.js";
 
 export const DIAGNOSTICS_FILE = "diagnostics.json";
 export const REPORT_FILE = "report.md";
 
 export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<StageSummary> {
   const p = ctx.params;
-  const videos = readVideos(inputOf(ctx, "extract"));
+  const extractDir = inputOf(ctx, "extract");
+  const videos = readVideos(extractDir);
   ctx.progress(0, 1, `${videos.length} clips`);
-  const a = analyze(videos, p);
+  const a = analyze(videos, p, readApplied(extractDir));
   const findings = findingsOf(a, p);
 
   const diagnostics = {

@@ -3,6 +3,7 @@
 // instead of a NaN three functions later.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { NOTHING_APPLIED, type Applied } from "./advice.js";
 
 export type Label = "real" | "fake";
 
@@ -128,4 +129,23 @@ export function sourceOf(v: VideoRecord): string | null {
   if (v.source === null) return null;
   const s = v.source.toLowerCase();
   return s === v.label || s === v.label_raw?.toLowerCase() ? null : v.source;
+}
+
+/** What extract.json says extract did about the shortcuts (tolerant: an older or missing file
+ * means nothing was applied). */
+export function readApplied(dir: string): Applied {
+  const file = join(dir, "extract.json");
+  let params: Record<string, unknown> = {};
+  try {
+    params = (JSON.parse(readFileSync(file, "utf8")) as { params?: Record<string, unknown> }).params ?? {};
+  } catch {
+    return NOTHING_APPLIED;
+  }
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  return {
+    normalize_format: params.normalize_format === true,
+    fps: num(params.fps),
+    resize: typeof params.resize === "string" ? params.resize : null,
+    frames: num(params.frames),
+  };
 }
