@@ -82,7 +82,7 @@ export function linePlot(o: LinePlotOptions): string {
   }
   for (const s of o.series) {
     if (!s.points.length) continue;
-    const d = s.points.map((p, i) => `${i ? "L" : "M"}${f(sx(p[0]))} ${f(sy(p[1]))}`).join("");
+    const d = pixelPath(s.points.map((p) => [sx(p[0]), sy(p[1])] as const));
     parts.push(`<path d="${d}" fill="none" stroke="${esc(s.color)}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ""}><title>${esc(s.name)}</title></path>`);
     if (s.dots) for (const p of s.points) parts.push(`<circle cx="${f(sx(p[0]))}" cy="${f(sy(p[1]))}" r="2.2" fill="${esc(s.color)}"/>`);
   }
@@ -139,6 +139,20 @@ export function heatStrip(values: readonly number[], o: StripOptions = {}): stri
   });
   parts.push("</svg>");
   return parts.join("");
+}
+
+/** An SVG path through pixel points, leaving out points on the same half-pixel as the previous one:
+ * a curve over 10 000 clips draws the same and keeps the page small. */
+function pixelPath(pts: readonly (readonly [number, number])[]): string {
+  const out: string[] = [];
+  let last = "";
+  pts.forEach((p, i) => {
+    const key = `${Math.round(p[0] * 2)},${Math.round(p[1] * 2)}`;
+    if (key === last && i !== pts.length - 1) return;
+    last = key;
+    out.push(`${out.length ? "L" : "M"}${f(p[0])} ${f(p[1])}`);
+  });
+  return out.join("");
 }
 
 function extent(xs: readonly number[]): [number, number] {
