@@ -1,5 +1,5 @@
 // What every command shares: where output goes, how errors become exit codes, stage-name checks.
-import { ConfigError, didYouMean, renderDiagnostic } from "../runner/diagnostic.js";
+import { ConfigError, didYouMean } from "../runner/diagnostic.js";
 import type { Pipeline } from "../runner/resolve.js";
 import type { Registry } from "../registry.js";
 
@@ -20,20 +20,12 @@ export async function guard(io: Io, f: () => Promise<number>): Promise<number> {
     return await f();
   } catch (e) {
     if (e instanceof ConfigError) {
-      const text = e.diagnostics.length ? [...e.diagnostics.map((d) => renderDiagnostic(d, io.cwd)), ...extraLines(e)].join("\n") : e.message;
-      io.err(text + "\n");
+      io.err(e.render(io.cwd) + "\n");
       return 2;
     }
-    io.err(`dfd: ${(e as Error).message ?? String(e)}\n`);
+    io.err(`dfd: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-}
-
-// resolve.ts appends --set errors to the message after the rendered diagnostics.
-function extraLines(e: ConfigError): string[] {
-  const rendered = e.diagnostics.map((d) => renderDiagnostic(d)).join("\n");
-  const rest = e.message.startsWith(rendered) ? e.message.slice(rendered.length) : "";
-  return rest.split("\n").filter(Boolean);
 }
 
 /** --from/--until/--only/--force/why/path names must be stages of this pipeline. */

@@ -12,14 +12,23 @@ export interface Diagnostic {
   source?: string;
 }
 
-/** Thrown (or collected) for anything wrong in pipeline.yaml or in --set; the CLI exits 2. */
+/** Thrown for anything wrong in pipeline.yaml or in the command line; the CLI exits 2.
+ * `diagnostics` are located in the file; `notes` are errors without a position (--set, flags). */
 export class ConfigError extends Error {
   readonly diagnostics: Diagnostic[];
-  constructor(diagnostics: Diagnostic[] | string) {
+  readonly notes: string[];
+  constructor(diagnostics: Diagnostic[] | string, notes: string[] = []) {
     const list = typeof diagnostics === "string" ? [] : diagnostics;
-    super(typeof diagnostics === "string" ? diagnostics : diagnostics.map((d) => renderDiagnostic(d)).join("\n"));
+    const allNotes = typeof diagnostics === "string" ? [diagnostics, ...notes] : notes;
+    super([...list.map((d) => renderDiagnostic(d)), ...allNotes].join("\n"));
     this.diagnostics = list;
+    this.notes = allNotes;
     this.name = "ConfigError";
+  }
+
+  /** Diagnostics rendered relative to `cwd`, then the notes. */
+  render(cwd = process.cwd()): string {
+    return [...this.diagnostics.map((d) => renderDiagnostic(d, cwd)), ...this.notes].join("\n");
   }
 }
 

@@ -150,13 +150,7 @@ export async function resolvePipeline(cfg: PipelineConfig, opts: ResolveOptions)
     const users = [...stages.values()].filter((s) => s.kind.usesData).map((s) => s.name);
     if (users.length) diags.push(cfg.at(cfg.data.span, `data set path "${cfg.data.value}" does not exist (looked for ${data}); stages reading it: ${users.join(", ")}`));
   }
-  if (diags.length || setErrors.length) {
-    const err = new ConfigError(diags);
-    if (setErrors.length) {
-      (err as { message: string }).message = [err.diagnostics.length ? err.message : "", ...setErrors].filter(Boolean).join("\n");
-    }
-    throw err;
-  }
+  if (diags.length || setErrors.length) throw new ConfigError(diags, setErrors);
   const order = topoOrder([...stages.values()]);
   return { file: cfg.file, dir: cfg.dir, data, dataLabel, stages, order, overrides: [...(opts.sets ?? [])], config: cfg };
 }
