@@ -56,6 +56,13 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
   writeFileSync(join(ctx.outDir, SPLIT_FILE), JSON.stringify(out, null, 2) + "\n");
 
   const findings = missingClassFindings(counts, by, p, fractions);
+  if (p.group_by && groups === 0 && clips.length)
+    findings.push({
+      id: "split-no-groups",
+      severity: "warn",
+      reason: `group_by: ${p.group_by}, but no clip has a ${p.group_by}: the split is not grouped`,
+      advice: p.group_by === "group" ? "add a group column to manifest.csv" : "add a source column to manifest.csv (or name files <source>__<name>)",
+    });
   if (duplicateClusters.length)
     findings.push({
       id: "split-duplicates",

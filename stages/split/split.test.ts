@@ -108,6 +108,12 @@ test("a set left without a class is a warning naming the remedy", async () => {
   assert.deepEqual(noVal.findings, []);
 });
 
+test("group_by on clips without that key warns that the split is not grouped", async () => {
+  const { findings, out } = await split(clips(5, 5), { group_by: "group" });
+  assert.equal(findings.find((f) => f.id === "split-no-groups")?.severity, "warn");
+  assert.equal(out.train.length + out.val.length + out.test.length, 10);
+});
+
 test("clips whose extraction failed are left out and counted", async () => {
   const rows = [...clips(6, 6), video({ id: "bad1", label: "fake", error: "truncated file", frames: 0, features: null })];
   const { out, summary } = await split(rows);
