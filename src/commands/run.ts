@@ -9,7 +9,7 @@ import { acquireLock } from "../runner/lock.js";
 import { cleanTmp, openProject } from "../runner/project.js";
 import { newRunId, Records, type RunRecord } from "../runner/records.js";
 import { plainReporter, summaryTable, ttyReporter } from "../runner/reporter.js";
-import { checkStages, guard, splitNames, type Io } from "./common.js";
+import { checkStages, DEFAULT_PIPELINE, guard, splitNames, type Io } from "./common.js";
 
 export interface RunFlags {
   from?: string;
@@ -27,6 +27,12 @@ export function runCommand(io: Io, file: string, flags: RunFlags): Promise<numbe
   return guard(io, async () => {
     const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs ${flags.jobs}: expected a whole number ≥ 1`);
+    // `dfd run --force pipeline.yaml`: a variadic flag swallowed the pipeline file; take it back.
+    for (const list of [flags.only, Array.isArray(flags.force) ? flags.force : undefined]) {
+      const i = list?.findIndex((s) => /\.ya?ml$/.test(s)) ?? -1;
+      if (list && i >= 0 && file === DEFAULT_PIPELINE) file = list.splice(i, 1)[0]!;
+    }
+    if (Array.isArray(flags.force) && flags.force.length === 0) flags.force = true;
     const project = await openProject(file, { registry: io.registry, sets: flags.set ?? [] });
     const { pipeline, store, artifactsDir } = project;
     const only = splitNames(flags.only);

@@ -58,6 +58,9 @@ test("--force with names forces those; without names forces all", () => {
   assert.deepEqual(run(dir, ["--force", "a"]).status, { a: "ran", b: "cached", c: "cached", d: "cached" });
   assert.deepEqual(run(dir, ["--force"]).status, { a: "ran", b: "ran", c: "ran", d: "ran" });
   assert.deepEqual(run(dir, ["--force", "b,d"]).status, { a: "cached", b: "ran", c: "cached", d: "ran" });
+  // A variadic flag followed by the pipeline file: the file is still the pipeline.
+  assert.deepEqual(run(dir, ["--force", "pipeline.yaml"]).status, { a: "ran", b: "ran", c: "ran", d: "ran" });
+  assert.deepEqual(run(dir, ["--only", "d", "pipeline.yaml"]).status, { d: "cached" });
 });
 
 test("--dry-run executes nothing and says what would run and why", () => {
