@@ -72,7 +72,7 @@ function frameFindings(a: Analysis, t: Thresholds): Finding[] {
     out.push({
       id: "frame-count-ratio",
       severity: sev,
-      reason: `source frame counts: fake ${range(src.fake)}, real ${range(src.real)} — ${fmt(ratio, 1)}× apart, AUC ${fmt(srcAuc.auc)}`,
+      reason: `source frame counts (mean, min–max): fake ${range(src.fake)}, real ${range(src.real)} — ${fmt(ratio, 1)}× apart, AUC ${fmt(srcAuc.auc)}`,
       advice: sev === "info" ? "frame counts are comparable between classes" : ADVICE.sourceLength,
       data: { ratio: round(ratio), auc: round(srcAuc.auc), table: frameTable(a.classes) },
     });

@@ -46,7 +46,7 @@ test("the demo set through the CLI: diagnose names the 8-frame shortcut, split i
   const r = run(dir);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.deepEqual(r.status, { demo: "ran", extract: "ran", diagnose: "ran", split: "ran" });
-  assert.match(r.stdout + r.stderr, /source frame counts: fake 8\.0 \(8–8\)/);
+  assert.match(r.stdout + r.stderr, /source frame counts \(mean, min–max\): fake 8\.0 \(8–8\)/);
   assert.match(r.stdout + r.stderr, /extract\.frames: 16/);
   const o = outputs(dir);
   const ids = new Map(o.videos.map((v) => [v.id, v.label]));
@@ -62,7 +62,7 @@ test("the demo set through the CLI: diagnose names the 8-frame shortcut, split i
 
   const again = run(dir);
   assert.deepEqual(again.status, { demo: "cached", extract: "cached", diagnose: "cached", split: "cached" });
-  assert.match(again.stdout + again.stderr, /source frame counts: fake 8\.0/, "a cached diagnose still prints its findings");
+  assert.match(again.stdout + again.stderr, /source frame counts \(mean, min–max\): fake 8\.0/, "a cached diagnose still prints its findings");
 });
 
 test("fail_on: error fails the run (split does not run); extract.frames removes the sequence-length error", () => {
