@@ -54,7 +54,6 @@ export function pipelineSchema(kinds: { name: string; kind: AnyKind }[]): Schema
   };
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
-    $id: "https://dfd.dev/schema/pipeline.schema.json",
     title: "dfd pipeline.yaml",
     type: "object",
     additionalProperties: false,

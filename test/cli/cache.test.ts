@@ -1,7 +1,7 @@
 // Cache hits and misses for every key component a shell stage has, early cut-off, and the
 // reasons printed for each miss (real CLI, real SQLite, temp dir).
 import assert from "node:assert/strict";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { dfd, lastJson, project, run, writeFiles } from "../helpers/cli.js";
@@ -152,4 +152,15 @@ test("dag prints the graph marked by status in text, mermaid and dot", () => {
   const dot = dfd(dir, ["dag", "--format", "dot"]).stdout;
   assert.match(dot, /"prep" -> "count";/);
   assert.match(dot, /"prep" \[label="prep\\nshell · fresh", fillcolor=palegreen\];/);
+});
+
+test("DFD_ARTIFACTS moves the cache; the pipeline's own artifacts/ stays untouched", () => {
+  const dir = fresh();
+  const elsewhere = join(dir, "elsewhere");
+  const env = { DFD_ARTIFACTS: elsewhere };
+  assert.equal(run(dir, [], env).status.prep, "ran");
+  assert.equal(run(dir, [], env).status.prep, "cached");
+  assert.ok(existsSync(join(elsewhere, "cache.sqlite")));
+  assert.equal(existsSync(join(dir, "artifacts")), false);
+  assert.match(dfd(dir, ["path", "prep"], env).stdout, new RegExp(`^${elsewhere}/objects/[0-9a-f]{64}\\n$`));
 });
