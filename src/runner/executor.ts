@@ -148,7 +148,7 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
       return { ...withKey, status: "cached", outputHash: entry.outputHash, summary: entry.summary, entry };
     }
     const reasons: string[] = [];
-    if (forced) reasons.push(opts.from && stage.name !== opts.from && !opts.force ? `forced (--from ${opts.from})` : "forced");
+    if (forced) reasons.push(sel.forcedBy.get(stage.name) ?? "forced");
     if (entry && state !== "ok") reasons.push(`cached output ${short(entry.outputHash)} is ${state === "missing" ? "missing" : "modified (tampered or corrupt)"}: re-running`);
     else if (!entry) reasons.push(...explain(last?.key === key ? undefined : last?.components, comps));
 

@@ -86,6 +86,8 @@ export interface Selection {
   cachedOnly: Set<string>;
   /** Stages to execute even when cached. */
   forced: Set<string>;
+  /** Why each forced stage is forced: "forced (--from b)", "forced (--force)". */
+  forcedBy: Map<string, string>;
 }
 
 export function select(nodes: GraphNode[], opts: SelectionOptions): Selection {
@@ -98,8 +100,8 @@ export function select(nodes: GraphNode[], opts: SelectionOptions): Selection {
     run = new Set([...run].filter((n) => only.has(n)));
     for (const n of only) for (const a of ancestors(nodes, n)) if (!only.has(a)) cachedOnly.add(a);
   }
-  const forced = new Set<string>();
-  if (opts.from) for (const n of [opts.from, ...descendants(nodes, opts.from)]) if (run.has(n)) forced.add(n);
-  if (opts.force) for (const n of opts.force.length ? opts.force : all) if (run.has(n)) forced.add(n);
-  return { run, cachedOnly, forced };
+  const forcedBy = new Map<string, string>();
+  if (opts.force) for (const n of opts.force.length ? opts.force : all) if (run.has(n)) forcedBy.set(n, "forced (--force)");
+  if (opts.from) for (const n of [opts.from, ...descendants(nodes, opts.from)]) if (run.has(n)) forcedBy.set(n, `forced (--from ${opts.from})`);
+  return { run, cachedOnly, forced: new Set(forcedBy.keys()), forcedBy };
 }

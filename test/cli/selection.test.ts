@@ -30,7 +30,7 @@ test("--from forces a stage and everything downstream, leaves the rest cached", 
   run(dir);
   const r = run(dir, ["--from", "b"]);
   assert.deepEqual(r.status, { a: "cached", b: "ran", c: "ran", d: "cached" });
-  assert.deepEqual(r.reasons.b, ["forced"]);
+  assert.deepEqual(r.reasons.b, ["forced (--from b)"]);
   assert.deepEqual(r.reasons.c, ["forced (--from b)"]);
 });
 
@@ -55,7 +55,9 @@ test("--only with an upstream that has no cached output skips, saying why", () =
 test("--force with names forces those; without names forces all", () => {
   const dir = fresh();
   run(dir);
-  assert.deepEqual(run(dir, ["--force", "a"]).status, { a: "ran", b: "cached", c: "cached", d: "cached" });
+  const forced = run(dir, ["--force", "a"]);
+  assert.deepEqual(forced.status, { a: "ran", b: "cached", c: "cached", d: "cached" });
+  assert.deepEqual(forced.reasons.a, ["forced (--force)"]);
   assert.deepEqual(run(dir, ["--force"]).status, { a: "ran", b: "ran", c: "ran", d: "ran" });
   assert.deepEqual(run(dir, ["--force", "b,d"]).status, { a: "cached", b: "ran", c: "cached", d: "ran" });
   // A variadic flag followed by the pipeline file: the file is still the pipeline.
