@@ -105,14 +105,16 @@ export async function predict(paths: readonly string[], opts: PredictOptions, io
       }
     };
 
+    // Rows go out as each clip is scored (in the order given), so a long run shows progress; the
+    // table's path column is sized from the paths, which are all known before scoring starts.
     const results: ClipPrediction[] = [];
-    const onResult = (r: ClipPrediction) => {
+    const row = opts.json ? null : tableRow(Math.max(4, ...clips.map((c) => c.path.length)));
+    if (row) io.out(row(null));
+    await inOrder(clips, Math.max(1, opts.jobs ?? 2), scoreOne, (r) => {
       results.push(r);
-      if (opts.json) io.out(JSON.stringify(jsonLine(r)));
-    };
-    await inOrder(clips, Math.max(1, opts.jobs ?? 2), scoreOne, onResult);
-
-    if (!opts.json) for (const line of table(results, threshold)) io.out(line);
+      io.out(row ? row(r) : JSON.stringify(jsonLine(r)));
+    });
+    if (row) io.out(`(label fake when score >= ${threshold.toFixed(4)}, the threshold saved with the model)`);
     const failed = results.filter((r) => r.error).length;
     if (failed) io.err(`${failed} of ${results.length} clip${results.length === 1 ? "" : "s"} failed`);
     return failed ? 1 : 0;
@@ -134,16 +136,14 @@ function jsonLine(r: ClipPrediction): Record<string, unknown> {
   return r.error ? { path: r.path, score: null, label: null, error: r.error } : { path: r.path, score: r.score, label: r.label };
 }
 
-function table(rows: ClipPrediction[], threshold: number): string[] {
-  const cells = rows.map((r) => [r.path, r.error ? "-" : r.score!.toFixed(4), r.error ? "error" : r.label!, r.frames === null ? "-" : String(r.frames), r.error ?? ""]);
-  const head = ["path", "score", "label", "frames", ""];
-  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const fmt = (c: string[]) =>
-    c
-      .map((v, i) => (i === 1 || i === 3 ? v.padStart(w[i]!) : i === 4 ? v : v.padEnd(w[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [fmt(head), ...cells.map(fmt), `(label fake when score >= ${threshold.toFixed(4)}, the threshold saved with the model)`];
+/** Formats one table line (the header for null): path, score, label, frames, then any error. */
+function tableRow(pathWidth: number): (r: ClipPrediction | null) => string {
+  return (r) => {
+    const cells = r
+      ? [r.path.padEnd(pathWidth), r.error ? "     -" : r.score!.toFixed(4).padStart(6), (r.error ? "error" : r.label!).padEnd(5), (r.frames === null ? "-" : String(r.frames)).padStart(6), r.error ?? ""]
+      : ["path".padEnd(pathWidth), " score", "label", "frames", ""];
+    return cells.join("  ").trimEnd();
+  };
 }
 
 /** Runs `work` over items with at most `limit` in flight, delivering results in input order. */
