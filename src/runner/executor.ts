@@ -97,7 +97,14 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
       p = (async () => {
         const stage = pipeline.stages.get(name)!;
         const ups = await Promise.all(stage.needs.map((n) => evaluate(n)));
-        const o = await evaluateStage(stage, ups);
+        let o: StageOutcome;
+        try {
+          o = await evaluateStage(stage, ups);
+        } catch (e) {
+          // E.g. a deps file vanished mid-run, or the cache is unreadable: this stage fails, the
+          // others go on (never a half-finished run with stages still executing).
+          o = { ...base(stage), status: "failed", error: `cannot compute the cache key: ${e instanceof Error ? e.message : String(e)}` };
+        }
         outcomes.set(name, o);
         if (o.status !== "would-run") opts.reporter?.stageEnd(o);
         await saveRecord();

@@ -74,3 +74,23 @@ test("--json: the last stdout line is exactly the documented object", () => {
   const st = dfd(dir, ["status", "--json"]);
   assert.deepEqual(JSON.parse(st.stdout.trim().split("\n").pop()!), { stages: [{ name: "one", state: "fresh", reasons: [] }] });
 });
+
+test("a deps file that vanishes before its stage's key is computed fails that stage only", () => {
+  const dir = project({
+    "pipeline.yaml": `stages:
+  cleanup:
+    run: rm victim.txt; echo done > $DFD_OUT/x
+  reader:
+    run: cat victim.txt > $DFD_OUT/x
+    deps: [victim.txt]
+    needs: [cleanup]
+  other:
+    run: echo ok > $DFD_OUT/x
+`,
+    "victim.txt": "v",
+  });
+  const r = run(dir);
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.status, { cleanup: "ran", reader: "failed", other: "ran" });
+  assert.match(r.stderr, /dfd: stage reader failed: cannot compute the cache key: ENOENT: no such file or directory, stat '.*victim\.txt'/);
+});
