@@ -32,12 +32,16 @@ export function colSum(x: tf.Tensor2D): tf.Tensor1D {
   return tf.getBackend() === "wasm" ? tf.sum(transpose2d(x), 1) : tf.sum(x, 0);
 }
 
-/** y = x·W + b with the backward pass on plain matMuls. */
+// Saving a tensor for the backward pass copies it (the engine clones saved tensors; on wasm a real
+// copy). Weights are variables, which outlive the step unchanged, so they are used from the
+// closure instead of saved; only activations are saved.
+
+/** y = x·W + b with the backward pass on plain matMuls. W must outlive the step (a variable). */
 export const dense = custom<tf.Tensor2D>(([x, w, b], save) => {
-  save([x!, w!]);
+  save([x!]);
   return {
     value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b!),
-    gradFunc: (dy, [x, w]) => [
+    gradFunc: (dy, [x]) => [
       tf.matMul(dy, transpose2d(w as tf.Tensor2D)),
       tf.matMul(transpose2d(x as tf.Tensor2D), dy),
       colSum(dy),
@@ -59,16 +63,16 @@ export function denseNoInputGrad(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf
 
 const LN_EPS = 1e-5;
 
-/** LayerNorm over the last axis of [m, d], with γ and β of shape [d]. */
+/** LayerNorm over the last axis of [m, d], with γ and β of shape [d] (γ must outlive the step). */
 export const layerNorm = custom<tf.Tensor2D>(([x, g, b], save) => {
   const mu = tf.mean(x!, 1, true);
   const xc = tf.sub(x!, mu);
   const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), 1, true), LN_EPS));
   const xhat = tf.mul(xc, rstd);
-  save([xhat, rstd, g!]);
+  save([xhat, rstd]);
   return {
     value: tf.add(tf.mul(xhat, g!), b!) as tf.Tensor2D,
-    gradFunc: (dy, [xhat, rstd, g]) => {
+    gradFunc: (dy, [xhat, rstd]) => {
       const dxhat = tf.mul(dy, g!);
       // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat ⊙ xhat))
       const dx = tf.mul(rstd!, tf.sub(tf.sub(dxhat, tf.mean(dxhat, 1, true)), tf.mul(xhat!, tf.mean(tf.mul(dxhat, xhat!), 1, true))));
