@@ -100,7 +100,7 @@ export function runCommand(io: Io, file: string, flags: RunFlags): Promise<numbe
       await new Records(store.db).put(record);
       human(summaryTable(result.stages, runId));
       const failed = result.stages.filter((s) => s.status === "failed");
-      for (const f of failed) io.err(`dfd: stage ${f.name} failed: ${f.error?.split("\n")[0]} (log: ${f.log})\n`);
+      for (const f of failed) io.err(`dfd: stage ${f.name} failed: ${f.error?.split("\n")[0]}${f.log ? ` (log: ${f.log})` : ""}\n`);
       if (process.env.DFD_STATS) {
         const st = store.hasher.stats;
         io.err(`dfd: hashed ${st.files} files, read ${st.filesRead} (${(st.bytesRead / 1e6).toFixed(1)} MB in ${st.readMs.toFixed(0)} ms)\n`);
