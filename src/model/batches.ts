@@ -49,7 +49,8 @@ export function packBatch(clips: Matrix[], seqLen: number, windows: Window[]): B
   return { x, mask, windows, batch: clips.length, seqLen, dims };
 }
 
-/** Per-feature mean and (sample) standard deviation over every frame of the training clips. */
+/** Per-feature mean and (sample) standard deviation over every frame of the training clips
+ * (std 1 for a constant feature). */
 export function computeNormalization(clips: Matrix[]): Normalization {
   const dims = clips[0]?.cols ?? 0;
   const sum = new Float64Array(dims), sumSq = new Float64Array(dims);
@@ -66,7 +67,10 @@ export function computeNormalization(clips: Matrix[]): Normalization {
   const mean = Array.from(sum, (s) => (n ? s / n : 0));
   const std = Array.from(sumSq, (s, j) => {
     const variance = n > 1 ? Math.max(0, (s - n * mean[j]! ** 2) / (n - 1)) : 0;
-    return Math.sqrt(variance) + 1e-6;
+    // a feature constant over the train set carries nothing; dividing by ~0 would only turn tiny
+    // differences in new clips into huge inputs, so leave it unscaled
+    const sd = Math.sqrt(variance);
+    return sd < 1e-6 ? 1 : sd + 1e-6;
   });
   return { mean, std };
 }
