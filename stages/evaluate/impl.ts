@@ -77,10 +77,17 @@ export async function evaluateWith(
     ctx.signal.throwIfAborted();
     const batch = todo.slice(i, i + p.batch_size);
     const mats = batch.map(({ row }) => loadFeatures(extractDir, row, model.meta.feature_dims));
-    const out = await model.score(mats);
-    if (out.length !== batch.length) throw new Error(`model returned ${out.length} scores for ${batch.length} clips`);
+    const out = await scoreBatch(model, mats);
     batch.forEach(({ row, split: s }, k) => {
-      const { score, attention } = out[k]!;
+      const r = out[k]!;
+      if (r instanceof Error) {
+        // one bad clip (e.g. non-finite feature values) is listed, not fatal: the rest still count
+        const reason = `${join(extractDir, row.features!)}: ${r.message}`;
+        ctx.log.warn(`not scored: ${reason}`);
+        excluded.push({ id: row.id, split: s, reason });
+        return;
+      }
+      const { score, attention } = r;
       if (!Number.isFinite(score)) throw new Error(`model scored clip ${row.id} (${row.path}) as ${score}: the model is broken (NaN weights?)`);
       preds.push({
         id: row.id,
@@ -96,6 +103,8 @@ export async function evaluateWith(
     });
     ctx.progress(Math.min(i + p.batch_size, todo.length), todo.length, "clips scored");
   }
+
+  if (!preds.length && todo.length) throw new Error(`no clip could be scored; last failure: ${excluded.at(-1)?.reason ?? "unknown"}`);
 
   const scored = (s: SplitName): Scored[] => preds.filter((x) => x.split === s).map((x) => ({ score: x.score, label: x.label === "fake" ? 1 : 0, source: x.source }));
   const sets: ReportSet[] = splits.map((s, i) => ({
@@ -152,6 +161,26 @@ export async function evaluateWith(
   return summarize(test, val, threshold, excluded);
 }
 
+/** Scores a batch; when the model rejects it, scores clip by clip so only the bad ones fail. */
+async function scoreBatch(model: ScoringModel, mats: Matrix[]): Promise<({ score: number; attention: number[] } | Error)[]> {
+  try {
+    const out = await model.score(mats);
+    if (out.length !== mats.length) throw new Error(`model returned ${out.length} scores for ${mats.length} clips`);
+    return out;
+  } catch {
+    const out: ({ score: number; attention: number[] } | Error)[] = [];
+    for (const m of mats) {
+      try {
+        const [r] = await model.score([m]);
+        out.push(r ?? new Error("model returned no score"));
+      } catch (e) {
+        out.push(e as Error);
+      }
+    }
+    return out;
+  }
+}
+
 function loadFeatures(extractDir: string, row: VideoRow, dims: number | undefined): Matrix {
   const file = join(extractDir, row.features!);
   const m = readNpy(file);
@@ -171,7 +200,7 @@ export function confidentClips(preds: Prediction[], threshold: number, k: number
   return { most, least };
 }
 
-function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: number, excluded: unknown[]): StageSummary {
+function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: number, excluded: { id: string; split: string; reason: string }[]): StageSummary {
   const metrics: Record<string, number> = {};
   const put = (k: string, v: number | null | undefined) => {
     if (typeof v === "number" && Number.isFinite(v)) metrics[k] = v;
@@ -189,6 +218,6 @@ function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: n
       ? `${name}: AUC ${fmt(m.auc)}${m.auc_ci95 ? ` [${fmt(m.auc_ci95[0])}–${fmt(m.auc_ci95[1])}]` : ""} · acc ${fmt(m.at_threshold.accuracy)} · F1 ${fmt(m.at_threshold.f1)} · ${m.fake} fake / ${m.real} real`
       : `${name}: no clips`;
   const lines = [line("test", test), line("val", val), `threshold ${fmt(threshold)} (F1-optimal on val) · report.html`];
-  if (excluded.length) lines.push(`${excluded.length} clip(s) not scored (no features): see metrics.json "excluded"`);
-  return { metrics, lines };
+  if (excluded.length) lines.push(`${excluded.length} clip(s) not scored: see metrics.json "excluded"`);
+  return { metrics, lines, ...(excluded.length ? { skipped: excluded.map((e) => ({ item: `${e.id} (${e.split})`, error: e.reason })) } : {}) };
 }

@@ -126,6 +126,28 @@ test("evaluate: errors name the file at fault", async (t) => {
   writeFileSync(splitFile, JSON.stringify({ train: [], val: ["nope"], test: [] }));
   await assert.rejects(evaluateWith(ctx(fx3).ctx, handScorer), (e: Error) => e.message.includes(splitFile) && e.message.includes('"nope"'));
 
+  // a clip the model rejects (non-finite values) is listed with its file, the others still count
+  const fx5 = makeFixture();
+  t.after(() => rmSync(fx5.root, { recursive: true, force: true }));
+  const picky = {
+    ...handScorer,
+    score: async (clips: Parameters<typeof handScorer.score>[0]) => {
+      if (clips.some((m) => m.rows === 6)) throw new Error("clip 0: non-finite feature value at frame 0, dim 0");
+      return handScorer.score(clips);
+    },
+  };
+  const summary = await evaluateWith(ctx(fx5).ctx, picky);
+  const m = JSON.parse(readFileSync(join(fx5.outDir, "metrics.json"), "utf8"));
+  const rejected = m.excluded.filter((e: { reason: string }) => /non-finite/.test(e.reason));
+  assert.ok(rejected.length >= 1);
+  for (const e of rejected) assert.ok(e.reason.startsWith(join(fx5.extractDir, "features", `${e.id}.npy`)), e.reason);
+  assert.equal(m.counts.val.scored + m.counts.test.scored + m.counts.train.scored + m.excluded.length, 23);
+  assert.equal(summary.skipped!.length, m.excluded.length);
+  // ... but a model that rejects every clip fails the stage
+  const fx6 = makeFixture();
+  t.after(() => rmSync(fx6.root, { recursive: true, force: true }));
+  await assert.rejects(evaluateWith(ctx(fx6).ctx, { ...handScorer, score: async () => { throw new Error("no frames"); } }), /no clip could be scored; last failure: .*\.npy: no frames/);
+
   const fx4 = makeFixture();
   t.after(() => rmSync(fx4.root, { recursive: true, force: true }));
   const broken = { ...handScorer, score: async (clips: unknown[]) => clips.map(() => ({ score: Number.NaN, attention: [] })) };
