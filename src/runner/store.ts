@@ -86,7 +86,15 @@ export class Store {
       await rename(dest, trash);
       await rm(trash, { recursive: true, force: true });
     }
-    await rename(outDir, dest);
+    try {
+      await rename(outDir, dest);
+    } catch (e) {
+      // Two stages of this run produced the same content at the same moment: the other one won.
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== "ENOTEMPTY" && code !== "EEXIST") || (await this.checkObject(hash)) !== "ok") throw e;
+      await rm(outDir, { recursive: true, force: true });
+      return;
+    }
     // Record the moved files' hashes under their new paths (rename keeps inode and mtime), so the
     // next run does not re-read them.
     const moved: FileInfo[] = tree.infos.map((f) => ({ ...f, path: dest + f.path.slice(outDir.length) }));

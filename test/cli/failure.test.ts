@@ -94,3 +94,14 @@ test("a deps file that vanishes before its stage's key is computed fails that st
   assert.deepEqual(r.status, { cleanup: "ran", reader: "failed", other: "ran" });
   assert.match(r.stderr, /dfd: stage reader failed: cannot compute the cache key: ENOENT: no such file or directory, stat '.*victim\.txt'/);
 });
+
+test("parallel stages that produce identical output share one object", () => {
+  const same = "sleep 0.2; echo same > $DFD_OUT/x";
+  const dir = project({ "pipeline.yaml": `stages:\n  p1:\n    run: ${same}\n  p2:\n    run: ${same}\n  p3:\n    run: ${same}\n` });
+  const r = run(dir, ["--jobs", "3"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.status, { p1: "ran", p2: "ran", p3: "ran" });
+  const paths = ["p1", "p2", "p3"].map((s) => dfd(dir, ["path", s]).stdout);
+  assert.equal(new Set(paths).size, 1);
+  assert.equal(dfd(dir, ["verify"]).code, 0);
+});
