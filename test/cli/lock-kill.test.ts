@@ -20,12 +20,14 @@ const alive = (pid: number) => {
 };
 
 test("a second run waits for the first (naming its PID) and then proceeds", async () => {
-  const dir = project({ "pipeline.yaml": "stages:\n  slow:\n    run: sleep 1.5; echo x > $DFD_OUT/x\n" });
+  // The first run's stage holds until the test removes `hold`, so the order never depends on timing.
+  const dir = project({ "pipeline.yaml": "stages:\n  slow:\n    run: while [ -f hold ]; do sleep 0.05; done; echo x > $DFD_OUT/x\n", hold: "" });
   const a = start(dir, ["run", "--json"]);
   await until(() => existsSync(join(dir, "artifacts", "lock")), 20_000, "the first run's lock");
   const b = start(dir, ["run", "--json"]);
   await until(() => b.stderr().includes("waiting for PID"), 20_000, "the second run to wait");
   assert.match(b.stderr(), new RegExp(`dfd: waiting for PID ${a.child.pid} \\(dfd run started \\d{4}-\\d\\d-\\d\\dT`));
+  rmSync(join(dir, "hold"));
   const [ra, rb] = await Promise.all([a.done, b.done]);
   assert.equal(ra.code, 0, ra.stderr);
   assert.equal(rb.code, 0, rb.stderr);
