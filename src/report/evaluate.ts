@@ -27,10 +27,12 @@ export interface ReportClip {
 
 /** Training history as evaluate reads it from the train stage's history.json. */
 export interface ReportHistory {
-  epochs: { epoch: number; train_loss: number | null; val_loss: number | null }[];
+  epochs: { epoch: number; train_loss: number | null; val_loss: number | null; val_auc: number | null }[];
   chosen_epoch: number | null;
   backend?: string;
   seconds?: number;
+  stopped_early?: boolean;
+  ms_per_step?: number;
 }
 
 export interface EvaluateReportData {
@@ -57,7 +59,8 @@ export function renderEvaluateReport(d: EvaluateReportData): string {
       .join("")}</p></header>`,
     headline(test, val, d.threshold),
     notes(d.sets),
-    `<section><h2>Curves</h2><div class="row">${rocPlot(d)}${prPlot(d)}${historyPlot(d.history)}</div></section>`,
+    `<section><h2>Curves</h2><div class="row">${rocPlot(d)}${prPlot(d)}</div></section>`,
+    trainingSection(d.history),
     metricsSection(d),
     perSourceSection(d.sets),
     findingsSection(d.findings),
@@ -124,25 +127,39 @@ function prSteps(curve: CurvePoint[]): [number, number][] {
   return out;
 }
 
-function historyPlot(h: ReportHistory | null): string {
-  const pts = (key: "train_loss" | "val_loss") =>
-    (h?.epochs ?? []).filter((e) => e[key] !== null && Number.isFinite(e[key])).map((e) => [e.epoch, e[key]!] as const);
-  const train = pts("train_loss");
-  const val = pts("val_loss");
+function trainingSection(h: ReportHistory | null): string {
   const few = (h?.epochs.length ?? 0) <= 30;
-  return linePlot({
+  const pts = (key: "train_loss" | "val_loss" | "val_auc") =>
+    (h?.epochs ?? []).filter((e) => e[key] !== null && Number.isFinite(e[key])).map((e) => [e.epoch, e[key]!] as const);
+  const vline = h?.chosen_epoch != null ? { x: h.chosen_epoch, label: `kept epoch ${h.chosen_epoch}` } : undefined;
+  const empty = h ? "no per-epoch values in history.json" : "history.json not found";
+  const loss = linePlot({
     title: "Training loss",
     xLabel: "epoch",
     yLabel: "loss",
     series: [
-      { name: "train", points: train, color: COLORS.train, dots: few },
-      { name: "val", points: val, color: COLORS.val, dots: few },
+      { name: "train", points: pts("train_loss"), color: COLORS.train, dots: few },
+      { name: "val", points: pts("val_loss"), color: COLORS.val, dots: few },
     ],
     integerX: true,
     legend: "tr",
-    vline: h?.chosen_epoch != null ? { x: h.chosen_epoch, label: `kept epoch ${h.chosen_epoch}` } : undefined,
-    emptyText: h ? "no per-epoch losses in history.json" : "history.json not found",
+    vline,
+    emptyText: empty,
   });
+  const auc = pts("val_auc");
+  const aucPlot = auc.length
+    ? linePlot({ title: "Validation ROC-AUC", xLabel: "epoch", yLabel: "AUC", series: [{ name: "val", points: auc, color: COLORS.val, dots: few }], y: [Math.min(0.5, ...auc.map((p) => p[1])), 1], integerX: true, legend: "br", vline, emptyText: empty })
+    : "";
+  const facts = h
+    ? [
+        `${h.epochs.length} epoch${h.epochs.length === 1 ? "" : "s"}${h.stopped_early ? " (stopped early)" : ""}`,
+        h.chosen_epoch != null ? `weights of epoch ${h.chosen_epoch} kept` : "",
+        h.backend ? `backend ${h.backend}` : "",
+        h.seconds != null ? `${h.seconds.toFixed(1)} s` : "",
+        h.ms_per_step != null ? `${h.ms_per_step.toFixed(0)} ms/step` : "",
+      ].filter(Boolean)
+    : [];
+  return `<section><h2>Training</h2>${facts.length ? `<p class="hint">${esc(facts.join(" · "))}</p>` : ""}<div class="row">${loss}${aucPlot}</div></section>`;
 }
 
 function metricsSection(d: EvaluateReportData): string {

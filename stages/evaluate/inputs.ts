@@ -85,11 +85,14 @@ export function readHistory(trainDir: string): ReportHistory | null {
     epoch: n(r.epoch) ?? i + 1,
     train_loss: n(r.train_loss) ?? n(r.loss),
     val_loss: n(r.val_loss),
+    val_auc: n(r.val_auc),
   }));
   return {
     epochs,
     chosen_epoch: n(h.chosen_epoch) ?? n(h.best_epoch),
     backend: typeof h.backend === "string" ? h.backend : undefined,
     seconds: n(h.seconds) ?? undefined,
+    stopped_early: typeof h.stopped_early === "boolean" ? h.stopped_early : undefined,
+    ms_per_step: n(h.ms_per_step) ?? undefined,
   };
 }

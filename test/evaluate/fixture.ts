@@ -67,7 +67,7 @@ export function makeFixture(opts: { diagnose?: boolean } = {}): Fixture {
   mkdirSync(join(trainDir, "model"), { recursive: true });
   writeFileSync(
     join(trainDir, "history.json"),
-    JSON.stringify({ epochs: Array.from({ length: 12 }, (_, i) => ({ epoch: i + 1, train_loss: 0.7 / (1 + i * 0.4), val_loss: 0.7 / (1 + i * 0.3) + (i > 8 ? 0.02 * (i - 8) : 0) })), best_epoch: 9, backend: "cpu", seconds: 3.2 }),
+    JSON.stringify({ epochs: Array.from({ length: 12 }, (_, i) => ({ epoch: i + 1, train_loss: 0.7 / (1 + i * 0.4), val_loss: 0.7 / (1 + i * 0.3) + (i > 8 ? 0.02 * (i - 8) : 0), val_auc: Math.min(1, 0.6 + 0.04 * i) })), best_epoch: 9, backend: "cpu", seconds: 3.2, stopped_early: true, ms_per_step: 12.5 }),
   );
 
   const inputs: StageInput[] = [

@@ -82,9 +82,9 @@ test("evaluate: report.html is self-contained, escaped and has every section", a
   assert.ok(!/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i.test(html), "no network resources");
   assert.ok(!/<link|<img|<iframe|@import|url\(/i.test(html), "no external stylesheets or images");
   const svgs = html.match(/<svg[\s>]/g) ?? [];
-  // ROC, PR, training loss + one attention strip per listed clip (5 most + 3 remaining least of 8)
-  assert.equal(svgs.length, 3 + 5 + 3);
-  for (const needle of ["ROC", "Precision–recall", "Training loss", "kept epoch 9", "Confusion matrices", "Per-source recall", "gen-b", "frame-count-ratio", "Most confident clips", "Least confident clips", "test_broken"])
+  // ROC, PR, training loss, val AUC + one attention strip per listed clip (5 most + 3 remaining least of 8)
+  assert.equal(svgs.length, 4 + 5 + 3);
+  for (const needle of ["ROC", "Precision–recall", "Training loss", "Validation ROC-AUC", "kept epoch 9", "12 epochs (stopped early)", "Confusion matrices", "Per-source recall", "gen-b", "frame-count-ratio", "Most confident clips", "Least confident clips", "test_broken"])
     assert.ok(html.includes(needle), `report mentions ${needle}`);
   // error findings are listed before warnings
   assert.ok(html.indexOf("metadata-auc:codec") < html.indexOf("frame-count-ratio"));
