@@ -59,7 +59,7 @@ test("dfd run → evaluate writes metrics, predictions and report; cached rerun;
   const fakeDir = join(demo, "fake");
   assert.ok(existsSync(fakeDir));
   const clip = join(fakeDir, readdirSync(fakeDir).sort()[0]!);
-  const p = dfd(dir, ["predict", "--model", train, "--json", clip]);
+  const p = dfd(dir, ["predict", "--model", train, "--json", "--backend", "cpu", clip]);
   assert.equal(p.code, 0, p.stderr);
   const line = JSON.parse(p.stdout.trim());
   assert.equal(line.path, clip);
