@@ -81,6 +81,7 @@ export async function expandPaths(paths: readonly string[], cwd = process.cwd())
  * model, no clips given) throw, with the message naming the path. */
 export async function predict(paths: readonly string[], opts: PredictOptions, io: PredictIO = stdio, loadModel?: (modelDir: string) => Promise<PredictModel>): Promise<number> {
   if (!paths.length) throw new Error("dfd predict: give one or more clips or folders to score");
+  if (opts.jobs !== undefined && !(Number.isInteger(opts.jobs) && opts.jobs >= 1)) throw new Error(`--jobs must be a whole number of at least 1, got ${opts.jobs}`);
   const modelDir = resolveModelDir(opts.model, opts.cwd);
   const clips = await expandPaths(paths, opts.cwd);
   const { extractClipFeatures } = await import("../../stages/extract/clip.js");

@@ -123,6 +123,7 @@ describe("dfd predict", () => {
   test("a directory that is not a model is an error naming it", async () => {
     await assert.rejects(predict([clips], { model: clips, cwd: root }, capture()), (e: Error) => e.message.includes(join(clips, "model", "dfd.json")));
     await assert.rejects(predict([], { model: trainOut }, capture()), /give one or more clips/);
+    await assert.rejects(predict([clips], { model: trainOut, jobs: Number.NaN }, capture()), /--jobs must be a whole number/);
   });
 
   test("the real CLI: dfd predict --json", () => {
