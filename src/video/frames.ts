@@ -24,6 +24,8 @@ export interface DecodeOptions {
   /** Also emit the 9×8 grey thumbnails the dHash uses. */
   thumbs: boolean;
   signal?: AbortSignal;
+  /** Frames read ahead of the consumer at most (default 32). */
+  queueFrames?: number;
 }
 
 export const THUMB_W = 9;
@@ -114,12 +116,50 @@ export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
   );
   const frameBytes = o.size * o.size * 3;
 
+  // Read ffmpeg's output eagerly into a bounded queue (not only when the consumer asks): a
+  // consumer busy computing features would otherwise leave ffmpeg blocked on a full 64 KiB pipe.
+  const maxQueued = Math.max(1, o.queueFrames ?? 32) * frameBytes;
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let streamError: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const stdout = child.stdout!;
+  stdout.on("data", (b: Buffer) => {
+    queue.push(b);
+    queued += b.length;
+    if (queued >= maxQueued) stdout.pause();
+    notify();
+  });
+  stdout.on("end", () => {
+    ended = true;
+    notify();
+  });
+  stdout.on("error", (e) => {
+    streamError = e;
+    notify();
+  });
+
   async function* frames(): AsyncGenerator<Uint8Array> {
     let finished = false;
     try {
       let cur = new Uint8Array(frameBytes);
       let fill = 0;
-      for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
+      for (;;) {
+        if (streamError) throw streamError;
+        const chunk = queue.shift();
+        if (!chunk) {
+          if (ended) break;
+          await new Promise<void>((r) => (wake = r));
+          continue;
+        }
+        queued -= chunk.length;
+        if (stdout.isPaused() && queued < maxQueued / 2) stdout.resume();
         let off = 0;
         while (off < chunk.length) {
           const n = Math.min(frameBytes - fill, chunk.length - off);

@@ -115,6 +115,9 @@ async function decodePass(
     if (failure) break;
     prev = rgb;
     index++;
+    // Let the event loop read pipes between frames (features are computed synchronously when
+    // inline), so this clip's and other clips' ffmpeg never sit on a full pipe.
+    if (!opts.compute) await new Promise((r) => setImmediate(r));
   }
   if (index === 1 && !failure) await submit(0, first!, undefined);
   await Promise.all(inflight);

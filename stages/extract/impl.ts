@@ -6,16 +6,14 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { encodeNpy } from "../../src/lib/npy.js";
 import { writeJsonl } from "../../src/lib/jsonl.js";
 import { listDataset, type DatasetEntry } from "../../src/dataset/list.js";
 import { inputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
-import { ClipError, type ProbeInfo } from "../../src/video/probe.js";
-import { extractClipFeatures, type FrameCompute } from "./clip.js";
+import type { ProbeInfo } from "../../src/video/probe.js";
 import { extractorNamed } from "./features/registry.js";
 import { isPowerOfTwo } from "./features/fft.js";
 import type { ExtractParams } from "./params.js";
-import { createFramePool } from "./pool.js";
+import { createClipPool, type ClipPool } from "./pool.js";
 
 export interface VideoRecord {
   id: string;
@@ -58,7 +56,7 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
 
   await mkdir(join(ctx.outDir, "features"), { recursive: true });
   const workers = Math.max(1, p.workers ?? ctx.cpus);
-  const pool = createFramePool(workers);
+  const pool = createClipPool(workers, ctx.signal);
   const records: VideoRecord[] = new Array(ds.entries.length);
   const started = Date.now();
   let done = 0;
@@ -66,7 +64,7 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
   const total = ds.entries.length;
   ctx.progress(0, total, `0/${total} clips`);
   const one = async (e: DatasetEntry, k: number) => {
-    records[k] = await extractOne(e, ctx, pool.compute, workers);
+    records[k] = await extractOne(e, ctx, pool);
     done++;
     frames += records[k]!.frames;
     const secs = (Date.now() - started) / 1000;
@@ -74,8 +72,8 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
     ctx.progress(done, total, `${done}/${total} clips, ${secs > 0 ? Math.round(frames / secs) : 0} frames/s, ETA ${eta}s`);
   };
   try {
-    // A few more clips in flight than workers, so decoding keeps the feature workers busy.
-    await forEachLimit(ds.entries, workers + 1, one, ctx.signal);
+    // Two clips in flight per worker (the pool interleaves them), so no core waits on a spawn.
+    await forEachLimit(ds.entries, 2 * workers, one, ctx.signal);
   } finally {
     await pool.destroy();
   }
@@ -106,7 +104,7 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
   };
 }
 
-async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, compute: FrameCompute, workers: number): Promise<VideoRecord> {
+async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, pool: ClipPool): Promise<VideoRecord> {
   const rec: VideoRecord = {
     id: e.id, path: e.path, label: e.label, label_raw: e.label_raw, source: e.source, group: e.group,
     frames: 0, dims: extractorNamed(ctx.params.features).dims, features: null,
@@ -119,19 +117,17 @@ async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, com
     rec.sha256 = await sha256File(e.file);
   }
   if (e.error) return rec;
-  try {
-    const r = await extractClipFeatures(e.file, ctx.params, { signal: ctx.signal, compute, inflight: workers + 1 });
-    fillProbe(rec, r.probe);
-    const rel = `features/${e.id}.npy`;
-    await writeFile(join(ctx.outDir, rel), encodeNpy(r.features));
-    rec.frames = r.features.rows;
+  const rel = `features/${e.id}.npy`;
+  const r = await pool.run({ file: e.file, params: ctx.params, out: join(ctx.outDir, rel) });
+  ctx.signal.throwIfAborted();
+  if (r.probe) fillProbe(rec, r.probe);
+  if (r.ok) {
+    rec.frames = r.rows;
     rec.features = rel;
     rec.phash = r.phash;
-  } catch (err) {
-    if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
-    if (!(err instanceof ClipError)) ctx.log.debug(`${e.path}: ${(err as Error).stack ?? err}`);
-    rec.error = `${e.path}: ${(err as Error).message}`;
-    if (err instanceof ClipError && err.probe) fillProbe(rec, err.probe);
+  } else {
+    if (!r.expected) ctx.log.debug(`${e.path}: ${r.error}`);
+    rec.error = `${e.path}: ${r.expected ? r.error : r.error.split("\n")[0]}`;
   }
   return rec;
 }

@@ -1,34 +1,37 @@
-// The feature worker pool. The worker file is worker.js next to this module when running from
-// dist/, worker.ts under tsx (then the worker thread needs tsx's loader too). Tasks take a few
-// milliseconds, so an abort simply destroys the pool (the caller does, in a finally) instead of
-// hanging one abort listener per task on the signal.
+// The clip worker pool. The worker file is worker.js next to this module when running from
+// dist/, worker.ts under tsx (then the worker thread needs tsx's loader too).
+import { setMaxListeners } from "node:events";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import type { FrameCompute } from "./clip.js";
-import type { FrameTask } from "./worker.js";
+import type { ClipTask, ClipTaskResult } from "./worker.js";
 
-export interface FramePool {
-  compute: FrameCompute;
-  /** Worker thread ids that computed at least one frame. */
+export interface ClipPool {
+  run(task: ClipTask): Promise<ClipTaskResult>;
+  /** Worker thread ids that processed at least one clip. */
   threadsUsed(): Set<number>;
   destroy(): Promise<void>;
 }
 
-export function createFramePool(workers: number): FramePool {
+/** `perWorker` clips interleave in each worker (async tasks: one decodes while another waits). */
+export function createClipPool(workers: number, signal: AbortSignal, perWorker = 2): ClipPool {
   const fromTs = import.meta.url.endsWith(".ts");
   const pool = new Piscina({
     filename: fileURLToPath(new URL(fromTs ? "./worker.ts" : "./worker.js", import.meta.url)),
     minThreads: workers,
     maxThreads: workers,
+    concurrentTasksPerWorker: perWorker,
     idleTimeout: 30_000,
     execArgv: fromTs ? ["--import", "tsx"] : [],
   });
+  // piscina adds one abort listener per queued task; an abort terminates the worker threads,
+  // whose ffmpeg children then die on a closed pipe.
+  setMaxListeners(0, signal);
   const threads = new Set<number>();
   return {
-    compute: async (task: FrameTask) => {
-      const r = (await pool.run(task)) as { row: Float32Array; thread: number };
+    run: async (task) => {
+      const r = (await pool.run(task, { signal })) as ClipTaskResult;
       threads.add(r.thread);
-      return r.row;
+      return r;
     },
     threadsUsed: () => threads,
     destroy: () => pool.destroy(),

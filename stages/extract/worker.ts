@@ -1,14 +1,36 @@
-// Piscina worker: one frame's features. Stateless, so any worker gives the same bytes.
+// Piscina worker: one whole clip. The worker spawns the clip's ffmpeg, computes every picked
+// frame's features in this thread and writes the .npy itself, so only a small record crosses
+// threads. Clip-level tasks keep the main thread free (forking ffmpeg from a process of this size
+// takes tens of milliseconds, and a fork on the main thread would stall every clip) and let two
+// clips interleave per worker (one waiting on ffprobe while the other computes).
+import { writeFileSync } from "node:fs";
 import { threadId } from "node:worker_threads";
-import { extractorNamed } from "./features/registry.js";
+import { encodeNpy } from "../../src/lib/npy.js";
+import { ClipError, type ProbeInfo } from "../../src/video/probe.js";
+import { extractClipFeatures } from "./clip.js";
+import type { ExtractParams } from "./params.js";
 
-export interface FrameTask {
-  rgb: Uint8Array;
-  prev: Uint8Array | undefined;
-  size: number;
-  features: string;
+export interface ClipTask {
+  file: string;
+  params: ExtractParams;
+  /** Where to write the .npy. */
+  out: string;
 }
 
-export default function computeFrame(task: FrameTask): { row: Float32Array; thread: number } {
-  return { row: extractorNamed(task.features).frame(task.rgb, task.size, task.size, task.prev), thread: threadId };
+export type ClipTaskResult =
+  | { ok: true; rows: number; probe: ProbeInfo; phash: string[]; decoded: number; thread: number }
+  | { ok: false; error: string; expected: boolean; probe?: ProbeInfo; thread: number };
+
+export default async function processClip(task: ClipTask): Promise<ClipTaskResult> {
+  try {
+    const r = await extractClipFeatures(task.file, task.params);
+    writeFileSync(task.out, encodeNpy(r.features));
+    return { ok: true, rows: r.features.rows, probe: r.probe, phash: r.phash, decoded: r.decoded, thread: threadId };
+  } catch (e) {
+    // Errors cross threads as plain values: a ClipError is a problem with the file (expected), any
+    // other error is reported with its stack.
+    const expected = e instanceof ClipError;
+    const error = expected ? (e as Error).message : String((e as Error)?.stack ?? e);
+    return { ok: false, error, expected, probe: expected ? (e as ClipError).probe : undefined, thread: threadId };
+  }
 }

@@ -1,7 +1,7 @@
 // Small pure pieces of extract: frame sampling, dHash, the FFT against a direct DFT.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fft1 } from "../../stages/extract/features/fft.js";
+import { fft1, powerSpectrumHalf } from "../../stages/extract/features/fft.js";
 import { forensicV1 } from "../../stages/extract/features/forensic.js";
 import { dhash, hamming } from "../../stages/extract/phash.js";
 import { sampleIndices, spreadIndices } from "../../stages/extract/sample.js";
@@ -39,6 +39,24 @@ test("fft1 matches a direct DFT", () => {
     }
     assert.ok(Math.abs(re[k]! - r) < 1e-9 && Math.abs(im[k]! - m) < 1e-9, `bin ${k}`);
   }
+});
+
+test("powerSpectrumHalf matches a direct 2-D DFT on the half plane", () => {
+  const n = 8;
+  const img = Float64Array.from({ length: n * n }, (_, i) => Math.cos(i * 0.7) + ((i * 31) % 7) / 7);
+  const power = new Float64Array(n * n);
+  powerSpectrumHalf(img, n, power);
+  for (let v = 0; v < n; v++)
+    for (let u = 0; u <= n / 2; u++) {
+      let r = 0, m = 0;
+      for (let y = 0; y < n; y++)
+        for (let x = 0; x < n; x++) {
+          const a = (-2 * Math.PI * (u * x + v * y)) / n;
+          r += img[y * n + x]! * Math.cos(a);
+          m += img[y * n + x]! * Math.sin(a);
+        }
+      assert.ok(Math.abs(power[v * n + u]! - (r * r + m * m)) < 1e-8, `(${u}, ${v})`);
+    }
 });
 
 test("forensic-v1: names match dims, smooth frames have a steeper spectrum than noisy ones", () => {

@@ -61,22 +61,38 @@ export function fft1(re: Float64Array, im: Float64Array, n: number): void {
   }
 }
 
-/** Power spectrum |F|² of a real n×n image (row-major), written into `power` (n×n). */
-export function powerSpectrum2d(img: Float64Array, n: number, power: Float64Array): void {
-  const re = new Float64Array(n * n);
-  const im = new Float64Array(n * n);
-  re.set(img);
+/** Power spectrum |F|² of a real n×n image (row-major) on the half plane the other half mirrors
+ * (|F(u, v)| = |F(-u, -v)| for real input): `power[y·n + x]` is written for x in [0, n/2] only. */
+export function powerSpectrumHalf(
+  img: Float64Array,
+  n: number,
+  power: Float64Array,
+  re: Float64Array = new Float64Array(n * n),
+  im: Float64Array = new Float64Array(n * n),
+): void {
   const rowRe = new Float64Array(n);
   const rowIm = new Float64Array(n);
-  for (let y = 0; y < n; y++) {
-    const o = y * n;
-    rowRe.set(re.subarray(o, o + n));
-    rowIm.fill(0);
+  // rows, two at a time: one complex FFT of (row a) + i·(row b) gives both real rows' spectra
+  for (let y = 0; y < n; y += 2) {
+    const a = y * n;
+    const b = a + n;
+    for (let x = 0; x < n; x++) {
+      rowRe[x] = img[a + x]!;
+      rowIm[x] = img[b + x]!;
+    }
     fft1(rowRe, rowIm, n);
-    re.set(rowRe, o);
-    im.set(rowIm, o);
+    for (let k = 0; k <= n / 2; k++) {
+      const j = (n - k) & (n - 1);
+      const zr = rowRe[k]!, zi = rowIm[k]!, cr = rowRe[j]!, ci = -rowIm[j]!;
+      // A_k = (Z_k + conj(Z_{n-k})) / 2,  B_k = (Z_k - conj(Z_{n-k})) / 2i
+      re[a + k] = (zr + cr) / 2;
+      im[a + k] = (zi + ci) / 2;
+      re[b + k] = (zi - ci) / 2;
+      im[b + k] = -(zr - cr) / 2;
+    }
   }
-  for (let x = 0; x < n; x++) {
+  // columns 0..n/2 only
+  for (let x = 0; x <= n / 2; x++) {
     for (let y = 0; y < n; y++) {
       rowRe[y] = re[y * n + x]!;
       rowIm[y] = im[y * n + x]!;

@@ -7,10 +7,15 @@
 //    couples them; rendered frames do not);
 //  - colour: per-channel mean/std and saturation;
 //  - temporal: the difference to the neighbouring decoded frame (magnitude, signed brightness
-//    change = flicker, spectrum of the difference in three bands) and the correlation of the
-//    noise residual between the two frames (sensor noise is independent frame to frame).
-// Everything is computed on [0, 1] pixel values in float64 and rounded once to float32.
-import { isPowerOfTwo, powerSpectrum2d } from "./fft.js";
+//    change = flicker, its energy in a low band (8×8 block means), overall and in a high band
+//    (Laplacian)) and the correlation of the noise residual between the two frames (sensor noise
+//    is independent frame to frame).
+// The spectrum is computed on the half plane only (a real image's spectrum is symmetric) and the
+// temporal bands in the pixel domain: one half FFT per frame keeps features cheaper than decoding.
+// Everything is computed on [0, 1] pixel values in float64 and rounded once to float32. The
+// pixel-domain statistics come from one fused pass of running sums (raw moments), so a frame costs
+// one half-plane FFT plus two passes over its pixels.
+import { isPowerOfTwo, powerSpectrumHalf } from "./fft.js";
 import type { FeatureExtractor } from "./types.js";
 
 const SPEC_BINS = 24;
@@ -33,48 +38,69 @@ const NAMES: string[] = [
   "tdiff_std",
   "tdiff_mean",
   "tres_corr",
-  "tspec_low",
-  "tspec_mid",
-  "tspec_high",
+  "tband_low",
+  "tband_all",
+  "tband_high",
 ];
 
 interface Geometry {
   window: Float64Array;
+  /** Radial bin of each half-plane cell (x ≤ n/2), -1 when unused. */
   bin: Int16Array;
+  /** How many cells of the full plane each half-plane cell stands for (2, or 1 on x = 0, n/2). */
+  weight: Float64Array;
   binCount: Float64Array;
-  band: Int8Array;
-  bandCount: Float64Array;
 }
 const geometries = new Map<number, Geometry>();
 
-/** Hann window and, per spectrum cell, its radial bin (SPEC_BINS over radius 0..1 of Nyquist; -1
- * outside or at DC) and band (0 low < 1/4, 1 mid < 1/2, 2 high ≤ 1). */
+/** Scratch buffers reused across frames (per size): a frame allocates nothing big, which keeps the
+ * garbage collector out of the hot loop (it tripled the cost per frame in worker threads). */
+interface Scratch {
+  grey: Float64Array;
+  prevGrey: Float64Array;
+  power: Float64Array;
+  fftIn: Float64Array;
+  re: Float64Array;
+  im: Float64Array;
+}
+const scratches = new Map<number, Scratch>();
+function scratch(n: number): Scratch {
+  let s = scratches.get(n);
+  if (s) return s;
+  const N = n * n;
+  s = {
+    grey: new Float64Array(N), prevGrey: new Float64Array(N), power: new Float64Array(N),
+    fftIn: new Float64Array(N), re: new Float64Array(N), im: new Float64Array(N),
+  };
+  scratches.set(n, s);
+  return s;
+}
+
+/** Hann window and, per half-plane spectrum cell, its radial bin (SPEC_BINS over radius 0..1 of
+ * Nyquist; -1 outside, at DC, or in the mirrored half) and weight. */
 function geometry(n: number): Geometry {
   let g = geometries.get(n);
   if (g) return g;
   const w1 = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
   const window = new Float64Array(n * n);
   const bin = new Int16Array(n * n).fill(-1);
-  const band = new Int8Array(n * n).fill(-1);
+  const weight = new Float64Array(n * n);
   const binCount = new Float64Array(SPEC_BINS);
-  const bandCount = new Float64Array(3);
   for (let y = 0; y < n; y++) {
     const fy = y < n / 2 ? y : y - n;
     for (let x = 0; x < n; x++) {
-      const fx = x < n / 2 ? x : x - n;
       const i = y * n + x;
       window[i] = w1[x]! * w1[y]!;
-      const r = Math.sqrt(fx * fx + fy * fy) / (n / 2);
+      if (x > n / 2) continue;
+      const r = Math.sqrt(x * x + fy * fy) / (n / 2);
       if (r === 0 || r > 1) continue;
       const k = Math.min(SPEC_BINS - 1, Math.floor(r * SPEC_BINS));
       bin[i] = k;
-      binCount[k]!++;
-      const b = r < 0.25 ? 0 : r < 0.5 ? 1 : 2;
-      band[i] = b;
-      bandCount[b]!++;
+      weight[i] = x === 0 || x === n / 2 ? 1 : 2;
+      binCount[k]! += weight[i]!;
     }
   }
-  g = { window, bin, binCount, band, bandCount };
+  g = { window, bin, weight, binCount };
   geometries.set(n, g);
   return g;
 }
@@ -86,81 +112,125 @@ export const forensicV1: FeatureExtractor = {
   frame(rgb, w, h, prev) {
     if (w !== h || !isPowerOfTwo(w)) throw new Error(`forensic-v1 needs square power-of-two frames, got ${w}×${h}`);
     if (rgb.length !== w * h * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${w * h * 3}`);
+    if (prev && prev.length !== rgb.length) throw new Error(`previous frame has ${prev.length} bytes, expected ${rgb.length}`);
     const n = w;
     const N = n * n;
+    const geo = geometry(n);
+    const ws = scratch(n);
     const out = new Float64Array(NAMES.length);
     let o = 0;
-    const geo = geometry(n);
 
-    const grey = greyOf(rgb, N);
+    // pass 1: grey levels (current and neighbour), colour statistics, frame difference
+    const grey = ws.grey;
+    const pg = ws.prevGrey;
+    let sr = 0, sg = 0, sb = 0, qr = 0, qg = 0, qb = 0, sat = 0, sat2 = 0, greySum = 0;
+    let dSum = 0, dSq = 0, dAbs = 0;
+    for (let i = 0, j = 0; i < N; i++, j += 3) {
+      const r = rgb[j]! / 255, g = rgb[j + 1]! / 255, b = rgb[j + 2]! / 255;
+      const v = 0.299 * r + 0.587 * g + 0.114 * b;
+      grey[i] = v;
+      greySum += v;
+      sr += r; sg += g; sb += b;
+      qr += r * r; qg += g * g; qb += b * b;
+      const mx = r > g ? (r > b ? r : b) : g > b ? g : b;
+      const mn = r < g ? (r < b ? r : b) : g < b ? g : b;
+      const s = mx > 0 ? (mx - mn) / mx : 0;
+      sat += s;
+      sat2 += s * s;
+      if (prev) {
+        const pv = (0.299 * prev[j]! + 0.587 * prev[j + 1]! + 0.114 * prev[j + 2]!) / 255;
+        pg[i] = pv;
+        const d = v - pv;
+        dSum += d; dSq += d * d; dAbs += d < 0 ? -d : d;
+      }
+    }
+
     // spectrum of the windowed, mean-removed grey frame
-    const power = spectrum(grey, n, geo);
+    const greyMean = greySum / N;
+    const x = ws.fftIn;
+    for (let i = 0; i < N; i++) x[i] = (grey[i]! - greyMean) * geo.window[i]!;
+    const power = ws.power;
+    powerSpectrumHalf(x, n, power, ws.re, ws.im);
     const ring = new Float64Array(SPEC_BINS);
     let total = 0;
     let totalCount = 0;
     for (let i = 0; i < N; i++) {
       const k = geo.bin[i]!;
       if (k < 0) continue;
-      ring[k]! += power[i]!;
-      total += power[i]!;
-      totalCount++;
+      const wp = geo.weight[i]! * power[i]!;
+      ring[k]! += wp;
+      total += wp;
+      totalCount += geo.weight[i]!;
     }
-    const logTotal = Math.log(total / totalCount + 1e-12);
-    for (let k = 0; k < SPEC_BINS; k++) out[o++] = Math.log(ring[k]! / geo.binCount[k]! + 1e-12) - logTotal;
+    const logTotal = Math.log(total / totalCount / N + 1e-12);
+    for (let k = 0; k < SPEC_BINS; k++) out[o++] = Math.log(ring[k]! / geo.binCount[k]! / N + 1e-12) - logTotal;
 
-    // Laplacian residual per channel
-    const laps = [0, 1, 2].map((c) => laplacian(rgb, n, c, 3));
-    for (const l of laps) out[o++] = moments(l).std;
-    for (const l of laps) out[o++] = moments(l).kurt;
-    const [h2, v2] = secondOrder(grey, n);
-    out[o++] = h2;
-    out[o++] = v2;
-    out[o++] = correlation(laps[0]!, laps[1]!);
-    out[o++] = correlation(laps[1]!, laps[2]!);
-    out[o++] = gradientMean(grey, n);
+    // pass 2 (interior pixels): Laplacian residuals per channel and of the grey frames, second-order
+    // residuals, gradients; running raw moments so nothing is stored
+    const L = new Float64Array(4 * 3); // per channel: Σx, Σx², Σx³, Σx⁴
+    let crg = 0, cgb = 0;
+    let h1 = 0, h2 = 0, v1 = 0, v2 = 0, grad = 0;
+    let la1 = 0, la2 = 0, lb1 = 0, lb2 = 0, lab = 0, ldiff = 0;
+    const M = (n - 2) * (n - 2);
+    const row = 3 * n;
+    for (let y = 1; y < n - 1; y++) {
+      for (let xx = 1; xx < n - 1; xx++) {
+        const i = y * n + xx;
+        const j = 3 * i;
+        let lr = 0, lg = 0;
+        for (let c = 0; c < 3; c++) {
+          const q = j + c;
+          const l = (4 * rgb[q]! - rgb[q - 3]! - rgb[q + 3]! - rgb[q - row]! - rgb[q + row]!) / 255;
+          const l2 = l * l;
+          const b4 = 4 * c;
+          L[b4]! += l; L[b4 + 1]! += l2; L[b4 + 2]! += l2 * l; L[b4 + 3]! += l2 * l2;
+          if (c === 0) lr = l;
+          else if (c === 1) { crg += lr * l; lg = l; }
+          else cgb += lg * l;
+        }
+        const gc = grey[i]!;
+        const hh = grey[i - 1]! - 2 * gc + grey[i + 1]!;
+        const vv = grey[i - n]! - 2 * gc + grey[i + n]!;
+        h1 += hh; h2 += hh * hh; v1 += vv; v2 += vv * vv;
+        grad += Math.abs(grey[i + 1]! - gc) + Math.abs(grey[i + n]! - gc);
+        if (prev) {
+          const a = 4 * gc - grey[i - 1]! - grey[i + 1]! - grey[i - n]! - grey[i + n]!;
+          const pc = pg[i]!;
+          const b = 4 * pc - pg[i - 1]! - pg[i + 1]! - pg[i - n]! - pg[i + n]!;
+          la1 += a; la2 += a * a; lb1 += b; lb2 += b * b; lab += a * b; ldiff += (a - b) * (a - b);
+        }
+      }
+    }
+    const stats = [0, 1, 2].map((c) => rawMoments(L[4 * c]! / M, L[4 * c + 1]! / M, L[4 * c + 2]! / M, L[4 * c + 3]! / M));
+    for (const st of stats) out[o++] = st.std;
+    for (const st of stats) out[o++] = st.kurt;
+    out[o++] = Math.sqrt(Math.max(0, h2 / M - (h1 / M) ** 2));
+    out[o++] = Math.sqrt(Math.max(0, v2 / M - (v1 / M) ** 2));
+    out[o++] = corr(crg / M, stats[0]!, stats[1]!);
+    out[o++] = corr(cgb / M, stats[1]!, stats[2]!);
+    out[o++] = grad / M;
 
     // colour
-    const mean = [0, 0, 0];
-    const sq = [0, 0, 0];
-    let satSum = 0;
-    let satSq = 0;
-    for (let i = 0; i < N; i++) {
-      const r = rgb[3 * i]! / 255;
-      const g = rgb[3 * i + 1]! / 255;
-      const b = rgb[3 * i + 2]! / 255;
-      mean[0]! += r;
-      mean[1]! += g;
-      mean[2]! += b;
-      sq[0]! += r * r;
-      sq[1]! += g * g;
-      sq[2]! += b * b;
-      const mx = Math.max(r, g, b);
-      const s = mx > 0 ? (mx - Math.min(r, g, b)) / mx : 0;
-      satSum += s;
-      satSq += s * s;
-    }
-    for (let c = 0; c < 3; c++) out[o++] = mean[c]! / N;
-    for (let c = 0; c < 3; c++) out[o++] = Math.sqrt(Math.max(0, sq[c]! / N - (mean[c]! / N) ** 2));
-    out[o++] = satSum / N;
-    out[o++] = Math.sqrt(Math.max(0, satSq / N - (satSum / N) ** 2));
+    for (const sc of [sr, sg, sb]) out[o++] = sc / N;
+    const qs = [qr, qg, qb];
+    [sr, sg, sb].forEach((sc, c) => (out[o++] = Math.sqrt(Math.max(0, qs[c]! / N - (sc / N) ** 2))));
+    out[o++] = sat / N;
+    out[o++] = Math.sqrt(Math.max(0, sat2 / N - (sat / N) ** 2));
 
     // temporal, against the neighbouring decoded frame
     if (prev) {
-      if (prev.length !== rgb.length) throw new Error(`previous frame has ${prev.length} bytes, expected ${rgb.length}`);
-      const pg = greyOf(prev, N);
-      const d = new Float64Array(N);
-      for (let i = 0; i < N; i++) d[i] = grey[i]! - pg[i]!;
-      const m = moments(d);
-      let abs = 0;
-      for (let i = 0; i < N; i++) abs += Math.abs(d[i]!);
-      out[o++] = abs / N;
-      out[o++] = m.std;
-      out[o++] = m.mean;
-      out[o++] = correlation(laplacianGrey(grey, n), laplacianGrey(pg, n));
-      const dp = spectrum(d, n, geo);
-      const bands = new Float64Array(3);
-      for (let i = 0; i < N; i++) if (geo.band[i]! >= 0) bands[geo.band[i]!]! += dp[i]!;
-      for (let b = 0; b < 3; b++) out[o++] = Math.log(bands[b]! / geo.bandCount[b]! + 1e-8);
+      const mean = dSum / N;
+      const variance = Math.max(0, dSq / N - mean * mean);
+      out[o++] = dAbs / N;
+      out[o++] = Math.sqrt(variance);
+      out[o++] = mean;
+      const va = la2 / M - (la1 / M) ** 2;
+      const vb = lb2 / M - (lb1 / M) ** 2;
+      out[o++] = va > 1e-20 && vb > 1e-20 ? (lab / M - (la1 / M) * (lb1 / M)) / Math.sqrt(va * vb) : 0;
+      for (let i = 0; i < N; i++) x[i] = grey[i]! - pg[i]!;
+      out[o++] = Math.log(blockEnergy(x, n, 8, mean) + 1e-8);
+      out[o++] = Math.log(variance + 1e-8);
+      out[o++] = Math.log(ldiff / M + 1e-8);
     } else {
       o += 7;
     }
@@ -168,98 +238,35 @@ export const forensicV1: FeatureExtractor = {
   },
 };
 
-function greyOf(rgb: Uint8Array, N: number): Float64Array {
-  const g = new Float64Array(N);
-  for (let i = 0; i < N; i++) g[i] = (0.299 * rgb[3 * i]! + 0.587 * rgb[3 * i + 1]! + 0.114 * rgb[3 * i + 2]!) / 255;
-  return g;
+interface Moments {
+  mean: number;
+  std: number;
+  kurt: number;
 }
 
-/** Power spectrum of the windowed, mean-removed image, normalised by the pixel count. */
-function spectrum(img: Float64Array, n: number, geo: Geometry): Float64Array {
-  const N = n * n;
-  let mean = 0;
-  for (let i = 0; i < N; i++) mean += img[i]!;
-  mean /= N;
-  const x = new Float64Array(N);
-  for (let i = 0; i < N; i++) x[i] = (img[i]! - mean) * geo.window[i]!;
-  const p = new Float64Array(N);
-  powerSpectrum2d(x, n, p);
-  for (let i = 0; i < N; i++) p[i]! /= N;
-  return p;
+/** Mean, std and excess kurtosis from the raw moments E[x], E[x²], E[x³], E[x⁴]. */
+function rawMoments(e1: number, e2: number, e3: number, e4: number): Moments {
+  const m2 = Math.max(0, e2 - e1 * e1);
+  const m4 = e4 - 4 * e1 * e3 + 6 * e1 * e1 * e2 - 3 * e1 ** 4;
+  return { mean: e1, std: Math.sqrt(m2), kurt: m2 > 1e-20 ? m4 / (m2 * m2) - 3 : 0 };
 }
 
-/** 4-neighbour Laplacian of one channel of interleaved data, interior pixels only. */
-function laplacian(px: Uint8Array, n: number, c: number, stride: number): Float64Array {
-  const out = new Float64Array((n - 2) * (n - 2));
-  let k = 0;
-  for (let y = 1; y < n - 1; y++)
-    for (let x = 1; x < n - 1; x++) {
-      const i = (y * n + x) * stride + c;
-      out[k++] = (4 * px[i]! - px[i - stride]! - px[i + stride]! - px[i - n * stride]! - px[i + n * stride]!) / 255;
+/** Correlation from E[xy] and the two variables' moments. */
+function corr(exy: number, a: Moments, b: Moments): number {
+  return a.std > 1e-10 && b.std > 1e-10 ? (exy - a.mean * b.mean) / (a.std * b.std) : 0;
+}
+
+/** Mean squared block average of (d - mean) over b×b blocks: the low-frequency part of d. */
+function blockEnergy(d: Float64Array, n: number, b: number, mean: number): number {
+  let e = 0;
+  let count = 0;
+  for (let by = 0; by + b <= n; by += b)
+    for (let bx = 0; bx + b <= n; bx += b) {
+      let s = 0;
+      for (let y = by; y < by + b; y++) for (let x = bx; x < bx + b; x++) s += d[y * n + x]!;
+      const m = s / (b * b) - mean;
+      e += m * m;
+      count++;
     }
-  return out;
-}
-
-function laplacianGrey(g: Float64Array, n: number): Float64Array {
-  const out = new Float64Array((n - 2) * (n - 2));
-  let k = 0;
-  for (let y = 1; y < n - 1; y++)
-    for (let x = 1; x < n - 1; x++) {
-      const i = y * n + x;
-      out[k++] = 4 * g[i]! - g[i - 1]! - g[i + 1]! - g[i - n]! - g[i + n]!;
-    }
-  return out;
-}
-
-/** Std of the [1, -2, 1] residual along rows and along columns. */
-function secondOrder(g: Float64Array, n: number): [number, number] {
-  let sh = 0, sh2 = 0, sv = 0, sv2 = 0, c = 0;
-  for (let y = 1; y < n - 1; y++)
-    for (let x = 1; x < n - 1; x++) {
-      const i = y * n + x;
-      const h = g[i - 1]! - 2 * g[i]! + g[i + 1]!;
-      const v = g[i - n]! - 2 * g[i]! + g[i + n]!;
-      sh += h; sh2 += h * h; sv += v; sv2 += v * v; c++;
-    }
-  return [Math.sqrt(Math.max(0, sh2 / c - (sh / c) ** 2)), Math.sqrt(Math.max(0, sv2 / c - (sv / c) ** 2))];
-}
-
-function gradientMean(g: Float64Array, n: number): number {
-  let s = 0;
-  for (let y = 0; y < n - 1; y++)
-    for (let x = 0; x < n - 1; x++) {
-      const i = y * n + x;
-      s += Math.abs(g[i + 1]! - g[i]!) + Math.abs(g[i + n]! - g[i]!);
-    }
-  return s / ((n - 1) * (n - 1));
-}
-
-function moments(a: Float64Array): { mean: number; std: number; kurt: number } {
-  const len = a.length;
-  let m = 0;
-  for (let i = 0; i < len; i++) m += a[i]!;
-  m /= len;
-  let m2 = 0, m4 = 0;
-  for (let i = 0; i < len; i++) {
-    const d = a[i]! - m;
-    const d2 = d * d;
-    m2 += d2;
-    m4 += d2 * d2;
-  }
-  m2 /= len;
-  m4 /= len;
-  return { mean: m, std: Math.sqrt(m2), kurt: m2 > 1e-20 ? m4 / (m2 * m2) - 3 : 0 };
-}
-
-function correlation(a: Float64Array, b: Float64Array): number {
-  const len = a.length;
-  let sa = 0, sb = 0;
-  for (let i = 0; i < len; i++) { sa += a[i]!; sb += b[i]!; }
-  const ma = sa / len, mb = sb / len;
-  let cov = 0, va = 0, vb = 0;
-  for (let i = 0; i < len; i++) {
-    const x = a[i]! - ma, y = b[i]! - mb;
-    cov += x * y; va += x * x; vb += y * y;
-  }
-  return va > 1e-20 && vb > 1e-20 ? cov / Math.sqrt(va * vb) : 0;
+  return count ? e / count : 0;
 }

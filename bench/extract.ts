@@ -1,0 +1,96 @@
+// Extract throughput and memory on ../shared/data/clips (issue 3), measured in one run:
+//  - bare: ffmpeg decoding every clip with extract's exact command (-f null), 2 at a time;
+//  - extract: the stage with 2 workers (ffprobe, sha256, decode, features, .npy writes);
+//  - extract over the clip list twice (symlinked copies): peak RSS must stay flat.
+// Each in its own process under /usr/bin/time (CPU of the process and all its ffmpeg children).
+//   node --import tsx bench/extract.ts [--data DIR] [--workers N] [--rounds R] [--write]
+// --write replaces the Extract section of BENCHMARKS.md with the results.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { listDataset } from "../src/dataset/list.js";
+import { ffmpegBinary } from "../src/video/ffmpeg.js";
+import { probe } from "../src/video/probe.js";
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : dflt;
+};
+const here = new URL(".", import.meta.url).pathname;
+const data = resolve(arg("data", join(here, "../../shared/data/clips")));
+const workers = Number(arg("workers", "2"));
+const rounds = Number(arg("rounds", "2"));
+if (!existsSync(data)) {
+  console.log(`bench/extract: SKIPPED — ${data} not found (the shared clip set is not on this machine)`);
+  process.exit(0);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "dfd-bench-extract-"));
+// single and doubled copies of the set as class folders of symlinks
+const classDirs = ["real", "ai", "fake"].filter((c) => existsSync(join(data, c)));
+const single = join(tmp, "single");
+const double = join(tmp, "double");
+for (const c of classDirs) {
+  mkdirSync(join(single), { recursive: true });
+  symlinkSync(join(data, c), join(single, c));
+  mkdirSync(join(double, c), { recursive: true });
+  symlinkSync(join(data, c), join(double, c, "a"));
+  symlinkSync(join(data, c), join(double, c, "b"));
+}
+const entries = listDataset(single).entries;
+let frames = 0;
+for (const e of entries) frames += (await probe(e.file).catch(() => null))?.source_frames ?? 0;
+
+interface Run { mode: string; clips: number; failed: number; secs: number; maxRssMB: number; cpu: number; wall: number }
+function measure(mode: "bare" | "extract", dir: string): Run {
+  const out = mkdtempSync(join(tmp, "out-"));
+  const child = [join(here, "extract-child.ts"), mode, dir, String(workers), out];
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S", process.execPath, "--import", "tsx", ...child], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
+  const line = r.stdout.trim().split("\n").at(-1)!;
+  const t = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr)!;
+  rmSync(out, { recursive: true, force: true });
+  return { ...JSON.parse(line), wall: Number(t[1]), cpu: Number(t[2]) + Number(t[3]) };
+}
+
+const runs: Run[] = [];
+for (let i = 0; i < rounds; i++) {
+  runs.push(measure("bare", single));
+  runs.push(measure("extract", single));
+}
+const dbl = measure("extract", double);
+const best = (mode: string) => runs.filter((r) => r.mode === mode).sort((a, b) => a.secs - b.secs)[0]!;
+const bare = best("bare");
+const ext = best("extract");
+const ratio = bare.secs / ext.secs;
+const rows = [
+  `| bare ffmpeg, ${workers} at a time | ${bare.clips} | ${bare.secs.toFixed(1)} | ${(bare.clips / bare.secs).toFixed(2)} | ${Math.round(frames / bare.secs)} | ${bare.cpu.toFixed(1)} | ${Math.round(bare.maxRssMB)} |`,
+  `| extract, ${workers} workers | ${ext.clips} | ${ext.secs.toFixed(1)} | ${(ext.clips / ext.secs).toFixed(2)} | ${Math.round(frames / ext.secs)} | ${ext.cpu.toFixed(1)} | ${Math.round(ext.maxRssMB)} |`,
+  `| extract, clip list ×2 | ${dbl.clips} | ${dbl.secs.toFixed(1)} | ${(dbl.clips / dbl.secs).toFixed(2)} | ${Math.round((2 * frames) / dbl.secs)} | ${dbl.cpu.toFixed(1)} | ${Math.round(dbl.maxRssMB)} |`,
+];
+const ff = execFileSync(ffmpegBinary().path, ["-version"], { encoding: "utf8" }).split("\n")[0]!.replace(/ Copyright.*/, "");
+const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const table = [
+  `Measured ${date} UTC on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, no GPU, Node ${process.versions.node}, ${ff}; load average at the end ${load} (the machine is shared, so numbers move run to run: best of ${rounds} interleaved rounds).`,
+  `Data: ${data.replace(/.*\/shared\//, "../shared/")} — ${entries.length} clips, ${frames} source frames; extract defaults (size 128 crop, max_frames 64, native fps).`,
+  ``,
+  `| run | clips | wall s | clips/s | frames/s decoded | CPU s (incl. ffmpeg) | peak RSS MB (node) |`,
+  `|---|---|---|---|---|---|---|`,
+  ...rows,
+  ``,
+  `extract / bare ffmpeg throughput: **${ratio.toFixed(2)}×** (target ≥ 0.8×). Peak RSS ${Math.round(ext.maxRssMB)} MB → ${Math.round(dbl.maxRssMB)} MB when the clip count doubles (target ≤ 500 MB, flat).`,
+  `Reproduce: \`node --import tsx bench/extract.ts --write\`.`,
+].join("\n");
+console.log(table);
+console.log("all runs:", JSON.stringify(runs.concat(dbl)));
+if (process.argv.includes("--write")) {
+  const path = join(here, "../BENCHMARKS.md");
+  const md = readFileSync(path, "utf8");
+  const re = /(## Extract[^\n]*\n)([\s\S]*?)(?=\n## |$)/;
+  if (!re.test(md)) throw new Error("BENCHMARKS.md has no '## Extract' section");
+  writeFileSync(path, md.replace(re, (_m, head: string) => `${head}\n${table}\n`));
+  console.log("BENCHMARKS.md updated");
+}
+rmSync(tmp, { recursive: true, force: true });
