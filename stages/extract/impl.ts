@@ -40,6 +40,9 @@ export interface VideoRecord {
   error: string | null;
 }
 
+/** Failed clips printed in the run summary (all of them are in videos.jsonl and `skipped`). */
+const SHOW_FAILED = 10;
+
 export async function runExtract(ctx: StageContext<ExtractParams>): Promise<StageSummary> {
   const p = ctx.params;
   const extractor = extractorNamed(p.features);
@@ -97,6 +100,8 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
     lines: [
       `${records.length} clips (${ok} ok, ${failed.length} failed) from ${ds.root}`,
       `${frames} frames × ${extractor.dims} ${extractor.name} features, ${secs.toFixed(1)} s, ${Math.round(frames / Math.max(secs, 1e-3))} frames/s, ${workers} worker${workers === 1 ? "" : "s"}`,
+      ...failed.slice(0, SHOW_FAILED).map((r) => `skipped ${r.error}`),
+      ...(failed.length > SHOW_FAILED ? [`... and ${failed.length - SHOW_FAILED} more skipped clips (error in videos.jsonl)`] : []),
     ],
     findings,
     facts: { feature: extractor.name, dims: extractor.dims, frames, workers, worker_threads_used: pool.threadsUsed().size },
