@@ -2,8 +2,12 @@
 // AUC interval) and report.html rendering for growing numbers of scored clips, synthetic scores.
 // Part 2 (given a train output dir and ../shared/data/clips): `dfd predict` throughput on the
 // shared clips, at --jobs 1 and 2.
+// Part 3 (always): scoring cost of the default-size model (d 256, 4 layers, ff 512, seq 64; random
+// weights) through loadDetector on the wasm backend: what evaluate spends per clip.
 //   node --import tsx bench/evaluate.ts [path/to/train-output]
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
@@ -50,4 +54,32 @@ else {
     const s = (performance.now() - t) / 1000;
     console.log(`| --jobs ${jobs} | ${n}${failed ? ` (${failed} failed)` : ""} | ${s.toFixed(1)} | ${(n / s).toFixed(2)} |`);
   }
+}
+
+{
+  const { useBackend } = await import("../src/model/backend.js");
+  const { initWeights, disposeWeights } = await import("../src/model/weights.js");
+  const { saveModel } = await import("../src/model/io.js");
+  const { loadDetector } = await import("../src/model/detector.js");
+  await useBackend("wasm");
+  const dims = 50;
+  const config = { inputDims: dims, dModel: 256, layers: 4, heads: 4, ff: 512, dropout: 0.1, pooling: "attention" as const, seqLen: 64 };
+  const dir = mkdtempSync(join(tmpdir(), "dfd-bench-model-"));
+  const w = initWeights(config, 1);
+  await saveModel(dir, w, { threshold: 0.5, seq_len: 64, feature_dims: dims, normalization: { mean: new Array(dims).fill(0), std: new Array(dims).fill(1) }, extract: null, backend: "wasm", params: {}, model: config });
+  disposeWeights(w);
+  const det = await loadDetector(dir, { backend: "wasm" });
+  const rand = mulberry32(3);
+  const clips = Array.from({ length: 128 }, () => ({ data: Float32Array.from({ length: 64 * dims }, () => rand() - 0.5), rows: 64, cols: dims }));
+  await det.score(clips.slice(0, 8)); // warm-up (wasm compile, kernels)
+  console.log(`\n| default-size model on ${det.backend}, 64 frames per clip | clips | wall (ms) | ms/clip |`);
+  console.log("|---|---:|---:|---:|");
+  for (const [label, batch] of [["evaluate, batch_size 32", 32], ["predict, one clip per call", 1]] as const) {
+    const t = performance.now();
+    for (let i = 0; i < clips.length; i += batch) await det.score(clips.slice(i, i + batch));
+    const ms = performance.now() - t;
+    console.log(`| ${label} | ${clips.length} | ${ms.toFixed(0)} | ${(ms / clips.length).toFixed(1)} |`);
+  }
+  det.dispose();
+  rmSync(dir, { recursive: true, force: true });
 }
