@@ -59,7 +59,14 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
 
   await mkdir(join(ctx.outDir, "features"), { recursive: true });
   const workers = Math.max(1, p.workers ?? ctx.cpus);
-  const pool = createClipPool(workers, ctx.signal);
+  const pool = createClipPool(workers);
+  // Stop every clip in flight on abort (or on an unexpected failure of one lane).
+  const stop = new AbortController();
+  const onAbort = () => {
+    stop.abort(ctx.signal.reason);
+    pool.abort();
+  };
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
   const records: VideoRecord[] = new Array(ds.entries.length);
   const started = Date.now();
   let done = 0;
@@ -76,8 +83,10 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
   };
   try {
     // Two clips in flight per worker (the pool interleaves them), so no core waits on a spawn.
-    await forEachLimit(ds.entries, 2 * workers, one, ctx.signal);
+    await forEachLimit(ds.entries, 2 * workers, one, stop.signal, () => pool.abort());
+    ctx.signal.throwIfAborted();
   } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
     await pool.destroy();
   }
 
@@ -154,15 +163,32 @@ function sha256File(file: string): Promise<string> {
   });
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time, stopping early on abort or a throw. */
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>, signal: AbortSignal): Promise<void> {
+/** Runs `fn` over `items` with at most `limit` at a time. Stops starting new items on abort or
+ * the first throw (calling `onFail` so running items stop too), waits for the running ones to
+ * settle, then throws the first error. */
+async function forEachLimit<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+  signal: AbortSignal,
+  onFail: () => void,
+): Promise<void> {
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      signal.throwIfAborted();
+    while (next < items.length && !failed && !signal.aborted) {
       const k = next++;
-      await fn(items[k]!, k);
+      try {
+        await fn(items[k]!, k);
+      } catch (e) {
+        if (!failed) onFail();
+        failed = true;
+        throw e;
+      }
     }
   });
-  await Promise.all(lanes);
+  const results = await Promise.allSettled(lanes);
+  signal.throwIfAborted();
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (bad) throw bad.reason;
 }

@@ -15,6 +15,10 @@ export interface ClipTask {
   params: ExtractParams;
   /** Where to write the .npy. */
   out: string;
+  /** Shared abort flag (a SharedArrayBuffer is shared, not copied, between threads): non-zero =
+   * stop. The task then kills its ffmpeg itself and returns, instead of the thread being
+   * terminated under it (which would leave unreaped ffmpeg/ffprobe processes behind). */
+  abort: Int32Array;
 }
 
 export type ClipTaskResult =
@@ -22,8 +26,13 @@ export type ClipTaskResult =
   | { ok: false; error: string; expected: boolean; probe?: ProbeInfo; thread: number };
 
 export default async function processClip(task: ClipTask): Promise<ClipTaskResult> {
+  const ac = new AbortController();
+  const poll = setInterval(() => {
+    if (Atomics.load(task.abort, 0) !== 0) ac.abort(new Error("aborted"));
+  }, 50);
   try {
-    const r = await extractClipFeatures(task.file, task.params);
+    if (Atomics.load(task.abort, 0) !== 0) return { ok: false, error: "aborted", expected: false, thread: threadId };
+    const r = await extractClipFeatures(task.file, task.params, { signal: ac.signal });
     writeFileSync(task.out, encodeNpy(r.features));
     return { ok: true, rows: r.features.rows, probe: r.probe, phash: r.phash, decoded: r.decoded, thread: threadId };
   } catch (e) {
@@ -32,5 +41,7 @@ export default async function processClip(task: ClipTask): Promise<ClipTaskResul
     const expected = e instanceof ClipError;
     const error = expected ? (e as Error).message : String((e as Error)?.stack ?? e);
     return { ok: false, error, expected, probe: expected ? (e as ClipError).probe : undefined, thread: threadId };
+  } finally {
+    clearInterval(poll);
   }
 }

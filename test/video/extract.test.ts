@@ -1,6 +1,7 @@
 // The extract stage run through its kind.run(ctx) on clips made by real ffmpeg: sampling, feature
 // shape and determinism, the .npy format, every bad input of issue 3, the worker pool, remedies.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, truncateSync, writeFileSync, statSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -192,5 +193,23 @@ describe("the worker pool", () => {
   test("frames: N makes every clip the same length (the frame-count remedy)", async () => {
     const r = await runStage(data, { size: 64, frames: 12 }, "fixed");
     assert.deepEqual([...new Set(r.rows.map((x) => x.frames))], [12]);
+  });
+});
+
+describe("abort", () => {
+  const data = join(tmp.dir, "long-data");
+  before(() => {
+    for (let i = 0; i < 4; i++) makeClip(join(data, i % 2 ? "fake" : "real", `long${i}.mp4`), noisy("320x240"), { frames: 300 });
+  });
+
+  test("an abort stops the stage with the abort reason and leaves no ffmpeg running", async () => {
+    const ac = new AbortController();
+    const ctx = makeCtx(extract, tmp.dir, { name: "aborted", data, params: { size: 64, max_frames: null }, signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("interrupted by test")), 300);
+    await assert.rejects(Promise.resolve(extract.run(ctx)), /interrupted by test/);
+    const children = () =>
+      execFileSync("ps", ["-o", "comm=", "--ppid", String(process.pid)], { encoding: "utf8" }).split("\n").filter((c) => /ffmpeg|ffprobe/.test(c));
+    for (let i = 0; i < 50 && children().length; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(children(), []);
   });
 });
