@@ -214,7 +214,7 @@ function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: n
   put("threshold", threshold);
   const fmt = (x: number | null | undefined, d = 3) => (typeof x === "number" ? x.toFixed(d) : "n/a");
   const line = (name: string, m: SetMetrics | null) =>
-    m
+    m && m.n
       ? `${name}: AUC ${fmt(m.auc)}${m.auc_ci95 ? ` [${fmt(m.auc_ci95[0])}–${fmt(m.auc_ci95[1])}]` : ""} · acc ${fmt(m.at_threshold.accuracy)} · F1 ${fmt(m.at_threshold.f1)} · ${m.fake} fake / ${m.real} real`
       : `${name}: no clips`;
   const lines = [line("test", test), line("val", val), `threshold ${fmt(threshold)} (F1-optimal on val) · report.html`];

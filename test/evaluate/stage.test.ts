@@ -109,6 +109,23 @@ test("evaluate: without diagnose the report says so; one-class test split does n
   assert.match(html, /test: only fake clips in this split/);
 });
 
+test("evaluate: an empty test split is reported as such; strips come from val", async (t) => {
+  const fx = makeFixture();
+  t.after(() => rmSync(fx.root, { recursive: true, force: true }));
+  const splitFile = join(fx.inputs.find((i) => i.kind === "split")!.dir, "split.json");
+  const s = JSON.parse(readFileSync(splitFile, "utf8"));
+  writeFileSync(splitFile, JSON.stringify({ ...s, test: [] }));
+  const summary = await evaluateWith(ctx(fx).ctx, handScorer);
+  assert.ok(summary.lines!.includes("test: no clips"));
+  assert.equal(summary.metrics!.val_auc, 8 / 9);
+  const m = JSON.parse(readFileSync(join(fx.outDir, "metrics.json"), "utf8"));
+  assert.equal(m.test.n, 0);
+  assert.deepEqual(m.per_source, {});
+  const html = readFileSync(join(fx.outDir, "report.html"), "utf8");
+  assert.match(html, /test: no clips in this split/);
+  assert.match(html, /val_real_0\.mp4/, "attention strips from val when test is empty");
+});
+
 test("evaluate: errors name the file at fault", async (t) => {
   const fx = makeFixture();
   t.after(() => rmSync(fx.root, { recursive: true, force: true }));
