@@ -167,41 +167,45 @@ export const forensicV1: FeatureExtractor = {
 
     // pass 2 (interior pixels): Laplacian residuals per channel and of the grey frames, second-order
     // residuals, gradients; running raw moments so nothing is stored
-    const L = new Float64Array(4 * 3); // per channel: Σx, Σx², Σx³, Σx⁴
+    // per channel r, g, b: Σl, Σl², Σl³, Σl⁴ (scalars, not an array: stores in the hot loop cost)
+    let r1 = 0, r2 = 0, r3 = 0, r4 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0;
     let crg = 0, cgb = 0;
     let h1 = 0, h2 = 0, v1 = 0, v2 = 0, grad = 0;
     let la1 = 0, la2 = 0, lb1 = 0, lb2 = 0, lab = 0, ldiff = 0;
     const M = (n - 2) * (n - 2);
     const row = 3 * n;
+    const k = 1 / 255;
     for (let y = 1; y < n - 1; y++) {
       for (let xx = 1; xx < n - 1; xx++) {
         const i = y * n + xx;
         const j = 3 * i;
-        let lr = 0, lg = 0;
-        for (let c = 0; c < 3; c++) {
-          const q = j + c;
-          const l = (4 * rgb[q]! - rgb[q - 3]! - rgb[q + 3]! - rgb[q - row]! - rgb[q + row]!) / 255;
-          const l2 = l * l;
-          const b4 = 4 * c;
-          L[b4]! += l; L[b4 + 1]! += l2; L[b4 + 2]! += l2 * l; L[b4 + 3]! += l2 * l2;
-          if (c === 0) lr = l;
-          else if (c === 1) { crg += lr * l; lg = l; }
-          else cgb += lg * l;
-        }
-        const gc = grey[i]!;
-        const hh = grey[i - 1]! - 2 * gc + grey[i + 1]!;
-        const vv = grey[i - n]! - 2 * gc + grey[i + n]!;
+        const lr = (4 * rgb[j]! - rgb[j - 3]! - rgb[j + 3]! - rgb[j - row]! - rgb[j + row]!) * k;
+        const lg = (4 * rgb[j + 1]! - rgb[j - 2]! - rgb[j + 4]! - rgb[j + 1 - row]! - rgb[j + 1 + row]!) * k;
+        const lb = (4 * rgb[j + 2]! - rgb[j - 1]! - rgb[j + 5]! - rgb[j + 2 - row]! - rgb[j + 2 + row]!) * k;
+        const rr = lr * lr, gg = lg * lg, bb = lb * lb;
+        r1 += lr; r2 += rr; r3 += rr * lr; r4 += rr * rr;
+        g1 += lg; g2 += gg; g3 += gg * lg; g4 += gg * gg;
+        b1 += lb; b2 += bb; b3 += bb * lb; b4 += bb * bb;
+        crg += lr * lg;
+        cgb += lg * lb;
+        const gc = grey[i]!, gl = grey[i - 1]!, gr = grey[i + 1]!, gu = grey[i - n]!, gd = grey[i + n]!;
+        const hh = gl - 2 * gc + gr;
+        const vv = gu - 2 * gc + gd;
         h1 += hh; h2 += hh * hh; v1 += vv; v2 += vv * vv;
-        grad += Math.abs(grey[i + 1]! - gc) + Math.abs(grey[i + n]! - gc);
+        grad += Math.abs(gr - gc) + Math.abs(gd - gc);
         if (prev) {
-          const a = 4 * gc - grey[i - 1]! - grey[i + 1]! - grey[i - n]! - grey[i + n]!;
+          const a = 4 * gc - gl - gr - gu - gd;
           const pc = pg[i]!;
           const b = 4 * pc - pg[i - 1]! - pg[i + 1]! - pg[i - n]! - pg[i + n]!;
           la1 += a; la2 += a * a; lb1 += b; lb2 += b * b; lab += a * b; ldiff += (a - b) * (a - b);
         }
       }
     }
-    const stats = [0, 1, 2].map((c) => rawMoments(L[4 * c]! / M, L[4 * c + 1]! / M, L[4 * c + 2]! / M, L[4 * c + 3]! / M));
+    const stats = [
+      rawMoments(r1 / M, r2 / M, r3 / M, r4 / M),
+      rawMoments(g1 / M, g2 / M, g3 / M, g4 / M),
+      rawMoments(b1 / M, b2 / M, b3 / M, b4 / M),
+    ];
     for (const st of stats) out[o++] = st.std;
     for (const st of stats) out[o++] = st.kurt;
     out[o++] = Math.sqrt(Math.max(0, h2 / M - (h1 / M) ** 2));
