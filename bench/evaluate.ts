@@ -34,7 +34,7 @@ for (const n of [100, 1000, 10000]) {
   const [m, boot] = time(() => setMetrics(items, { threshold: 0.5, bootstrap: 1000, seed: 1 }));
   const clips: ReportClip[] = items.slice(0, 10).map((it, i) => ({ id: `c${i}`, path: `x/c${i}.mp4`, label: it.label ? "fake" : "real", source: it.source, split: "test", score: it.score, attention: Array.from({ length: 64 }, () => 1 / 64) }));
   const [html, render] = time(() =>
-    renderEvaluateReport({ title: "bench", threshold: 0.5, sets: [{ split: "test", metrics: m, curve: curvePoints(items) }], history: null, findings: [], mostConfident: clips.slice(0, 5), leastConfident: clips.slice(5), facts: {}, excluded: [] }),
+    renderEvaluateReport({ title: "bench", threshold: 0.5, thresholdNote: "bench", sets: [{ split: "test", metrics: m, curve: curvePoints(items) }], history: null, findings: [], mostConfident: clips.slice(0, 5), leastConfident: clips.slice(5), facts: {}, excluded: [] }),
   );
   console.log(`| ${n} | ${plain.toFixed(1)} | ${boot.toFixed(0)} | ${render.toFixed(1)} | ${(html.length / 1024).toFixed(0)} KiB |`);
 }

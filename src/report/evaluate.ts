@@ -33,11 +33,15 @@ export interface ReportHistory {
   seconds?: number;
   stopped_early?: boolean;
   ms_per_step?: number;
+  /** How train chose the threshold: "val-f1" (F1-optimal on val) or "default" (0.5, no usable val). */
+  threshold_source?: string;
 }
 
 export interface EvaluateReportData {
   title: string;
   threshold: number;
+  /** How the threshold was chosen, in words ("F1-optimal on val"). */
+  thresholdNote: string;
   sets: ReportSet[];
   history: ReportHistory | null;
   /** null: no diagnose stage in needs (says so on the page); []: diagnose found nothing. */
@@ -57,7 +61,7 @@ export function renderEvaluateReport(d: EvaluateReportData): string {
     `<header><h1>${esc(d.title)}</h1><p class="facts">${Object.entries(d.facts)
       .map(([k, v]) => `<span><b>${esc(k)}</b> ${esc(v)}</span>`)
       .join("")}</p></header>`,
-    headline(test, val, d.threshold),
+    headline(test, val, d.threshold, d.thresholdNote),
     notes(d.sets),
     `<section><h2>Curves</h2><div class="row">${rocPlot(d)}${prPlot(d)}</div></section>`,
     trainingSection(d.history),
@@ -70,7 +74,7 @@ export function renderEvaluateReport(d: EvaluateReportData): string {
   return page(d.title, CSS, body);
 }
 
-function headline(test: SetMetrics | undefined, val: SetMetrics | undefined, threshold: number): string {
+function headline(test: SetMetrics | undefined, val: SetMetrics | undefined, threshold: number, thresholdNote: string): string {
   const ci = test?.auc_ci95 ? `<small>95 % CI ${num(test.auc_ci95[0])}–${num(test.auc_ci95[1])}</small>` : "";
   const card = (label: string, value: string, extra = "") => `<div class="card"><div class="v">${value}</div><div class="k">${esc(label)}</div>${extra}</div>`;
   return `<section class="cards">${[
@@ -79,7 +83,7 @@ function headline(test: SetMetrics | undefined, val: SetMetrics | undefined, thr
     card("test F1", num(test?.at_threshold.f1)),
     card("test PR-AUC", num(test?.pr_auc)),
     card("val ROC-AUC", num(val?.auc)),
-    card("threshold (F1-optimal on val)", num(threshold)),
+    card(`threshold (${thresholdNote})`, num(threshold)),
   ].join("")}</section>`;
 }
 

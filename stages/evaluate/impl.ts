@@ -57,6 +57,11 @@ export async function evaluateWith(
   const history = readHistory(trainDir);
   const threshold = Number.isFinite(model.meta.threshold) ? model.meta.threshold : 0.5;
   if (!Number.isFinite(model.meta.threshold)) ctx.log.warn(`${join(trainDir, "model", "dfd.json")} has no threshold: using 0.5`);
+  const thresholdNote = !Number.isFinite(model.meta.threshold)
+    ? "0.5: none saved with the model"
+    : history?.threshold_source === "default"
+      ? "default 0.5: no val split with both classes at training"
+      : "F1-optimal on val";
 
   // Which clips to score, in split order; clips whose features failed are listed, not scored.
   const splits: SplitName[] = p.score_train ? ["val", "test", "train"] : ["val", "test"];
@@ -125,7 +130,7 @@ export async function evaluateWith(
   });
   const metricsJson = {
     threshold,
-    threshold_source: "model dfd.json (F1-optimal on val when trained)",
+    threshold_source: thresholdNote,
     val,
     test,
     train: metricsOf("train"),
@@ -141,6 +146,7 @@ export async function evaluateWith(
   const html = renderEvaluateReport({
     title: `dfd evaluate — ${ctx.name}`,
     threshold,
+    thresholdNote,
     sets,
     history,
     findings,
@@ -158,7 +164,7 @@ export async function evaluateWith(
   });
   writeFileSync(join(ctx.outDir, "report.html"), html);
 
-  return summarize(test, val, threshold, excluded);
+  return summarize(test, val, threshold, thresholdNote, excluded);
 }
 
 /** Scores a batch; when the model rejects it, scores clip by clip so only the bad ones fail. */
@@ -200,7 +206,7 @@ export function confidentClips(preds: Prediction[], threshold: number, k: number
   return { most, least };
 }
 
-function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: number, excluded: { id: string; split: string; reason: string }[]): StageSummary {
+function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: number, thresholdNote: string, excluded: { id: string; split: string; reason: string }[]): StageSummary {
   const metrics: Record<string, number> = {};
   const put = (k: string, v: number | null | undefined) => {
     if (typeof v === "number" && Number.isFinite(v)) metrics[k] = v;
@@ -217,7 +223,7 @@ function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: n
     m && m.n
       ? `${name}: AUC ${fmt(m.auc)}${m.auc_ci95 ? ` [${fmt(m.auc_ci95[0])}–${fmt(m.auc_ci95[1])}]` : ""} · acc ${fmt(m.at_threshold.accuracy)} · F1 ${fmt(m.at_threshold.f1)} · ${m.fake} fake / ${m.real} real`
       : `${name}: no clips`;
-  const lines = [line("test", test), line("val", val), `threshold ${fmt(threshold)} (F1-optimal on val) · report.html`];
+  const lines = [line("test", test), line("val", val), `threshold ${fmt(threshold)} (${thresholdNote}) · report.html`];
   if (excluded.length) lines.push(`${excluded.length} clip(s) not scored: see metrics.json "excluded"`);
   return { metrics, lines, ...(excluded.length ? { skipped: excluded.map((e) => ({ item: `${e.id} (${e.split})`, error: e.reason })) } : {}) };
 }

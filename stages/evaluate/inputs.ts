@@ -94,5 +94,6 @@ export function readHistory(trainDir: string): ReportHistory | null {
     seconds: n(h.seconds) ?? undefined,
     stopped_early: typeof h.stopped_early === "boolean" ? h.stopped_early : undefined,
     ms_per_step: n(h.ms_per_step) ?? undefined,
+    threshold_source: typeof h.threshold_source === "string" ? h.threshold_source : undefined,
   };
 }

@@ -2,7 +2,7 @@
 // written, numbers as computed by hand, report self-contained and escaped, errors naming files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluateWith } from "../../stages/evaluate/impl.js";
 import { params as evaluateParams, type EvaluateParams } from "../../stages/evaluate/index.js";
@@ -68,6 +68,8 @@ test("evaluate: metrics.json, predictions.jsonl and summary from scored splits",
   assert.equal(summary.metrics!.test_acc, 7 / 8);
   assert.ok(summary.lines!.some((l) => l.startsWith("test: AUC 0.938")));
   assert.ok(summary.lines!.some((l) => /1 clip\(s\) not scored/.test(l)));
+  assert.ok(summary.lines!.includes("threshold 0.500 (F1-optimal on val) · report.html"));
+  assert.equal(m.threshold_source, "F1-optimal on val");
   assert.deepEqual(progress.at(-1), [22, 22]);
 });
 
@@ -124,6 +126,11 @@ test("evaluate: an empty test split is reported as such; strips come from val", 
   const html = readFileSync(join(fx.outDir, "report.html"), "utf8");
   assert.match(html, /test: no clips in this split/);
   assert.match(html, /val_real_0\.mp4/, "attention strips from val when test is empty");
+  // a model trained without a usable val split says so instead of claiming an F1-optimal threshold
+  const hist = join(fx.inputs.find((i) => i.kind === "train")!.dir, "history.json");
+  writeFileSync(hist, JSON.stringify({ ...JSON.parse(readFileSync(hist, "utf8")), threshold_source: "default" }));
+  const again = await evaluateWith(ctx({ ...fx, outDir: mkdtempSync(join(fx.root, "o-")) }).ctx, handScorer);
+  assert.ok(again.lines!.some((l) => l.includes("(default 0.5: no val split with both classes at training)")));
 });
 
 test("evaluate: errors name the file at fault", async (t) => {
