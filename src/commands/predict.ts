@@ -178,8 +178,10 @@ function walk(dir: string): string[] {
   for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (d.name.startsWith(".")) continue;
     const full = join(dir, d.name);
-    if (d.isDirectory()) out.push(...walk(full));
-    else if (d.isFile()) out.push(full);
+    // follow symlinks (data sets are often assembled from links); a dangling one is skipped
+    const st = d.isSymbolicLink() ? statSafe(full) : d;
+    if (st?.isDirectory()) out.push(...walk(full));
+    else if (st?.isFile()) out.push(full);
   }
   return out;
 }

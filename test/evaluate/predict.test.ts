@@ -4,7 +4,7 @@
 // exactly those params (saved in dfd.json) to new clips, good and bad.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeJsonl } from "../../src/lib/jsonl.js";
@@ -76,6 +76,8 @@ describe("dfd predict", () => {
     writeFileSync(join(clips, "folder", "notes.txt"), "not a video\n");
     writeFileSync(join(clips, "broken.mp4"), "this is a text file, not a video\n");
     mkdirSync(join(clips, "empty"));
+    mkdirSync(join(clips, "linked"));
+    symlinkSync(join(clips, "folder", "a_real.mp4"), join(clips, "linked", "l.mp4"));
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -118,6 +120,12 @@ describe("dfd predict", () => {
     const [direct] = await det.score([features]);
     det.dispose();
     assert.equal(rows[1]![1], direct!.score.toFixed(4));
+  });
+
+  test("symlinked clips inside a folder are followed", async () => {
+    const io = capture();
+    assert.equal(await predict(["linked"], { model: trainOut, json: true, backend: "cpu", cwd: clips }, io), 0);
+    assert.deepEqual(io.lines.map((l) => JSON.parse(l).path), [join("linked", "l.mp4")]);
   });
 
   test("a directory that is not a model is an error naming it", async () => {
