@@ -42,6 +42,8 @@ export interface EvaluateReportData {
   threshold: number;
   /** How the threshold was chosen, in words ("F1-optimal on val"). */
   thresholdNote: string;
+  /** The model's pooling ("attention" | "mean"), when known: mean pooling has flat strips. */
+  pooling?: string;
   sets: ReportSet[];
   history: ReportHistory | null;
   /** null: no diagnose stage in needs (says so on the page); []: diagnose found nothing. */
@@ -260,7 +262,11 @@ function attentionSection(d: EvaluateReportData): string {
       .join("") +
     `</tbody></table>`;
   return (
-    `<section><h2>Where the model looked</h2><p class="hint">Per-frame attention-pooling weights (darker = more weight, scaled to each clip's largest weight). Confidence = distance of the score from the threshold.</p>` +
+    `<section><h2>Where the model looked</h2><p class="hint">${
+      d.pooling === "mean"
+        ? "This model uses mean pooling: every frame in its window weighs the same, so the strips show only which frames were seen."
+        : "Per-frame attention-pooling weights (darker = more weight, scaled to each clip's largest weight)."
+    } Confidence = distance of the score from the threshold.</p>` +
     block("Most confident clips", d.mostConfident) +
     block("Least confident clips", d.leastConfident) +
     `</section>`

@@ -150,6 +150,7 @@ export async function evaluateWith(
     sets,
     history,
     findings,
+    pooling: poolingOf(model.meta.params),
     mostConfident: most,
     leastConfident: least,
     facts: {
@@ -165,6 +166,11 @@ export async function evaluateWith(
   writeFileSync(join(ctx.outDir, "report.html"), html);
 
   return summarize(test, val, threshold, thresholdNote, excluded);
+}
+
+function poolingOf(params: unknown): string | undefined {
+  const p = params && typeof params === "object" ? (params as Record<string, unknown>).pooling : undefined;
+  return typeof p === "string" ? p : undefined;
 }
 
 /** Scores a batch; when the model rejects it, scores clip by clip so only the bad ones fail. */
