@@ -209,7 +209,6 @@ export class Trainer {
   disposeOptimizer(): void {}
 }
 
-
 export async function fit(train: Dataset, val: Dataset | undefined, o: FitOptions): Promise<FitResult> {
   if (train.clips.length === 0) throw new Error("no training clips");
   const trainer = new Trainer(o.config, o);
