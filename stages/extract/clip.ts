@@ -58,8 +58,14 @@ async function extractProbed(file: string, info: ProbeInfo, params: ExtractParam
     throw new ClipError(`resolution ${info.width}×${info.height} is above max_pixels (${params.max_pixels}); raise max_pixels to process it`);
   const expected = params.fps ? (info.duration ? Math.round(info.duration * params.fps) : null) : info.source_frames;
 
+  // With fps: resampling the count is an estimate (rounding at the clip's ends), so cover the picks
+  // of the counts around it: a few extra feature rows instead of a second decode.
+  const spread = params.fps ? 2 : 0;
+  const want = expected === null ? null : new Set<number>();
+  for (let t = expected === null ? 0 : Math.max(1, expected - spread); want && t <= expected! + spread; t++)
+    for (const i of sampleIndices(t, params)) want.add(i);
   const rows = new Map<number, Float32Array>();
-  let pass = await decodePass(file, params, opts, expected === null ? null : new Set(sampleIndices(expected, params)), rows);
+  let pass = await decodePass(file, params, opts, want, rows);
   let picks = sampleIndices(pass.decoded, params);
   if (picks.some((i) => !rows.has(i))) {
     pass = await decodePass(file, params, opts, new Set(picks), rows);
