@@ -3,7 +3,8 @@
 // PyTorch reference (../shared/reference/seed_model.py bench, Debian's python3-torch) with 1 and 2
 // threads, in one run; and the demo pipeline's fresh wall time when pipeline.yaml is there.
 // Writes bench/out/train.json and the "Train" section of BENCHMARKS.md.
-//   node --import tsx bench/train.ts [--steps 6] [--no-write] [--render: rewrite BENCHMARKS.md from bench/out/train.json]
+//   node --import tsx bench/train.ts [--steps 6] [--clips] [--no-write] [--render: rewrite BENCHMARKS.md from bench/out/train.json]
+// --clips also runs the whole pipeline on ../shared/data/clips (a few minutes) and records train/test lines.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -42,24 +43,48 @@ function torchStep(threads: number): { ms_per_step: number; torch: string } | { 
 function pipelineWall(): { seconds: number } | { skipped: string } {
   const yaml = join(root, "pipeline.yaml");
   if (!existsSync(yaml)) return { skipped: "no pipeline.yaml at the project root" };
+  const r = runPipeline(readFileSync(yaml, "utf8"));
+  return "skipped" in r ? r : { seconds: r.seconds };
+}
+
+/** `dfd run` of a pipeline in a fresh directory: wall time and the summary's train/evaluate lines. */
+function runPipeline(yamlText: string): { seconds: number; lines: string[] } | { skipped: string } {
   if (!existsSync(join(root, "dist/src/cli.js"))) return { skipped: "not built (npm run build)" };
   const dir = mkdtempSync(join(tmpdir(), "dfd-bench-pipeline-"));
   try {
-    cpSync(yaml, join(dir, "pipeline.yaml"));
+    writeFileSync(join(dir, "pipeline.yaml"), yamlText);
     const t0 = performance.now();
     const r = spawnSync(process.execPath, [join(root, "bin/dfd.js"), "run", "pipeline.yaml"], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 26 });
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = Math.round(((performance.now() - t0) / 1000) * 10) / 10;
     if (r.status !== 0) return { skipped: `dfd run failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}` };
-    return { seconds: Math.round(seconds * 10) / 10 };
+    const lines = r.stdout.split("\n").map((l) => l.trim()).filter((l) => /^(wasm|cpu|tensorflow\S*): \d+ epochs|^(test|val): AUC/.test(l));
+    return { seconds, lines };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Optional (--clips): the whole pipeline on ../shared/data/clips, when present. */
+function sharedClips(): { seconds: number; lines: string[] } | { skipped: string } {
+  const clips = resolve(root, "../shared/data/clips");
+  if (!existsSync(clips)) return { skipped: `${clips} not present` };
+  return runPipeline([
+    `data: ${JSON.stringify(clips)}`,
+    "stages:",
+    "  extract: {uses: extract}",
+    "  diagnose: {uses: diagnose, needs: [extract]}",
+    "  split: {uses: split, needs: [extract, diagnose]}",
+    "  train: {uses: train, needs: [extract, split], with: {max_epochs: 30, lr: 0.0003}}",
+    "  evaluate: {uses: evaluate, needs: [train, split, extract, diagnose]}",
+    "",
+  ].join("\n"));
 }
 
 type Result = {
   date: string; cpus: number; cpu: string | undefined; load_1min: number[]; steps: number;
   wasm1: ReturnType<typeof tfjsStep>; wasm2: ReturnType<typeof tfjsStep>;
   torch1: ReturnType<typeof torchStep>; torch2: ReturnType<typeof torchStep>; pipeline: ReturnType<typeof pipelineWall>;
+  clips?: ReturnType<typeof sharedClips>;
 };
 
 let result: Result;
@@ -73,9 +98,10 @@ if (args.includes("--render")) {
   const torch1 = torchStep(1);
   const torch2 = torchStep(2);
   const pipeline = pipelineWall();
+  const clips = args.includes("--clips") ? sharedClips() : undefined;
   const loadAfter = loadavg()[0]!;
   const date = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
-  result = { date, cpus: cpus().length, cpu: cpus()[0]?.model, load_1min: [loadBefore, loadAfter], steps, wasm1, wasm2, torch1, torch2, pipeline };
+  result = { date, cpus: cpus().length, cpu: cpus()[0]?.model, load_1min: [loadBefore, loadAfter], steps, wasm1, wasm2, torch1, torch2, pipeline, clips };
   console.log(JSON.stringify(result, null, 1));
   if (write) {
     mkdirSync(join(root, "bench/out"), { recursive: true });
@@ -84,7 +110,7 @@ if (args.includes("--render")) {
 }
 
 if (write) {
-  const { date, wasm1, wasm2, torch1, torch2, pipeline } = result;
+  const { date, wasm1, wasm2, torch1, torch2, pipeline, clips } = result;
   const [loadBefore, loadAfter] = result.load_1min as [number, number];
   const ms = (t: { ms_per_step: number } | { skipped: string }) => ("skipped" in t ? `— (${t.skipped})` : `${t.ms_per_step}`);
   const best = Math.min(wasm1.ms_min, wasm2.ms_min);
@@ -119,6 +145,13 @@ if (write) {
     "Demo pipeline, fresh (`dfd run pipeline.yaml` in an empty directory, the project's pipeline.yaml): " +
       ("seconds" in pipeline ? `**${pipeline.seconds} s** (target ≤ 60 s).` : `not measured (${pipeline.skipped}).`),
     "",
+    ...(clips === undefined ? [] : "skipped" in clips ? [`Shared clips (--clips): not measured (${clips.skipped}).`, ""] : [
+      `Shared clips (\`--clips\`: extract → diagnose → split → train (max_epochs 30, lr 3e-4) → evaluate on`,
+      `../shared/data/clips, fresh): ${clips.seconds} s wall.`,
+      "",
+      ...clips.lines.map((l) => `    ${l}`),
+      "",
+    ]),
     "",
   ].join("\n");
   const file = join(root, "BENCHMARKS.md");
