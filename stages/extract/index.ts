@@ -13,6 +13,7 @@ export default defineStage<ExtractParams>({
     new URL(".", import.meta.url),
     new URL("../../src/video/", import.meta.url),
     new URL("../../src/dataset/", import.meta.url),
+    new URL("../../src/lib/", import.meta.url), // npy.ts writes the outputs
   ],
   usesData: true,
   async run(ctx) {
