@@ -10,6 +10,9 @@ import { readJsonl } from "../../src/lib/jsonl.js";
 import extract from "../../stages/extract/index.js";
 import { extractClipFeatures } from "../../stages/extract/clip.js";
 import { EXTRACT_DEFAULTS, type ExtractParams } from "../../stages/extract/params.js";
+import { forensicV1 } from "../../stages/extract/features/forensic.js";
+
+const DIMS = forensicV1.dims;
 import type { VideoRecord } from "../../stages/extract/impl.js";
 import { makeClip, makeCtx, parseNpyPlain, tempDir } from "./helpers.js";
 
@@ -38,8 +41,8 @@ describe("sampling and features", () => {
     const all = await extractClipFeatures(clip, P({ max_frames: null }));
     assert.equal(all.features.rows, 40);
     assert.equal(all.decoded, 40);
-    assert.equal(all.features.cols, 50);
-    assert.equal(all.features.data.length, 40 * 50);
+    assert.equal(all.features.cols, DIMS);
+    assert.equal(all.features.data.length, 40 * DIMS);
     assert.ok(all.features.data.every(Number.isFinite));
   });
 
@@ -49,7 +52,7 @@ describe("sampling and features", () => {
     const few = await extractClipFeatures(clip, P({ frames: 8 }));
     assert.equal(few.features.rows, 8);
     // 50 picks over 40 frames: the rows of frames picked twice are identical
-    const rows = Array.from({ length: 50 }, (_, i) => Buffer.from(r.features.data.buffer, i * 200, 200).toString("hex"));
+    const rows = Array.from({ length: 50 }, (_, i) => Buffer.from(r.features.data.buffer, i * 4 * DIMS, 4 * DIMS).toString("hex"));
     assert.ok(new Set(rows).size === 40, `expected 40 distinct rows, got ${new Set(rows).size}`);
   });
 
@@ -124,11 +127,11 @@ describe("the stage on a data set with every kind of bad input", () => {
       assert.equal(r.error, null, `${path}: ${r.error}`);
       assert.equal(r.features, `features/${r.id}.npy`);
       assert.equal(r.sha256, createHash("sha256").update(readFileSync(join(data, path))).digest("hex"));
-      assert.equal(r.dims, 50);
+      assert.equal(r.dims, DIMS);
       assert.equal(r.phash.length, 4);
       const npy = parseNpyPlain(readFileSync(join(ctx.outDir, r.features!)));
       assert.equal(npy.descr, "<f4");
-      assert.deepEqual(npy.shape, [r.frames, 50]);
+      assert.deepEqual(npy.shape, [r.frames, DIMS]);
       assert.ok(npy.values.every(Number.isFinite));
     }
     assert.equal(byPath["real/cam/b.mp4"]!.frames, 33);

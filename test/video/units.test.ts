@@ -61,6 +61,7 @@ test("powerSpectrumHalf matches a direct 2-D DFT on the half plane", () => {
 
 test("forensic-v1: names match dims, smooth frames have a steeper spectrum than noisy ones", () => {
   assert.equal(forensicV1.names.length, forensicV1.dims);
+  assert.equal(forensicV1.dims, 53);
   const n = 32;
   const smooth = new Uint8Array(n * n * 3);
   const noisy = new Uint8Array(n * n * 3);
@@ -85,4 +86,24 @@ test("forensic-v1: names match dims, smooth frames have a steeper spectrum than 
   assert.equal(a[t], 0);
   assert.ok(b[t]! > 0);
   assert.throws(() => forensicV1.frame(smooth, 30, 30), /square power-of-two/);
+});
+
+test("forensic-v1: a 2-pixel grid (2× up-sampling artefact) shows as a Nyquist peak", () => {
+  const n = 64;
+  const plain = new Uint8Array(n * n * 3);
+  const grid = new Uint8Array(n * n * 3);
+  let s = 7;
+  for (let i = 0; i < n * n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const v = 100 + ((s >>> 16) % 40);
+    const x = i % n, y = Math.floor(i / n);
+    for (let c = 0; c < 3; c++) {
+      plain[3 * i + c] = v;
+      grid[3 * i + c] = v + (x % 2 === 0 && y % 2 === 0 ? 30 : 0);
+    }
+  }
+  const nyq = forensicV1.names.indexOf("peak_nyq");
+  const a = forensicV1.frame(plain, n, n)[nyq]!;
+  const b = forensicV1.frame(grid, n, n)[nyq]!;
+  assert.ok(b > a + 2, `peak_nyq: plain ${a}, grid ${b}`);
 });

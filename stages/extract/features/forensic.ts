@@ -1,7 +1,8 @@
 // "forensic-v1": per-frame statistics that carry generator traces without downloaded weights.
 //  - spectrum: azimuthally averaged log power spectrum of the (Hann-windowed) grey frame, relative
 //    to the frame's total power, so contrast does not matter but the spectral shape does —
-//    up-sampling and diffusion decoders leave a high-frequency fall-off or periodic peaks there;
+//    up-sampling and diffusion decoders leave a high-frequency fall-off or periodic peaks there,
+//    and the peaks themselves (at half and quarter of the sampling rate) against their surroundings;
 //  - noise residuals: a Laplacian high-pass per channel (std, kurtosis), second-order horizontal and
 //    vertical residuals, and the correlation of residuals across channels (camera demosaicing
 //    couples them; rendered frames do not);
@@ -23,6 +24,9 @@ const CH = ["r", "g", "b"] as const;
 
 const NAMES: string[] = [
   ...Array.from({ length: SPEC_BINS }, (_, i) => `spec_${String(i).padStart(2, "0")}`),
+  "peak_hi",
+  "peak_nyq",
+  "peak_quarter",
   ...CH.map((c) => `lap_std_${c}`),
   ...CH.map((c) => `lap_kurt_${c}`),
   "res2_std_h",
@@ -164,6 +168,20 @@ export const forensicV1: FeatureExtractor = {
     }
     const logTotal = Math.log(total / totalCount / N + 1e-12);
     for (let k = 0; k < SPEC_BINS; k++) out[o++] = Math.log(ring[k]! / geo.binCount[k]! / N + 1e-12) - logTotal;
+    // periodic peaks (the azimuthal average smears them out): the strongest high-frequency cell
+    // against the high band's mean, and the cells where 2× and 4× up-sampling put their grid
+    // artefacts (half and quarter of the sampling rate) against their surroundings
+    let hiMax = 0, hiSum = 0, hiCount = 0;
+    for (let i = 0; i < N; i++) {
+      if (geo.bin[i]! < SPEC_BINS / 2) continue;
+      const pw = power[i]!;
+      if (pw > hiMax) hiMax = pw;
+      hiSum += geo.weight[i]! * pw;
+      hiCount += geo.weight[i]!;
+    }
+    out[o++] = Math.log((hiMax + 1e-12) / (hiSum / Math.max(1, hiCount) + 1e-12));
+    out[o++] = peakRatio(power, n, [[n / 2, 0], [0, n / 2], [n / 2, n / 2]]);
+    out[o++] = peakRatio(power, n, [[n / 4, 0], [0, n / 4], [n / 4, n / 4], [n / 4, -n / 4]]);
 
     // pass 2 (interior pixels): Laplacian residuals per channel and of the grey frames, second-order
     // residuals, gradients; running raw moments so nothing is stored
@@ -241,6 +259,35 @@ export const forensicV1: FeatureExtractor = {
     return Float32Array.from(out);
   },
 };
+
+/** Power at frequency (fx, fy) from the half-plane spectrum (real input: P(f) = P(-f)). */
+function powerAt(power: Float64Array, n: number, fx: number, fy: number): number {
+  let x = ((fx % n) + n) % n;
+  let y = ((fy % n) + n) % n;
+  if (x > n / 2) {
+    x = (n - x) % n;
+    y = (n - y) % n;
+  }
+  return power[y * n + x]!;
+}
+
+/** log(mean power at `cells` / mean power of the cells two steps around them): spectral leakage of
+ * the Hann window spreads a peak over ±1 cell, so the reference ring is at distance 2. */
+function peakRatio(power: Float64Array, n: number, cells: number[][]): number {
+  let peak = 0;
+  let around = 0;
+  let count = 0;
+  for (const [fx, fy] of cells) {
+    peak += powerAt(power, n, fx!, fy!);
+    for (let dy = -2; dy <= 2; dy++)
+      for (let dx = -2; dx <= 2; dx++) {
+        if (Math.max(Math.abs(dx), Math.abs(dy)) !== 2) continue;
+        around += powerAt(power, n, fx! + dx, fy! + dy);
+        count++;
+      }
+  }
+  return Math.log((peak / cells.length + 1e-12) / (around / count + 1e-12));
+}
 
 interface Moments {
   mean: number;
