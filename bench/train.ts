@@ -138,8 +138,10 @@ if (write) {
     `Best tfjs: ${best} ms` + (Number.isFinite(torchBest) ? `; best PyTorch: ${torchBest} ms; ratio tfjs/PyTorch **${(best / torchBest).toFixed(2)}×** (target ≤ 2×).` : "."),
     "For scale: DESIGN.md's notes measured a naive tfjs model at 2 146 ms and a faster PyTorch build at",
     `85–177 ms on this machine kind; against its 85 ms the ratio would be ${(best / 85).toFixed(1)}× — Debian's`,
-    "python3-torch here is much slower than that build. Two data-parallel threads lose on this 2-vCPU machine",
-    "(each half-batch takes twice as long when both run); hence `threads: 1` by default.",
+    "python3-torch here is much slower than that build.",
+    wasm2.ms_min < wasm1.ms_min
+      ? `Two data-parallel threads won in this run (${(wasm1.ms_min / wasm2.ms_min).toFixed(2)}×); when other work holds the second vCPU they lose instead (docs/model.md).`
+      : "Two data-parallel threads lost in this run: other work held the second vCPU (with both free they win ~1.5×, docs/model.md).",
     "What each optimisation bought: docs/model.md.",
     "",
     "Demo pipeline, fresh (`dfd run pipeline.yaml` in an empty directory, the project's pipeline.yaml): " +

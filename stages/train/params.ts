@@ -57,7 +57,7 @@ export const trainParams: ParamsSpec = {
   random_padding: { type: "boolean", default: true, doc: "while training, place each clip's frames at a random offset (centred in evaluation)" },
   seed: { type: "number", integer: true, default: 0, doc: "seed for weight init, shuffling, dropout and padding offsets" },
   threads: {
-    type: "number", integer: true, min: 1, max: 64, default: 1,
-    doc: "data-parallel training threads on the wasm/cpu backends (each computes part of every batch; helps only with free physical cores); results depend on it, like seed",
+    type: "number", integer: true, min: 1, max: 64, default: 2,
+    doc: "data-parallel training threads on the wasm/cpu backends (each computes part of every batch; ~1.5x faster with 2 free cores, slower when they are busy); results depend on it, like seed",
   },
 };
