@@ -2,10 +2,14 @@
 // with back-pressure (a slow consumer pauses ffmpeg instead of buffering a clip in memory) and a
 // clean kill on abort or early exit. A second, tiny output (9×8 grey of the whole frame) feeds the
 // perceptual hash. `decodeArgs` is exported so the benchmark runs exactly the same command.
+//
+// openClip runs ffprobe and then ffmpeg from one small `sh` process: forking from a Node process
+// costs time proportional to its memory (~25 ms at 150–200 MB here), and one fork per clip instead
+// of two is a measurable share of extract's overhead. The probe's JSON comes back on fd 4.
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
-import { ffmpegBinary } from "./ffmpeg.js";
-import { ClipError } from "./probe.js";
+import { ffmpegBinary, ffprobeBinary } from "./ffmpeg.js";
+import { ClipError, parseProbe, probe, probeArgs, type ProbeInfo } from "./probe.js";
 import { killOnAbort, reasonFrom, tailCollector, terminate } from "./process.js";
 
 export type ResizeMode = "crop" | "scale" | "stretch";
@@ -78,8 +82,11 @@ export function normalizeArgs(file: string): string[] {
 export interface DecodedClip {
   /** Analysis frames, size×size×3 bytes each, in decode order. Iterate once. */
   frames: AsyncIterable<Uint8Array>;
-  /** Resolves after `frames` is exhausted: the grey thumbnails (THUMB_W×THUMB_H each). */
+  /** After `frames` is exhausted: the grey thumbnails (THUMB_W×THUMB_H each). */
   thumbs(): Uint8Array[];
+  /** Kills ffmpeg when the frames will not be read, resolving once it has exited (iterating to the
+   * end or breaking out of the iteration cleans up by itself). */
+  close(): Promise<void>;
 }
 
 /** Starts ffmpeg on `file`. Iterate `frames`; a decode failure throws a ClipError from the
@@ -102,6 +109,58 @@ export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
   children.push(child);
   // The decoder holds its own copy of the pipe; ours would keep the normalizer from ever 'close'.
   normalizer?.stdout!.destroy();
+  return readClip(file, o, child, children, normalizer ? () => normErr.text() : undefined);
+}
+
+/** Probes `file` and starts decoding it, from one `sh` (POSIX) or as two spawns (Windows, or with
+ * normalizeFormat). Throws the probe's ClipError (nothing left running); on success the caller
+ * must iterate `clip.frames` or call `clip.close()`. */
+export async function openClip(file: string, o: DecodeOptions): Promise<{ info: ProbeInfo; clip: DecodedClip }> {
+  if (process.platform === "win32" || o.normalizeFormat) {
+    const info = await probe(file, { signal: o.signal });
+    return { info, clip: decodeClip(file, o) };
+  }
+  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const script = [
+    `${q(ffprobeBinary().path)} ${probeArgs(file).map(q).join(" ")} 1>&4 2>&5`,
+    `s=$?`,
+    `printf '\\n${STATUS_MARK} %s\\n' "$s" 1>&4`,
+    `exec 4>&- 5>&-`,
+    `[ "$s" = 0 ] || exit ${PROBE_FAILED}`,
+    `exec ${q(ffmpegBinary().path)} ${decodeArgs(file, o, { frames: "pipe:1", thumbs: "pipe:3" }).map(q).join(" ")}`,
+  ].join("\n");
+  const child = spawn("/bin/sh", ["-c", script], {
+    stdio: ["ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore", "pipe", "pipe"],
+  });
+  const clip = readClip(file, o, child, [child]);
+  try {
+    const fds = child.stdio as unknown as Readable[];
+    const [out, err] = await Promise.all([readAll(fds[4]!), readAll(fds[5]!)]);
+    o.signal?.throwIfAborted();
+    const cut = out.lastIndexOf(`\n${STATUS_MARK} `);
+    if (cut < 0) throw new ClipError(`ffprobe did not run: ${reasonFrom(err, file)}`);
+    const status = Number(out.slice(cut + STATUS_MARK.length + 2).trim());
+    return { info: parseProbe(status, out.slice(0, cut), err, file), clip };
+  } catch (e) {
+    await clip.close();
+    throw e;
+  }
+}
+
+const STATUS_MARK = "#dfd-ffprobe-exit";
+const PROBE_FAILED = 86;
+
+function readAll(r: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    r.on("data", (b: Buffer) => parts.push(b));
+    r.on("error", reject);
+    r.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+  });
+}
+
+/** Wraps a running ffmpeg (`child`, the last of `children`) as a DecodedClip. */
+function readClip(file: string, o: DecodeOptions, child: ChildProcess, children: ChildProcess[], normalizerStderr?: () => string): DecodedClip {
   const err = tailCollector();
   child.stderr!.on("data", err.push);
   const thumbParts: Buffer[] = [];
@@ -115,6 +174,18 @@ export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
       }),
   );
   const frameBytes = o.size * o.size * 3;
+  let closing: Promise<void> | undefined;
+  // Kill, and wait until the processes are reaped: a worker thread that returned (or was
+  // terminated) before that would leave zombies behind. Our end of the pipes is destroyed first,
+  // so an ffmpeg blocked writing to a full pipe gets EPIPE instead of waiting there.
+  const close = () =>
+    (closing ??= (async () => {
+      child.stdout!.destroy();
+      (child.stdio[3] as Readable | null)?.destroy();
+      children.forEach(terminate);
+      await Promise.all(exits);
+      unhooks.forEach((u) => u());
+    })());
 
   // Read ffmpeg's output eagerly into a bounded queue (not only when the consumer asks): a
   // consumer busy computing features would otherwise leave ffmpeg blocked on a full 64 KiB pipe.
@@ -173,15 +244,17 @@ export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
           }
         }
       }
-      const [norm, dec] = normalizer ? await Promise.all(exits) : [undefined, await exits[0]!];
+      const results = await Promise.all(exits);
       o.signal?.throwIfAborted();
-      for (const r of [norm, dec]) if (r?.error) throw r.error;
-      if (norm && norm.code !== 0) throw new ClipError(`ffmpeg could not re-encode it (normalize_format): ${reasonFrom(normErr.text(), file)}`);
-      if (dec!.code !== 0) throw new ClipError(`ffmpeg could not decode it: ${reasonFrom(err.text(), file)}`);
+      for (const r of results) if (r.error) throw r.error;
+      const dec = results.at(-1)!;
+      if (normalizerStderr && results[0]!.code !== 0)
+        throw new ClipError(`ffmpeg could not re-encode it (normalize_format): ${reasonFrom(normalizerStderr(), file)}`);
+      if (dec.code !== 0) throw new ClipError(`ffmpeg could not decode it: ${reasonFrom(err.text(), file)}`);
       finished = true;
     } finally {
-      if (!finished) children.forEach(terminate);
-      unhooks.forEach((u) => u());
+      if (!finished) await close();
+      else unhooks.forEach((u) => u());
     }
   }
 
@@ -194,5 +267,6 @@ export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
       for (let i = 0; i + n <= all.length; i += n) out.push(new Uint8Array(all.subarray(i, i + n)));
       return out;
     },
+    close,
   };
 }

@@ -49,15 +49,24 @@ interface FfprobeOutput {
   format?: { format_name?: string; duration?: string; bit_rate?: string; size?: string };
 }
 
+/** ffprobe's arguments for `file` (also run by openClip inside the same shell as ffmpeg). */
+export function probeArgs(file: string): string[] {
+  return ["-v", "error", "-count_packets", "-show_streams", "-show_format", "-of", "json", file];
+}
+
 export async function probe(file: string, opts: { signal?: AbortSignal } = {}): Promise<ProbeInfo> {
-  const args = ["-v", "error", "-count_packets", "-show_streams", "-show_format", "-of", "json", file];
-  const r = await runCapture(ffprobeBinary().path, args, opts);
-  if (r.code !== 0) throw new ClipError(`not a video ffprobe can read: ${reasonFrom(r.stderr, file)}`);
+  const r = await runCapture(ffprobeBinary().path, probeArgs(file), opts);
+  return parseProbe(r.code, r.stdout.toString("utf8"), r.stderr, file);
+}
+
+/** ffprobe's exit code and output → the facts, or a ClipError saying what is wrong with the file. */
+export function parseProbe(code: number | null, stdout: string, stderr: string, file: string): ProbeInfo {
+  if (code !== 0) throw new ClipError(`not a video ffprobe can read: ${reasonFrom(stderr, file)}`);
   let out: FfprobeOutput;
   try {
-    out = JSON.parse(r.stdout.toString("utf8")) as FfprobeOutput;
+    out = JSON.parse(stdout) as FfprobeOutput;
   } catch {
-    throw new ClipError(`ffprobe printed no readable JSON: ${reasonFrom(r.stderr, file)}`);
+    throw new ClipError(`ffprobe printed no readable JSON: ${reasonFrom(stderr, file)}`);
   }
   const streams = out.streams ?? [];
   const video = streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);

@@ -7,8 +7,8 @@
 // computed are reused and only a missing pick triggers a second, exact pass.
 import { stat } from "node:fs/promises";
 import type { Matrix } from "../../src/lib/npy.js";
-import { decodeClip } from "../../src/video/frames.js";
-import { ClipError, probe, type ProbeInfo } from "../../src/video/probe.js";
+import { decodeClip, openClip, type DecodeOptions, type DecodedClip } from "../../src/video/frames.js";
+import { ClipError, type ProbeInfo } from "../../src/video/probe.js";
 import { extractorNamed } from "./features/registry.js";
 import type { ExtractParams } from "./params.js";
 import { dhash } from "./phash.js";
@@ -43,16 +43,22 @@ export async function extractClipFeatures(file: string, params: ExtractParams, o
   if (!st) throw new ClipError("file not found");
   if (!st.isFile()) throw new ClipError("not a regular file");
   if (st.size === 0) throw new ClipError("empty file (0 bytes)");
-  const info = await probe(file, { signal: opts.signal });
+  // ffprobe, then ffmpeg already decoding while the probe's facts are checked
+  const { info, clip } = await openClip(file, decodeOptions(params, opts.signal));
   try {
-    return await extractProbed(file, info, params, opts);
+    return await extractProbed(file, info, clip, params, opts);
   } catch (e) {
+    await clip.close();
     if (e instanceof ClipError) e.probe = info;
     throw e;
   }
 }
 
-async function extractProbed(file: string, info: ProbeInfo, params: ExtractParams, opts: ClipOptions): Promise<ClipResult> {
+function decodeOptions(params: ExtractParams, signal: AbortSignal | undefined): DecodeOptions {
+  return { fps: params.fps, size: params.size, resize: params.resize, normalizeFormat: params.normalize_format, thumbs: true, signal };
+}
+
+async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, params: ExtractParams, opts: ClipOptions): Promise<ClipResult> {
   const extractor = extractorNamed(params.features);
   if (info.width && info.height && info.width * info.height > params.max_pixels)
     throw new ClipError(`resolution ${info.width}×${info.height} is above max_pixels (${params.max_pixels}); raise max_pixels to process it`);
@@ -65,10 +71,10 @@ async function extractProbed(file: string, info: ProbeInfo, params: ExtractParam
   for (let t = expected === null ? 0 : Math.max(1, expected - spread); want && t <= expected! + spread; t++)
     for (const i of sampleIndices(t, params)) want.add(i);
   const rows = new Map<number, Float32Array>();
-  let pass = await decodePass(file, params, opts, want, rows);
+  let pass = await decodePass(clip, params, opts, want, rows);
   let picks = sampleIndices(pass.decoded, params);
   if (picks.some((i) => !rows.has(i))) {
-    pass = await decodePass(file, params, opts, new Set(picks), rows);
+    pass = await decodePass(decodeClip(file, decodeOptions(params, opts.signal)), params, opts, new Set(picks), rows);
     picks = sampleIndices(pass.decoded, params);
   }
   if (pass.decoded < params.min_frames)
@@ -82,7 +88,7 @@ async function extractProbed(file: string, info: ProbeInfo, params: ExtractParam
 /** Decodes the clip once, computing features for the frames in `want` (null = all frames), each
  * against its neighbour (the previous frame; the next one for frame 0). */
 async function decodePass(
-  file: string,
+  clip: DecodedClip,
   params: ExtractParams,
   opts: ClipOptions,
   want: Set<number> | null,
@@ -103,14 +109,6 @@ async function decodePass(
     if (inflight.size >= limit) await Promise.race(inflight);
   };
 
-  const clip = decodeClip(file, {
-    fps: params.fps,
-    size: params.size,
-    resize: params.resize,
-    normalizeFormat: params.normalize_format,
-    thumbs: true,
-    signal: opts.signal,
-  });
   let index = 0;
   let first: Uint8Array | undefined;
   let prev: Uint8Array | undefined;
