@@ -2,8 +2,7 @@
 // 4 layers, 4 heads, ff 512, dropout 0.1, focal loss, Adam, clipping) on a tfjs backend, with 1 or
 // more data-parallel threads. Used by bench/train.ts; also runnable alone:
 //   node --import tsx bench/train-step.ts wasm 2
-import * as tf from "@tensorflow/tfjs-core";
-import { packBatch, placeClip } from "../src/model/batches.js";
+import { packBatch } from "../src/model/batches.js";
 import { useBackend, type BackendRequest } from "../src/model/backend.js";
 import type { ModelConfig } from "../src/model/config.js";
 import { DataParallel } from "../src/model/parallel.js";
@@ -27,7 +26,6 @@ export async function measureStep(backend: BackendRequest, threads: number, step
   const real = (dims.seq * 3) / 4;
   const clips = Array.from({ length: dims.batch }, () => ({ data: Float32Array.from({ length: real * dims.feat }, () => rng.normal()), rows: real, cols: dims.feat }));
   const batch = packBatch(clips, dims.seq, clips.map(() => ({ start: 0, offset: 0, count: real })));
-  void placeClip;
   const labels = clips.map((_, i) => i % 2);
   const group = threads > 1 ? await DataParallel.create(trainer, threads, choice.backend as "wasm" | "cpu") : undefined;
   const step = () => (group ? group.step(batch, labels) : Promise.resolve(trainer.step(batch, labels)));
@@ -46,7 +44,6 @@ export async function measureStep(backend: BackendRequest, threads: number, step
     await group?.close();
     trainer.disposeOptimizer();
     for (const v of trainer.weights.values()) v.dispose();
-    void tf;
   }
 }
 

@@ -6,7 +6,7 @@
 //   node --import tsx bench/train.ts [--steps 6] [--clips] [--no-write] [--render: rewrite BENCHMARKS.md from bench/out/train.json]
 // --clips also runs the whole pipeline on ../shared/data/clips (a few minutes) and records train/test lines.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
