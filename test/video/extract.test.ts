@@ -1,7 +1,6 @@
 // The extract stage run through its kind.run(ctx) on clips made by real ffmpeg: sampling, feature
 // shape and determinism, the .npy format, every bad input of issue 3, the worker pool, remedies.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, truncateSync, writeFileSync, statSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +13,7 @@ import { forensicV1 } from "../../stages/extract/features/forensic.js";
 
 const DIMS = forensicV1.dims;
 import type { VideoRecord } from "../../stages/extract/impl.js";
-import { makeClip, makeCtx, parseNpyPlain, tempDir } from "./helpers.js";
+import { ffmpegChildren, makeClip, makeCtx, parseNpyPlain, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -210,9 +209,6 @@ describe("abort", () => {
     const ctx = makeCtx(extract, tmp.dir, { name: "aborted", data, params: { size: 64, max_frames: null }, signal: ac.signal });
     setTimeout(() => ac.abort(new Error("interrupted by test")), 300);
     await assert.rejects(Promise.resolve(extract.run(ctx)), /interrupted by test/);
-    const children = () =>
-      execFileSync("ps", ["-o", "comm=", "--ppid", String(process.pid)], { encoding: "utf8" }).split("\n").filter((c) => /ffmpeg|ffprobe/.test(c));
-    for (let i = 0; i < 50 && children().length; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(children(), []);
+    assert.deepEqual(await ffmpegChildren(), []);
   });
 });

@@ -5,9 +5,10 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ffmpegBinary, ffprobeBinary } from "../../src/video/ffmpeg.js";
-import { decodeClip, filterGraph, THUMB_H, THUMB_W } from "../../src/video/frames.js";
-import { probe } from "../../src/video/probe.js";
-import { makeClip, tempDir } from "./helpers.js";
+import { decodeClip, filterGraph, openClip, THUMB_H, THUMB_W } from "../../src/video/frames.js";
+import { ClipError, probe } from "../../src/video/probe.js";
+import { copyFileSync, writeFileSync } from "node:fs";
+import { ffmpegChildren, makeClip, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
 let clip = "";
@@ -89,6 +90,7 @@ test("abort kills ffmpeg and the iteration throws the abort reason", async () =>
     for await (const _ of d.frames) if (++n === 3) ac.abort(new Error("stop now"));
   }, /stop now/);
   assert.ok(n < 400);
+  assert.deepEqual(await ffmpegChildren(), []);
 });
 
 test("breaking out early stops ffmpeg (no hang, no leak)", async () => {
@@ -96,4 +98,26 @@ test("breaking out early stops ffmpeg (no hang, no leak)", async () => {
   let n = 0;
   for await (const _ of d.frames) if (++n === 2) break;
   assert.equal(n, 2);
+});
+
+test("openClip: probe and decode from one shell, with quotes, $ and backticks in the name", async () => {
+  const odd = join(tmp.dir, "it's a \"clip\" $HOME `id` ü.mp4");
+  copyFileSync(clip, odd);
+  const { info, clip: c } = await openClip(odd, { fps: null, size: 32, resize: "crop", normalizeFormat: false, thumbs: true });
+  assert.equal(info.source_frames, 30);
+  assert.equal(info.codec, "h264");
+  let n = 0;
+  for await (const _ of c.frames) n++;
+  assert.equal(n, 30);
+  assert.equal(c.thumbs().length, 30);
+});
+
+test("openClip: a file ffprobe cannot read is a ClipError and nothing is left running", async () => {
+  const bad = join(tmp.dir, "bad.mp4");
+  writeFileSync(bad, "plain text, not a video");
+  await assert.rejects(
+    openClip(bad, { fps: null, size: 32, resize: "crop", normalizeFormat: false, thumbs: true }),
+    (e: Error) => e instanceof ClipError && /not a video ffprobe can read: .*Invalid data/.test(e.message),
+  );
+  assert.deepEqual(await ffmpegChildren(), []);
 });

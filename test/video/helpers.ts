@@ -1,5 +1,5 @@
 // Test helpers for the video side: a real temp StageContext, ffmpeg-made clips, a plain .npy reader.
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -84,4 +84,16 @@ export function parseNpyPlain(buf: Buffer): { descr: string; shape: number[]; va
   const values: number[] = [];
   for (let i = 0; i < n; i++) values.push(body.readFloatLE(i * 4));
   return { descr: h.descr, shape: h.shape, values };
+}
+
+/** ffmpeg/ffprobe processes (zombies included) that are children of this process, waiting up to
+ * `waitMs` for them to go. */
+export async function ffmpegChildren(waitMs = 5000): Promise<string[]> {
+  const list = () =>
+    execFileSync("ps", ["-o", "stat=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => /ffmpeg|ffprobe|\bsh$/.test(l));
+  for (let t = 0; t < waitMs && list().length; t += 100) await new Promise((r) => setTimeout(r, 100));
+  return list();
 }
