@@ -8,7 +8,8 @@ import { writeJsonl } from "../../src/lib/jsonl.js";
 import { inputOf, optionalInputOf, type StageContext, type StageSummary } from "../../src/stage.js";
 import { renderEvaluateReport, type ReportClip, type ReportSet, type SplitName } from "../../src/report/evaluate.js";
 import { curvePoints, setMetrics, type Scored, type SetMetrics } from "./metrics.js";
-import { readFindings, readHistory, readSplit, readVideos, type VideoRow } from "./inputs.js";
+import { readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
+import { readFindings, readHistory } from "./inputs.js";
 import type { EvaluateParams } from "./index.js";
 
 /** What evaluate needs of a model: src/model/detector.ts's Detector satisfies it. */
@@ -52,7 +53,7 @@ export async function evaluateWith(
   const trainDir = inputOf(ctx, "train");
   const extractDir = inputOf(ctx, "extract");
   const split = readSplit(inputOf(ctx, "split"));
-  const videos = readVideos(extractDir);
+  const videos = readClips(extractDir);
   const findings = readFindings(optionalInputOf(ctx, "diagnose"));
   const history = readHistory(trainDir);
   const threshold = Number.isFinite(model.meta.threshold) ? model.meta.threshold : 0.5;
@@ -65,7 +66,7 @@ export async function evaluateWith(
 
   // Which clips to score, in split order; clips whose features failed are listed, not scored.
   const splits: SplitName[] = p.score_train ? ["val", "test", "train"] : ["val", "test"];
-  const todo: { row: VideoRow; split: SplitName }[] = [];
+  const todo: { row: ClipRow; split: SplitName }[] = [];
   const excluded: { id: string; split: SplitName; reason: string }[] = [];
   for (const s of splits) {
     for (const id of split[s]) {
@@ -193,7 +194,7 @@ async function scoreBatch(model: ScoringModel, mats: Matrix[]): Promise<({ score
   }
 }
 
-function loadFeatures(extractDir: string, row: VideoRow, dims: number | undefined): Matrix {
+function loadFeatures(extractDir: string, row: ClipRow, dims: number | undefined): Matrix {
   const file = join(extractDir, row.features!);
   const m = readNpy(file);
   if (dims !== undefined && m.cols !== dims)

@@ -3,71 +3,15 @@
 // history.json, diagnose's diagnostics.json); history is read tolerantly since it is for display.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readJsonl } from "../../src/lib/jsonl.js";
+import { readJsonFile } from "../../src/lib/artifacts.js";
 import type { Finding } from "../../src/stage.js";
 import type { ReportHistory } from "../../src/report/evaluate.js";
-
-export interface VideoRow {
-  id: string;
-  path: string;
-  label: "real" | "fake";
-  source: string | null;
-  features: string | null;
-  frames: number;
-  error: string | null;
-}
-
-export interface SplitFile {
-  train: string[];
-  val: string[];
-  test: string[];
-}
-
-export function readJson<T>(file: string, what: string): T {
-  if (!existsSync(file)) throw new Error(`${file}: missing (${what})`);
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${what}): ${(e as Error).message}`);
-  }
-}
-
-export function readSplit(splitDir: string): SplitFile {
-  const file = join(splitDir, "split.json");
-  const s = readJson<Partial<Record<string, unknown>>>(file, "the split stage's output");
-  const list = (k: string): string[] => {
-    const v = s[k] ?? [];
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new Error(`${file}: "${k}" must be a list of clip ids`);
-    return v as string[];
-  };
-  return { train: list("train"), val: list("val"), test: list("test") };
-}
-
-export function readVideos(extractDir: string): Map<string, VideoRow> {
-  const file = join(extractDir, "videos.jsonl");
-  if (!existsSync(file)) throw new Error(`${file}: missing (the extract stage's output)`);
-  const out = new Map<string, VideoRow>();
-  readJsonl<Partial<VideoRow>>(file).forEach((r, i) => {
-    if (typeof r.id !== "string" || (r.label !== "real" && r.label !== "fake"))
-      throw new Error(`${file}:${i + 1}: a row needs a string "id" and a "label" of "real" or "fake"`);
-    out.set(r.id, {
-      id: r.id,
-      path: typeof r.path === "string" ? r.path : r.id,
-      label: r.label,
-      source: typeof r.source === "string" && r.source ? r.source : null,
-      features: typeof r.features === "string" ? r.features : null,
-      frames: typeof r.frames === "number" ? r.frames : 0,
-      error: typeof r.error === "string" ? r.error : null,
-    });
-  });
-  return out;
-}
 
 /** diagnose's findings, or null when no diagnose stage was given. */
 export function readFindings(diagnoseDir: string | undefined): Finding[] | null {
   if (!diagnoseDir) return null;
   const file = join(diagnoseDir, "diagnostics.json");
-  const d = readJson<{ findings?: unknown }>(file, "the diagnose stage's output");
+  const d = readJsonFile<{ findings?: unknown }>(file, "the diagnose stage's output");
   if (!Array.isArray(d.findings)) throw new Error(`${file}: "findings" must be a list`);
   return d.findings as Finding[];
 }
@@ -78,7 +22,7 @@ export function readFindings(diagnoseDir: string | undefined): Finding[] | null 
 export function readHistory(trainDir: string): ReportHistory | null {
   const file = join(trainDir, "history.json");
   if (!existsSync(file)) return null;
-  const h = readJson<Record<string, unknown>>(file, "the train stage's training history");
+  const h = readJsonFile<Record<string, unknown>>(file, "the train stage's training history");
   const rows = (Array.isArray(h.epochs) ? h.epochs : Array.isArray(h.history) ? h.history : []) as Record<string, unknown>[];
   const n = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
   const epochs = rows.map((r, i) => ({

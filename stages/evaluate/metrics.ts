@@ -3,6 +3,7 @@
 //
 // JSON has no NaN: every undefined quantity (AUC of a one-class set, recall of a class with no
 // clips) is `null` here, with a `notes` line saying why, never NaN and never a crash.
+import { mulberry32 } from "../../src/lib/random.js";
 import { atThreshold, curves, prAuc, rocAuc, type Confusion, type CurvePoint } from "../../src/lib/metrics.js";
 
 /** Metrics of one split at one decision threshold (predict fake when score >= threshold). */
@@ -199,16 +200,4 @@ function quantile(sorted: readonly number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-/** Small seeded PRNG (uniform in [0, 1)): the bootstrap must be reproducible for the cache. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

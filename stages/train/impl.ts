@@ -11,7 +11,8 @@ import { fit, type Dataset } from "../../src/model/train.js";
 import { disposeWeights } from "../../src/model/weights.js";
 import type { Json } from "../../src/params.js";
 import { inputOf, type StageContext, type StageSummary } from "../../src/stage.js";
-import { loadFeatures, readClips, readExtractInfo, readSplit, type ClipRow } from "./inputs.js";
+import { readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
+import { loadFeatures, readExtractInfo } from "./inputs.js";
 import type { TrainParams } from "./params.js";
 
 export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSummary> {

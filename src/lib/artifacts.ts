@@ -1,0 +1,69 @@
+// Readers for the artifact formats stages hand each other (extract's videos.jsonl, split's
+// split.json), shared by the stages that consume them, with errors that name the file at fault.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readJsonl } from "./jsonl.js";
+
+export function readJsonFile<T>(file: string, what: string): T {
+  if (!existsSync(file)) throw new Error(`${file}: missing (${what})`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${what}): ${(e as Error).message}`);
+  }
+}
+
+export interface SplitLists {
+  train: string[];
+  val: string[];
+  test: string[];
+}
+
+export function readSplit(splitDir: string): SplitLists {
+  const file = join(splitDir, "split.json");
+  const s = readJsonFile<Record<string, unknown>>(file, "the split stage's output");
+  const list = (k: string): string[] => {
+    const v = s[k] ?? [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new Error(`${file}: "${k}" must be a list of clip ids`);
+    return v as string[];
+  };
+  return { train: list("train"), val: list("val"), test: list("test") };
+}
+
+/** A labelled clip of extract's videos.jsonl, as train, evaluate and predict use it. */
+export interface ClipRow {
+  id: string;
+  path: string;
+  label: "real" | "fake";
+  source: string | null;
+  /** features/<id>.npy, relative to the extract dir; null when extraction failed. */
+  features: string | null;
+  frames: number;
+  error: string | null;
+}
+
+/** The labelled clips of videos.jsonl by id. A row that failed before it got a label (an unknown
+ * label, an unreadable file) carries an error and no label: it cannot be trained on or scored, and
+ * split has already excluded it, so it is left out here rather than failing the stage. */
+export function readClips(extractDir: string): Map<string, ClipRow> {
+  const file = join(extractDir, "videos.jsonl");
+  if (!existsSync(file)) throw new Error(`${file}: missing (the extract stage's output)`);
+  const rows = new Map<string, ClipRow>();
+  readJsonl<Partial<ClipRow> & { label?: unknown }>(file).forEach((r, i) => {
+    if (typeof r.id !== "string") throw new Error(`${file}:${i + 1}: a row needs a string "id"`);
+    if (r.label !== "real" && r.label !== "fake") {
+      if (typeof r.error === "string" && r.error) return;
+      throw new Error(`${file}:${i + 1}: clip ${r.id} has label ${JSON.stringify(r.label ?? null)} and no error: expected "real" or "fake"`);
+    }
+    rows.set(r.id, {
+      id: r.id,
+      path: typeof r.path === "string" ? r.path : r.id,
+      label: r.label,
+      source: typeof r.source === "string" && r.source ? r.source : null,
+      features: typeof r.features === "string" ? r.features : null,
+      frames: typeof r.frames === "number" ? r.frames : 0,
+      error: typeof r.error === "string" ? r.error : null,
+    });
+  });
+  return rows;
+}

@@ -1,0 +1,13 @@
+// mulberry32: a small seeded PRNG (uniform in [0, 1)) that gives the same sequence on every
+// machine and Node version, which Math.random cannot: demo clips, fold assignment, splits and the
+// bootstrap must be reproducible for the cache to mean anything.
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
