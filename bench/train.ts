@@ -6,7 +6,7 @@
 //   node --import tsx bench/train.ts [--steps 6] [--clips] [--no-write] [--render: rewrite BENCHMARKS.md from bench/out/train.json]
 // --clips also runs the whole pipeline on ../shared/data/clips (a few minutes) and records train/test lines.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,10 +34,25 @@ function tfjsStep(backend: string, threads: number) {
 
 function torchStep(threads: number): { ms_per_step: number; torch: string } | { skipped: string } {
   if (!existsSync(reference)) return { skipped: `${reference} not found` };
-  const r = spawnSync(python, [reference, "bench", "--threads", String(threads), "--steps", String(steps)], { encoding: "utf8" });
+  // torch parallelises with its own threads (set_num_threads); OpenBLAS's pthreads on top of them
+  // oversubscribe 2 cores (measured 2.3 s/step instead of ~0.2 s), so BLAS gets one thread.
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: String(threads) };
+  const r = spawnSync(python, [reference, "bench", "--threads", String(threads), "--steps", String(steps)], { encoding: "utf8", env });
   const j = lastJson(r.stdout ?? "");
   if (r.status !== 0 || !j) return { skipped: `python3 torch unavailable (${(r.stderr ?? "").trim().split("\n").pop()})` };
   return j as { ms_per_step: number; torch: string };
+}
+
+/** Debian's torch calls whatever libblas.so.3 points at: netlib's reference BLAS (libblas3, the
+ * default, very slow) or OpenBLAS (libopenblas0-pthread). Record which, since it changes the
+ * reference by ~10×. */
+function blasOfTorch(): string {
+  try {
+    const target = realpathSync("/usr/lib/x86_64-linux-gnu/libblas.so.3");
+    return /openblas/.test(target) ? "OpenBLAS" : /blis/.test(target) ? "BLIS" : /mkl/.test(target) ? "MKL" : "netlib reference BLAS";
+  } catch {
+    return "unknown BLAS";
+  }
 }
 
 function pipelineWall(): { seconds: number } | { skipped: string } {
@@ -85,6 +100,7 @@ type Result = {
   wasm1: ReturnType<typeof tfjsStep>; wasm2: ReturnType<typeof tfjsStep>;
   torch1: ReturnType<typeof torchStep>; torch2: ReturnType<typeof torchStep>; pipeline: ReturnType<typeof pipelineWall>;
   clips?: ReturnType<typeof sharedClips>;
+  blas?: string;
 };
 
 let result: Result;
@@ -101,7 +117,7 @@ if (args.includes("--render")) {
   const clips = args.includes("--clips") ? sharedClips() : undefined;
   const loadAfter = loadavg()[0]!;
   const date = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
-  result = { date, cpus: cpus().length, cpu: cpus()[0]?.model, load_1min: [loadBefore, loadAfter], steps, wasm1, wasm2, torch1, torch2, pipeline, clips };
+  result = { date, cpus: cpus().length, cpu: cpus()[0]?.model, load_1min: [loadBefore, loadAfter], steps, wasm1, wasm2, torch1, torch2, blas: blasOfTorch(), pipeline, clips };
   console.log(JSON.stringify(result, null, 1));
   if (write) {
     mkdirSync(join(root, "bench/out"), { recursive: true });
@@ -116,6 +132,7 @@ if (write) {
   const best = Math.min(wasm1.ms_min, wasm2.ms_min);
   const torchBest = Math.min(...[torch1, torch2].flatMap((t) => ("skipped" in t ? [] : [t.ms_per_step])));
   const torchVersion = "torch" in torch1 ? ` ${torch1.torch}` : "";
+  const blas = result.blas ?? "unknown BLAS";
   const section = [
     "## Train: step time vs PyTorch, demo pipeline wall time (issue 5)",
     "",
@@ -132,13 +149,14 @@ if (write) {
     "|---|---|---|---|",
     `| dfd, tfjs wasm (SIMD) | 1 | ${wasm1.ms_min} | ${wasm1.ms_median} |`,
     `| dfd, tfjs wasm (SIMD), data-parallel | 2 | ${wasm2.ms_min} | ${wasm2.ms_median} |`,
-    `| PyTorch${torchVersion} (Debian python3-torch), seed_model.py bench | 1 | ${ms(torch1)} | |`,
-    `| PyTorch${torchVersion} (Debian python3-torch), seed_model.py bench | 2 | ${ms(torch2)} | |`,
+    `| PyTorch${torchVersion} (Debian python3-torch, ${blas}), seed_model.py bench | 1 | ${ms(torch1)} | |`,
+    `| PyTorch${torchVersion} (Debian python3-torch, ${blas}), seed_model.py bench | 2 | ${ms(torch2)} | |`,
     "",
     `Best tfjs: ${best} ms` + (Number.isFinite(torchBest) ? `; best PyTorch: ${torchBest} ms; ratio tfjs/PyTorch **${(best / torchBest).toFixed(2)}×** (target ≤ 2×).` : "."),
-    "For scale: DESIGN.md's notes measured a naive tfjs model at 2 146 ms and a faster PyTorch build at",
-    `85–177 ms on this machine kind; against its 85 ms the ratio would be ${(best / 85).toFixed(1)}× — Debian's`,
-    "python3-torch here is much slower than that build.",
+    `Debian's python3-torch calls whatever libblas.so.3 is: with netlib's reference BLAS (the default`,
+    "libblas3) it measured ~1 800 ms/step here, with OpenBLAS (`apt-get install libopenblas0-pthread`) ~180 ms.",
+    "Only the OpenBLAS number is a fair reference. DESIGN.md's notes measured 85–177 ms for PyTorch on this",
+    `machine kind; against its 85 ms the ratio would be ${(best / 85).toFixed(1)}×.`,
     wasm2.ms_min < wasm1.ms_min
       ? `Two data-parallel threads won in this run (${(wasm1.ms_min / wasm2.ms_min).toFixed(2)}×); when other work holds the second vCPU they lose instead (docs/model.md).`
       : "Two data-parallel threads lost in this run: other work held the second vCPU (with both free they win ~1.5×, docs/model.md).",
