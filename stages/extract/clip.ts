@@ -1,10 +1,10 @@
-// One clip → its feature matrix. Used by the extract stage (features computed in the worker pool)
-// and by predict (inline), so a model always sees features made exactly the way it was trained.
+// One clip → its feature matrix. Used by the extract stage (one clip per worker-pool task) and by
+// predict, so a model always sees features made exactly the way it was trained.
 //
-// Sampling needs the clip's frame count before decoding (to know which frames to send for
-// features); ffprobe's count is exact for almost every file. When the decoded count differs (a
-// damaged file, or `fps:` resampling, where the count is only estimated), the features already
-// computed are reused and only a missing pick triggers a second, exact pass.
+// Sampling needs the clip's frame count before decoding (to compute features for the picked frames
+// only); ffprobe's count is exact for almost every file. When the decoded count differs (a damaged
+// file, or `fps:` resampling, where the count is only estimated), the features already computed
+// are reused and only a missing pick triggers a second, exact pass.
 import { stat } from "node:fs/promises";
 import type { Matrix } from "../../src/lib/npy.js";
 import { decodeClip, openClip, type DecodeOptions, type DecodedClip } from "../../src/video/frames.js";
@@ -15,9 +15,6 @@ import { dhash } from "./phash.js";
 import { sampleIndices, spreadIndices } from "./sample.js";
 
 export type { ProbeInfo } from "../../src/video/probe.js";
-
-/** Computes one frame's features; the stage passes one backed by the worker pool. */
-export type FrameCompute = (task: { rgb: Uint8Array; prev: Uint8Array | undefined; size: number; features: string }) => Promise<Float32Array>;
 
 export interface ClipResult {
   features: Matrix;
@@ -30,12 +27,7 @@ export interface ClipResult {
 
 export interface ClipOptions {
   signal?: AbortSignal;
-  compute?: FrameCompute;
-  /** Feature computations in flight per clip (back-pressure on ffmpeg). */
-  inflight?: number;
 }
-
-const inlineCompute: FrameCompute = async ({ rgb, prev, size, features }) => extractorNamed(features).frame(rgb, size, size, prev);
 
 export async function extractClipFeatures(file: string, params: ExtractParams, opts: ClipOptions = {}): Promise<ClipResult> {
   const extractor = extractorNamed(params.features);
@@ -71,10 +63,10 @@ async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, p
   for (let t = expected === null ? 0 : Math.max(1, expected - spread); want && t <= expected! + spread; t++)
     for (const i of sampleIndices(t, params)) want.add(i);
   const rows = new Map<number, Float32Array>();
-  let pass = await decodePass(clip, params, opts, want, rows);
+  let pass = await decodePass(clip, params, want, rows);
   let picks = sampleIndices(pass.decoded, params);
   if (picks.some((i) => !rows.has(i))) {
-    pass = await decodePass(decodeClip(file, decodeOptions(params, opts.signal)), params, opts, new Set(picks), rows);
+    pass = await decodePass(decodeClip(file, decodeOptions(params, opts.signal)), params, new Set(picks), rows);
     picks = sampleIndices(pass.decoded, params);
   }
   if (pass.decoded < params.min_frames)
@@ -90,41 +82,29 @@ async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, p
 async function decodePass(
   clip: DecodedClip,
   params: ExtractParams,
-  opts: ClipOptions,
   want: Set<number> | null,
   rows: Map<number, Float32Array>,
 ): Promise<{ decoded: number; thumbs: Uint8Array[] }> {
-  const compute = opts.compute ?? inlineCompute;
-  const limit = Math.max(1, opts.inflight ?? 4);
-  const inflight = new Set<Promise<void>>();
-  let failure: unknown;
-  const submit = async (index: number, rgb: Uint8Array, prev: Uint8Array | undefined) => {
+  const extractor = extractorNamed(params.features);
+  const compute = (index: number, rgb: Uint8Array, neighbour: Uint8Array | undefined) => {
     if (rows.has(index) || (want && !want.has(index))) return;
-    const p = compute({ rgb, prev, size: params.size, features: params.features }).then(
-      (row) => void rows.set(index, row),
-      (e) => void (failure ??= e),
-    );
-    inflight.add(p);
-    void p.finally(() => inflight.delete(p));
-    if (inflight.size >= limit) await Promise.race(inflight);
+    rows.set(index, extractor.frame(rgb, params.size, params.size, neighbour));
   };
-
   let index = 0;
   let first: Uint8Array | undefined;
   let prev: Uint8Array | undefined;
   for await (const rgb of clip.frames) {
     if (index === 0) first = rgb;
-    else if (index === 1) await submit(0, first!, rgb);
-    if (index > 0) await submit(index, rgb, prev);
-    if (failure) break;
+    else {
+      if (index === 1) compute(0, first!, rgb);
+      compute(index, rgb, prev);
+    }
     prev = rgb;
     index++;
-    // Let the event loop read pipes between frames (features are computed synchronously when
-    // inline), so this clip's and other clips' ffmpeg never sit on a full pipe.
-    if (!opts.compute) await new Promise((r) => setImmediate(r));
+    // Features are computed synchronously: let the event loop read the pipes between frames, so
+    // neither this clip's nor another clip's ffmpeg sits on a full pipe meanwhile.
+    await new Promise((r) => setImmediate(r));
   }
-  if (index === 1 && !failure) await submit(0, first!, undefined);
-  await Promise.all(inflight);
-  if (failure) throw failure;
+  if (index === 1) compute(0, first!, undefined);
   return { decoded: index, thumbs: clip.thumbs() };
 }
