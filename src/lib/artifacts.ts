@@ -4,6 +4,38 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readJsonl } from "./jsonl.js";
 
+export type Label = "real" | "fake";
+
+/** One row of extract's videos.jsonl as readers may rely on it (the pinned contract); metadata
+ * fields are null when unknown. Optional fields may be absent in rows of older extract versions. */
+export interface VideoRecord {
+  id: string;
+  path: string;
+  /** null only on a row with an error (extract could not tell the class, e.g. an unknown label). */
+  label: Label | null;
+  label_raw?: string | null;
+  source: string | null;
+  group: string | null;
+  /** Rows of the feature matrix: the sequence length the model sees. */
+  frames: number | null;
+  dims?: number | null;
+  features: string | null;
+  fps: number | null;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  codec: string | null;
+  pix_fmt: string | null;
+  format: string | null;
+  bytes: number | null;
+  bitrate: number | null;
+  /** Frames in the source clip (what the container holds). */
+  source_frames: number | null;
+  sha256?: string | null;
+  phash: string[];
+  error: string | null;
+}
+
 export function readJsonFile<T>(file: string, what: string): T {
   if (!existsSync(file)) throw new Error(`${file}: missing (${what})`);
   try {

@@ -7,21 +7,15 @@
 //    drift instead of shake, global brightness flicker, little or no noise, and — on purpose, like the original write-up's data
 //    — always exactly 8 frames, a shortcut the diagnose stage must catch.
 // Noise and blur ranges overlap between the classes so the task is not trivially perfect.
+import { mulberry32 } from "../../src/lib/random.js";
 
 export interface Rng {
   (): number;
 }
 
-/** mulberry32: small, fast, deterministic. */
+/** The shared seeded PRNG (src/lib/random.ts): same seed, same clips. */
 export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 export interface Recipe {

@@ -3,38 +3,10 @@
 // instead of a NaN three functions later.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Label, VideoRecord } from "../../src/lib/artifacts.js";
 import { NOTHING_APPLIED, type Applied } from "./advice.js";
 
-export type Label = "real" | "fake";
-
-/** One clip as extract describes it; metadata fields are null when unknown. */
-export interface VideoRecord {
-  id: string;
-  path: string;
-  /** null only on a row with an error (extract could not tell the class, e.g. an unknown label). */
-  label: Label | null;
-  label_raw?: string | null;
-  source: string | null;
-  group: string | null;
-  /** Rows of the feature matrix: the sequence length the model sees. */
-  frames: number | null;
-  dims?: number | null;
-  features: string | null;
-  fps: number | null;
-  width: number | null;
-  height: number | null;
-  duration: number | null;
-  codec: string | null;
-  pix_fmt: string | null;
-  format: string | null;
-  bytes: number | null;
-  bitrate: number | null;
-  /** Frames in the source clip (what the container holds). */
-  source_frames: number | null;
-  sha256?: string | null;
-  phash: string[];
-  error: string | null;
-}
+export type { Label, VideoRecord };
 
 export const VIDEOS_FILE = "videos.jsonl";
 

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { VideoRecord as BaseVideoRecord } from "../../src/lib/artifacts.js";
 import { writeJsonl } from "../../src/lib/jsonl.js";
 import { listDataset, type DatasetEntry } from "../../src/dataset/list.js";
 import { inputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
@@ -15,30 +16,8 @@ import { isPowerOfTwo } from "./features/fft.js";
 import type { ExtractParams } from "./params.js";
 import { createClipPool, type ClipPool } from "./pool.js";
 
-export interface VideoRecord {
-  id: string;
-  path: string;
-  label: "real" | "fake" | null;
-  label_raw: string;
-  source: string;
-  group: string | null;
-  frames: number;
-  dims: number;
-  features: string | null;
-  fps: number | null;
-  width: number | null;
-  height: number | null;
-  duration: number | null;
-  codec: string | null;
-  pix_fmt: string | null;
-  format: string | null;
-  bytes: number | null;
-  bitrate: number | null;
-  source_frames: number | null;
-  sha256: string | null;
-  phash: string[];
-  error: string | null;
-}
+/** A videos.jsonl row as extract writes it: the contract, with every field present. */
+export type VideoRecord = BaseVideoRecord & { frames: number; dims: number; label_raw: string; source: string; sha256: string | null };
 
 /** Failed clips printed in the run summary (all of them are in videos.jsonl and `skipped`). */
 const SHOW_FAILED = 10;

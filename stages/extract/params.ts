@@ -21,7 +21,7 @@ export const extractParams: ParamsSpec = {
   fps: { type: "number", default: null, nullable: true, min: 0.01, doc: "resample to this frame rate before sampling; null = every decoded frame" },
   max_frames: { type: "number", integer: true, default: 64, nullable: true, min: 1, doc: "at most this many frames per clip, spread uniformly over the clip; null = all" },
   frames: { type: "number", integer: true, default: null, nullable: true, min: 1, doc: "exactly this many frames per clip, spread uniformly (repeated when the clip is shorter): removes frame-count shortcuts; overrides max_frames" },
-  size: { type: "number", integer: true, default: 128, min: 16, max: 1024, doc: "analysis frames are size×size pixels (a power of two)" },
+  size: { type: "number", integer: true, default: 128, min: 64, max: 1024, doc: "analysis frames are size×size pixels (a power of two, at least 64: the 24-bin radial spectrum needs 24 pixel rings)" },
   resize: { type: "string", default: "crop", enum: ["crop", "scale", "stretch"], doc: "crop: centre patch at native resolution (keeps pixel-level traces); scale: short side to size then centre crop; stretch: to size×size" },
   normalize_format: { type: "boolean", default: false, doc: "re-encode every clip through H.264 yuv420p before features (removes GIF-palette vs H.264 cues)" },
   features: { type: "string", default: "forensic-v1", enum: ["forensic-v1"], doc: "per-frame feature extractor" },

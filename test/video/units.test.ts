@@ -62,7 +62,7 @@ test("powerSpectrumHalf matches a direct 2-D DFT on the half plane", () => {
 test("forensic-v1: names match dims, smooth frames have a steeper spectrum than noisy ones", () => {
   assert.equal(forensicV1.names.length, forensicV1.dims);
   assert.equal(forensicV1.dims, 53);
-  const n = 32;
+  const n = 64; // the smallest size whose 24 spectrum bins all have cells
   const smooth = new Uint8Array(n * n * 3);
   const noisy = new Uint8Array(n * n * 3);
   let s = 1;

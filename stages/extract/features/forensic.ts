@@ -104,6 +104,10 @@ function geometry(n: number): Geometry {
       binCount[k]! += weight[i]!;
     }
   }
+  // A bin without cells would give 0/0 = NaN features: below 48 pixels the bins are narrower than
+  // one pixel ring. Say so instead of writing NaN into every clip.
+  const empty = binCount.findIndex((c) => c === 0);
+  if (empty >= 0) throw new Error(`forensic-v1 needs frames of at least 64×64 (the ${SPEC_BINS}-bin radial spectrum), got ${n}×${n}: set extract.size: 64 or more`);
   g = { window, bin, weight, binCount };
   geometries.set(n, g);
   return g;
