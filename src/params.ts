@@ -8,6 +8,10 @@ interface SpecBase {
   doc?: string;
   /** null is an accepted value (e.g. `max_frames: null` = no limit). */
   nullable?: boolean;
+  /** false for a param that cannot change the stage's output (a worker count, a scoring batch
+   * size): the stage still gets it, but it is left out of the cache key, so changing it re-runs
+   * nothing. Leave unset whenever the output may depend on it, even slightly. */
+  inKey?: false;
 }
 export interface NumberSpec extends SpecBase {
   type: "number";
@@ -40,3 +44,16 @@ export type ParamsSpec = Readonly<Record<string, ParamSpec>>;
 
 /** JSON value as it appears in resolved params (canonical-JSON hashable). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** The params that make up a cache key: `params` without those whose spec says `inKey: false`
+ * (recursively through nested objects). Params without a spec (shell stages) are all kept. */
+export function keyedParams(spec: ParamsSpec, params: Json): Json {
+  if (params === null || typeof params !== "object" || Array.isArray(params)) return params;
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const ps = spec[k];
+    if (ps?.inKey === false) continue;
+    out[k] = ps?.type === "object" ? keyedParams(ps.properties, v) : v;
+  }
+  return out;
+}

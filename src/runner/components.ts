@@ -3,6 +3,7 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { keyedParams } from "../params.js";
 import { canonicalJson, sha256 } from "./canonical.js";
 import type { FileHasher } from "./filehash.js";
 import type { KeyComponents } from "./fingerprint.js";
@@ -67,7 +68,7 @@ export class ComponentHasher {
       kind: stage.kindName,
       code: await this.codeVersion(stage),
       ...(stage.command !== undefined ? { command: stage.command } : {}),
-      params: stage.params,
+      params: keyedParams(stage.kind.params, stage.params),
       data,
       deps,
       inputs,

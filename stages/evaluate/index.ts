@@ -20,7 +20,7 @@ export const params: ParamsSpec = {
     default: "auto",
     doc: "TensorFlow.js backend to score with (auto: GPU, native, wasm, then cpu)",
   },
-  batch_size: { type: "number", integer: true, min: 1, default: 32, doc: "clips scored per model call" },
+  batch_size: { type: "number", integer: true, min: 1, default: 32, inKey: false, doc: "clips scored per model call (speed only: not part of the cache key)" },
   score_train: { type: "boolean", default: true, doc: "also score the train split (reported, marked as seen in training)" },
   bootstrap: { type: "number", integer: true, min: 0, default: 1000, doc: "bootstrap resamples for the 95 % interval of the test AUC (0 = none)" },
   seed: { type: "number", integer: true, default: 0, doc: "seed of the bootstrap resampling" },

@@ -27,7 +27,7 @@ export const extractParams: ParamsSpec = {
   features: { type: "string", default: "forensic-v1", enum: ["forensic-v1"], doc: "per-frame feature extractor" },
   min_frames: { type: "number", integer: true, default: 2, min: 1, doc: "clips with fewer decoded frames are errors" },
   max_pixels: { type: "number", integer: true, default: 7680 * 4320, min: 1, doc: "clips with more pixels per frame (width×height) are errors; default 8K UHD" },
-  workers: { type: "number", integer: true, default: null, nullable: true, min: 1, doc: "feature worker threads; null = the run's cores (does not change the output)" },
+  workers: { type: "number", integer: true, default: null, nullable: true, min: 1, inKey: false, doc: "feature worker threads; null = the run's cores (the output is byte-identical whatever the count, so it is not part of the cache key)" },
   on_error: { type: "string", default: "skip", enum: ["skip", "fail"], doc: "skip: list bad clips in videos.jsonl and the summary and go on; fail: fail the stage with the list" },
 };
 

@@ -110,6 +110,27 @@ test("a change in the kind's code files re-runs its stages: 'code of stage t cha
   assert.match(s.reasons[0], /^code of stage t changed \(toy [0-9a-f]{8} → [0-9a-f]{8}\)$/);
 });
 
+test("inKey: false params reach the stage but not the key: changing them re-runs nothing", async () => {
+  const { dir, file } = setup("stages:\n  t:\n    uses: pooled\n    with: {workers: 1}\n");
+  const reg = createRegistry({
+    pooled: defineStage({
+      kind: "pooled", description: "a worker count that cannot change the output", code: [pathToFileURL(join(dir, "code.js"))],
+      params: { lr: { type: "number", default: 0.001 }, workers: { type: "number", integer: true, nullable: true, default: null, inKey: false } },
+      async run(ctx) { writeFileSync(join(ctx.outDir, "params.json"), JSON.stringify(ctx.params)); },
+    }),
+  });
+  assert.equal((await dfdIn(reg, dir, ["run", file])).code, 0);
+  const same = json((await dfdIn(reg, dir, ["run", file, "--set", "t.workers=4", "--json"])).out).stages[0];
+  assert.equal(same.status, "cached");
+  const st = json((await dfdIn(reg, dir, ["status", file, "--set", "t.workers=4", "--json"])).out).stages[0];
+  assert.equal(st.state, "fresh");
+  const other = json((await dfdIn(reg, dir, ["run", file, "--set", "t.lr=0.5", "--set", "t.workers=4", "--json"])).out).stages[0];
+  assert.equal(other.status, "ran");
+  assert.deepEqual(other.reasons, ["params.lr 0.001 → 0.5"]);
+  const out = (await dfdIn(reg, dir, ["path", "t", "--pipeline", file, "--set", "t.lr=0.5"])).out.trim();
+  assert.equal(JSON.parse(readFileSync(join(out, "params.json"), "utf8")).workers, 4, "the stage got the value");
+});
+
 test("usesData: the data set's content is in the key; notNeeded: skipped by design, dependants still run without it", async () => {
   const { dir, file, reg } = setup("data: clips\nstages:\n  src:\n    uses: source\n  t:\n    uses: toy\n    needs: [src]\n");
   let r = json((await dfdIn(reg, dir, ["run", file, "--json"])).out);
