@@ -138,7 +138,8 @@ if (write) {
     "",
     `Measured ${date} by \`node --import tsx bench/train.ts\` (${result.steps} timed steps after 2 warm-up`,
     `steps, one process per configuration), ${result.cpus} cores (${result.cpu ?? "?"}), no GPU. 1-minute load average`,
-    `${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}: the machine was shared with other work, which inflates every number`,
+    `${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}` +
+      (Math.max(loadBefore, loadAfter) > 1.5 ? ": the machine was shared with other work, which inflates every number" : ": the machine was otherwise idle"),
     "(min is the least disturbed).",
     "",
     "One training step of the seed-size model: batch 8 × 64 frames × 256 features, d_model 256,",
