@@ -1,0 +1,44 @@
+// Issue 6's acceptance check on the real pipeline: two runs of a (small) demo pipeline that differ
+// only in the loss, compared in one command — demo/extract/diagnose/split shared, train/evaluate
+// different with the loss param named as the first divergence, and the evaluate metrics with deltas.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { dfd, lastJson, project, run } from "../helpers/cli.js";
+
+const PIPELINE = `stages:
+  demo: { uses: demo, with: { real: 6, fake: 6, size: 64 } }
+  extract: { uses: extract, needs: [demo], with: { size: 64, max_frames: 12 } }
+  diagnose: { uses: diagnose, needs: [extract] }
+  split: { uses: split, needs: [extract, diagnose], with: { val: 0.25, test: 0.25, seed: 1 } }
+  train:
+    uses: train
+    needs: [extract, split]
+    with: { backend: cpu, threads: 1, d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, max_epochs: 3, min_epochs: 2, batch_size: 4, lr: 0.003 }
+  evaluate: { uses: evaluate, needs: [train, split, extract, diagnose], with: { backend: cpu, bootstrap: 50 } }
+`;
+
+test("focal vs bce on the demo pipeline: one compare shows shared data stages, the diverging train, metric deltas", () => {
+  const dir = project({ "pipeline.yaml": PIPELINE });
+  const a = run(dir);
+  assert.equal(a.code, 0, a.stderr);
+  const b = run(dir, ["--set", "train.loss.type=bce"]);
+  assert.equal(b.code, 0, b.stderr);
+  assert.deepEqual(b.status, { demo: "cached", extract: "cached", diagnose: "cached", split: "cached", train: "ran", evaluate: "ran" });
+
+  const c = lastJson(dfd(dir, ["compare", "latest~1", "latest", "--json"]));
+  assert.deepEqual(Object.fromEntries(c.stages.map((s: any) => [s.name, s.relation])),
+    { demo: "shared", extract: "shared", diagnose: "shared", split: "shared", train: "different", evaluate: "different" });
+  assert.equal(c.firstDivergence.stage, "train");
+  assert.deepEqual(c.firstDivergence.reasons, ['params.loss.type "focal" → "bce"']);
+  assert.deepEqual(c.params, [{ path: "train.loss.type", a: "focal", b: "bce" }]);
+  const auc = c.metrics.find((m: any) => m.name === "val_acc");
+  assert.ok(auc && typeof auc.a === "number" && typeof auc.b === "number", "evaluate's metrics are in both runs");
+  assert.equal(auc.delta, auc.b - auc.a);
+
+  const md = dfd(dir, ["compare", "latest~1", "latest", "--md"]).stdout;
+  assert.match(md, /\| test_acc \| [\d.]+ \| [\d.]+ \| [+-]?[\d.]+ \|/);
+  assert.match(md, /\| train\.loss\.type \| focal \| bce \|/);
+  const runs = lastJson(dfd(dir, ["runs", "--json"])).runs;
+  assert.deepEqual(runs.map((r: any) => r.params["train.loss.type"]), ["bce", "focal"]);
+  assert.ok(typeof runs[0].metrics.test_acc === "number");
+});
