@@ -23,7 +23,7 @@ export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; 
         io.out("no runs recorded yet\n");
         return 0;
       }
-      const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].slice(0, 5);
+      const metricNames = headlineMetrics(rows.flatMap((r) => Object.keys(r.metrics)));
       io.out(
         table([
           ["run", "started", "status", "s", "ran/cached", ...varying, ...metricNames, "--set"],
@@ -61,7 +61,7 @@ function summarize(r: RunRecord, varying: string[]): RunRow {
   let backend: string | undefined;
   const findings = { error: 0, warn: 0 };
   for (const s of r.stages) {
-    Object.assign(metrics, s.summary?.metrics ?? {});
+    for (const [k, v] of Object.entries(s.summary?.metrics ?? {})) metrics[`${s.name}.${k}`] = v;
     const b = s.summary?.facts?.backend;
     if (typeof b === "string") backend = b;
     for (const f of s.summary?.findings ?? []) if (f.severity === "error" || f.severity === "warn") findings[f.severity]++;
@@ -100,6 +100,17 @@ function varyingParams(runs: RunRecord[]): string[] {
   const flats = runs.map(flatParams);
   const names = new Set(flats.flatMap((f) => Object.keys(f)));
   return [...names].filter((n) => new Set(flats.map((f) => JSON.stringify(f[n] ?? null))).size > 1).sort().slice(0, 6);
+}
+
+/** The columns worth a glance: test and validation quality first (evaluate's), then anything else,
+ * four at most; every metric is in --json. */
+function headlineMetrics(names: string[]): string[] {
+  const order = ["test_auc", "test_acc", "test_f1", "val_auc", "test_pr_auc", "val_acc"];
+  const rank = (n: string) => {
+    const i = order.indexOf(n.slice(n.lastIndexOf(".") + 1));
+    return (i < 0 ? order.length : i) * 2 + (n.startsWith("evaluate.") ? 0 : 1);
+  };
+  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).slice(0, 4);
 }
 
 const show = (v: Json | undefined) => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));

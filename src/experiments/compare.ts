@@ -112,7 +112,8 @@ async function divergenceReasons(x: StageRecord | undefined, y: StageRecord | un
 function metricRows(a: RunRecord, b: RunRecord): MetricRow[] {
   const collect = (r: RunRecord) => {
     const m = new Map<string, number>();
-    for (const s of r.stages) for (const [k, v] of Object.entries(s.summary?.metrics ?? {})) if (typeof v === "number") m.set(k, v);
+    // Qualified by stage: train and evaluate both report a val_auc, and they are not the same number.
+    for (const s of r.stages) for (const [k, v] of Object.entries(s.summary?.metrics ?? {})) if (typeof v === "number") m.set(`${s.name}.${k}`, v);
     return m;
   };
   const ma = collect(a);

@@ -31,14 +31,14 @@ test("focal vs bce on the demo pipeline: one compare shows shared data stages, t
   assert.equal(c.firstDivergence.stage, "train");
   assert.deepEqual(c.firstDivergence.reasons, ['params.loss.type "focal" → "bce"']);
   assert.deepEqual(c.params, [{ path: "train.loss.type", a: "focal", b: "bce" }]);
-  const auc = c.metrics.find((m: any) => m.name === "val_acc");
+  const auc = c.metrics.find((m: any) => m.name === "evaluate.val_acc");
   assert.ok(auc && typeof auc.a === "number" && typeof auc.b === "number", "evaluate's metrics are in both runs");
   assert.equal(auc.delta, auc.b - auc.a);
 
   const md = dfd(dir, ["compare", "latest~1", "latest", "--md"]).stdout;
-  assert.match(md, /\| test_acc \| [\d.]+ \| [\d.]+ \| [+-]?[\d.]+ \|/);
+  assert.match(md, /\| evaluate\.test_acc \| [\d.]+ \| [\d.]+ \| [+-]?[\d.]+ \|/);
   assert.match(md, /\| train\.loss\.type \| focal \| bce \|/);
   const runs = lastJson(dfd(dir, ["runs", "--json"])).runs;
   assert.deepEqual(runs.map((r: any) => r.params["train.loss.type"]), ["bce", "focal"]);
-  assert.ok(typeof runs[0].metrics.test_acc === "number");
+  assert.ok(typeof runs[0].metrics["evaluate.test_acc"] === "number");
 });

@@ -44,11 +44,11 @@ test("compareRuns: shared extract, different train, first divergence names the p
   assert.deepEqual(c.params, [{ path: "train.loss.type", a: "focal", b: "bce" }]);
   assert.equal(c.firstDivergence?.stage, "train");
   assert.deepEqual(c.firstDivergence?.reasons, ['params.loss.type "focal" → "bce"']);
-  const auc = c.metrics.find((m) => m.name === "test_auc")!;
+  const auc = c.metrics.find((m) => m.name === "evaluate.test_auc")!;
   assert.ok(Math.abs(auc.delta! - 0.1) < 1e-12);
-  assert.deepEqual(c.metrics.find((m) => m.name === "test_f1"), { name: "test_f1", a: undefined, b: 0.6, delta: undefined });
+  assert.deepEqual(c.metrics.find((m) => m.name === "evaluate.test_f1"), { name: "evaluate.test_f1", a: undefined, b: 0.6, delta: undefined });
   const md = renderComparisonMarkdown(c);
-  assert.match(md, /\| test_auc \| 0\.8000 \| 0\.9000 \| \+0\.1000 \|/);
+  assert.match(md, /\| evaluate\.test_auc \| 0\.8000 \| 0\.9000 \| \+0\.1000 \|/);
   assert.match(md, /First divergence: `train`/);
   assert.match(renderComparisonText(c), /extract\s+extract\s+= shared/);
 });
