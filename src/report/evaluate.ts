@@ -63,6 +63,7 @@ export function renderEvaluateReport(d: EvaluateReportData): string {
     `<header><h1>${esc(d.title)}</h1><p class="facts">${Object.entries(d.facts)
       .map(([k, v]) => `<span><b>${esc(k)}</b> ${esc(v)}</span>`)
       .join("")}</p></header>`,
+    shortcutBanner(d.findings),
     headline(test, val, d.threshold, d.thresholdNote),
     notes(d.sets),
     `<section><h2>Curves</h2><div class="row">${rocPlot(d)}${prPlot(d)}</div></section>`,
@@ -74,6 +75,14 @@ export function renderEvaluateReport(d: EvaluateReportData): string {
     excludedSection(d.excluded),
   ].join("\n");
   return page(d.title, CSS, body);
+}
+
+/** Above the headline numbers, never below them: when diagnose found error-level leakage, a high
+ * score is more likely the data set's format than fakeness (the 8-frame story this tool exists for). */
+function shortcutBanner(findings: Finding[] | null): string {
+  const errors = (findings ?? []).filter((f) => f.severity === "error");
+  if (!errors.length) return "";
+  return `<section class="banner"><b>Read these numbers with suspicion.</b> diagnose found ${errors.length} error-level problem${errors.length === 1 ? "" : "s"} in the data set, e.g. ${esc(errors[0]!.reason)}. A model can score this high by reading such shortcuts instead of detecting fakes: see <a href="#diagnostics">Data-set diagnostics</a> below.</section>`;
 }
 
 function headline(test: SetMetrics | undefined, val: SetMetrics | undefined, threshold: number, thresholdNote: string): string {
@@ -243,7 +252,7 @@ function findingsSection(findings: Finding[] | null): string {
         `<li><span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> <b>${esc(f.reason)}</b>` +
         `${f.advice ? `<br><span class="advice">${esc(f.advice)}</span>` : ""} <code>${esc(f.id)}</code></li>`,
     );
-  return `<section><h2>Data-set diagnostics</h2><ul class="findings">${items.join("")}</ul></section>`;
+  return `<section id="diagnostics"><h2>Data-set diagnostics</h2><ul class="findings">${items.join("")}</ul></section>`;
 }
 
 function attentionSection(d: EvaluateReportData): string {
@@ -295,7 +304,7 @@ table.confusion{margin-right:8px}table.confusion caption{font-weight:600;padding
 .hint{color:#666;font-size:12px;margin:2px 0 8px}
 .sev{display:inline-block;border-radius:3px;padding:0 6px;font-size:11px;font-weight:600;text-transform:uppercase;color:#fff;background:#7f8c8d}
 .sev.error{background:#c0392b}.sev.warn{background:#d68910}.sev.info{background:#2471a3}
-.findings li{margin-bottom:6px}.advice{color:#555}code{font-size:11px;color:#777}
+.banner{margin-top:12px;padding:10px 14px;border:1px solid #c0392b;border-left:6px solid #c0392b;background:#fdf2f0;border-radius:4px}.findings li{margin-bottom:6px}.advice{color:#555}code{font-size:11px;color:#777}
 .bar{display:inline-block;width:60px;height:8px;background:#eee;vertical-align:middle}.bar span{display:block;height:8px;background:#27ae60}
 table.att td{vertical-align:middle}td.clip{max-width:300px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;text-align:left}
 .strip{display:block;border-radius:2px}

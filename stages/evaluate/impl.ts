@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readNpy, type Matrix } from "../../src/lib/npy.js";
 import { writeJsonl } from "../../src/lib/jsonl.js";
-import { inputOf, optionalInputOf, type StageContext, type StageSummary } from "../../src/stage.js";
+import { inputOf, optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
 import { renderEvaluateReport, type ReportClip, type ReportSet, type SplitName } from "../../src/report/evaluate.js";
 import { curvePoints, setMetrics, type Scored, type SetMetrics } from "./metrics.js";
 import { readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
@@ -166,7 +166,7 @@ export async function evaluateWith(
   });
   writeFileSync(join(ctx.outDir, "report.html"), html);
 
-  return summarize(test, val, threshold, thresholdNote, excluded);
+  return summarize(test, val, threshold, thresholdNote, excluded, findings);
 }
 
 function poolingOf(params: unknown): string | undefined {
@@ -213,7 +213,7 @@ export function confidentClips(preds: Prediction[], threshold: number, k: number
   return { most, least };
 }
 
-function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: number, thresholdNote: string, excluded: { id: string; split: string; reason: string }[]): StageSummary {
+function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: number, thresholdNote: string, excluded: { id: string; split: string; reason: string }[], findings: Finding[] | null): StageSummary {
   const metrics: Record<string, number> = {};
   const put = (k: string, v: number | null | undefined) => {
     if (typeof v === "number" && Number.isFinite(v)) metrics[k] = v;
@@ -232,5 +232,7 @@ function summarize(test: SetMetrics | null, val: SetMetrics | null, threshold: n
       : `${name}: no clips`;
   const lines = [line("test", test), line("val", val), `threshold ${fmt(threshold)} (${thresholdNote}) · report.html`];
   if (excluded.length) lines.push(`${excluded.length} clip(s) not scored: see metrics.json "excluded"`);
+  const leaks = (findings ?? []).filter((f) => f.severity === "error").length;
+  if (leaks) lines.push(`⚠ diagnose found ${leaks} error-level shortcut(s) in this data set: these scores may measure its format, not fakeness`);
   return { metrics, lines, ...(excluded.length ? { skipped: excluded.map((e) => ({ item: `${e.id} (${e.split})`, error: e.reason })) } : {}) };
 }

@@ -34,6 +34,7 @@ test("evaluate: metrics.json, predictions.jsonl and summary from scored splits",
   t.after(() => rmSync(fx.root, { recursive: true, force: true }));
   const { ctx: c, progress } = ctx(fx, { batch_size: 5 });
   const summary = await evaluateWith(c, handScorer);
+  assert.ok(summary.lines!.some((l) => /^⚠ diagnose found 1 error-level shortcut\(s\) in this data set/.test(l)), "the run summary warns too");
 
   const m = JSON.parse(readFileSync(join(fx.outDir, "metrics.json"), "utf8"));
   assert.equal(m.threshold, 0.5);
@@ -90,6 +91,10 @@ test("evaluate: report.html is self-contained, escaped and has every section", a
     assert.ok(html.includes(needle), `report mentions ${needle}`);
   // error findings are listed before warnings
   assert.ok(html.indexOf("metadata-auc:codec") < html.indexOf("frame-count-ratio"));
+  // an error-level finding puts a warning above the headline numbers, and in the run summary
+  const banner = html.indexOf("Read these numbers with suspicion");
+  assert.ok(banner > 0 && banner < html.indexOf("test ROC-AUC"), "the shortcut warning comes before the headline cards");
+  assert.match(html, /diagnose found 1 error-level problem in the data set, e\.g\. codec alone separates the classes \(AUC 1\.00\)/);
 });
 
 test("evaluate: without diagnose the report says so; one-class test split does not crash", async (t) => {
@@ -108,6 +113,7 @@ test("evaluate: without diagnose the report says so; one-class test split does n
   assert.equal(summary.metrics!.test_acc, 1);
   const html = readFileSync(join(fx.outDir, "report.html"), "utf8");
   assert.match(html, /No diagnose stage/);
+  assert.ok(!html.includes("Read these numbers with suspicion") && !summary.lines!.some((l) => l.startsWith("⚠")), "no findings, no warning");
   assert.match(html, /test: only fake clips in this split/);
 });
 
