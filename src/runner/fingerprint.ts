@@ -49,7 +49,7 @@ export function explain(old: KeyComponents | undefined, cur: KeyComponents): str
     else if (a !== b) {
       if (b === null) out.push(`upstream ${n} is not needed now (no input from it)`);
       else if (a === null) out.push(`upstream ${n} now provides an input`);
-      else out.push(`upstream ${n} re-ran (output changed ${short(a)} → ${short(b)})`);
+      else out.push(`upstream ${n} output changed (${short(a)} → ${short(b)})`);
     }
   }
   if (!out.length && keyOf(old) !== keyOf(cur)) out.push("cache key format changed");

@@ -138,7 +138,7 @@ test("usesData: the data set's content is in the key; notNeeded: skipped by desi
   writeFiles(dir, { "clips/a.txt": "B" });
   r = json((await dfdIn(reg, dir, ["run", file, "--json"])).out);
   assert.match(r.stages[0].reasons[0], /^data clips\/a\.txt changed \([0-9a-f]{8} → [0-9a-f]{8}\)$/);
-  assert.match(r.stages[1].reasons[0], /^upstream src re-ran/);
+  assert.match(r.stages[1].reasons[0], /^upstream src output changed/);
   // Without a data set, src is not needed; t runs with no input for it, and that is a new key.
   r = json((await dfdIn(reg, dir, ["run", file, "--json", "--set", "data=null"])).out);
   assert.deepEqual(r.stages.map((s: { status: string; reasons: string[] }) => [s.status, s.reasons]), [
