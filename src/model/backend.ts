@@ -94,4 +94,8 @@ async function setOrThrow(name: string): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend("${name}") failed`);
   await tf.ready();
+  // The cpu backend prints a "install tfjs-node" banner on its first tensor under Node. dfd has
+  // already chosen and logged its backend (and tried tfjs-node first), so the banner would only
+  // confuse: mark the backend as used.
+  if (name === "cpu") (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
