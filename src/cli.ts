@@ -139,7 +139,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .command("predict")
     .description("score clips with a trained model (a train stage's output: `dfd path train`)")
     .argument("<paths...>", "clips or folders of clips")
-    .requiredOption("--model <dir>", "model directory (train output or its model/ subdir)")
+    .requiredOption("--model <dir|run>", "model directory (train output or its model/ subdir), or a run: latest, latest~N, a run id")
+    .addOption(pipelineOpt())
     .option("--json", "one JSON object per clip")
     .option("--backend <name>", "TensorFlow.js backend (default: auto)")
     .option("-j, --jobs <n>", "clips extracted at the same time")
@@ -156,13 +157,15 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   return code;
 }
 
-async function runPredict(io: Io, paths: string[], flags: { model: string; json?: boolean; backend?: string; jobs?: string }): Promise<number> {
+async function runPredict(io: Io, paths: string[], flags: { model: string; pipeline: string; json?: boolean; backend?: string; jobs?: string }): Promise<number> {
   const { guard } = await import("./commands/common.js");
   return guard(io, async () => {
+    const { resolveModelRef } = await import("./commands/model-ref.js");
+    const model = await resolveModelRef(flags.model, io.cwd, flags.pipeline);
     // Imported by URL so the CLI builds even while predict is being written.
     const mod = (await import(new URL("./commands/predict.js", import.meta.url).href)) as typeof import("./commands/predict.js");
     return mod.predict(paths, {
-      model: flags.model,
+      model,
       ...(flags.json ? { json: true } : {}),
       ...(flags.backend ? { backend: flags.backend } : {}),
       ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),

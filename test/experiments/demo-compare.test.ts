@@ -3,6 +3,8 @@
 // different with the loss param named as the first divergence, and the evaluate metrics with deltas.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { dfd, lastJson, project, run } from "../helpers/cli.js";
 
 const PIPELINE = `stages:
@@ -41,4 +43,19 @@ test("focal vs bce on the demo pipeline: one compare shows shared data stages, t
   const runs = lastJson(dfd(dir, ["runs", "--json"])).runs;
   assert.deepEqual(runs.map((r: any) => r.params["train.loss.type"]), ["bce", "focal"]);
   assert.ok(typeof runs[0].metrics["evaluate.test_acc"] === "number");
+
+  // predict with a run's model: --model latest / latest~1 / an id prefix = that run's train output
+  const clip = join(dfd(dir, ["path", "demo"]).stdout.trim(), "fake", readdirSync(join(dfd(dir, ["path", "demo"]).stdout.trim(), "fake")).find((f) => !f.startsWith("."))!);
+  const score = (model: string) => {
+    const r = dfd(dir, ["predict", "--model", model, clip, "--json", "--backend", "cpu"]);
+    assert.equal(r.code, 0, r.stderr);
+    return lastJson(r).score as number;
+  };
+  const bceDir = dfd(dir, ["path", "train", "--set", "train.loss.type=bce"]).stdout.trim();
+  assert.equal(score("latest"), score(bceDir));
+  assert.equal(score(runs[1].id.slice(0, 19)), score(dfd(dir, ["path", "train"]).stdout.trim()));
+  const missing = dfd(dir, ["predict", "--model", "latest~7", clip]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /latest~7: only 2 run\(s\) recorded/);
+  assert.match(dfd(dir, ["predict", "--model", "no/such/dir", clip]).stderr, /--model no\/such\/dir: no such directory/);
 });
