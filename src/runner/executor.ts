@@ -6,33 +6,24 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { Json } from "../params.js";
 import type { Logger, StageContext, StageInput, StageSummary } from "../stage.js";
 import { short } from "./canonical.js";
 import { ComponentHasher } from "./components.js";
 import { explain, keyOf, type KeyComponents } from "./fingerprint.js";
 import { select, type SelectionOptions } from "./graph.js";
-import type { RunRecord, StageRecord } from "./records.js";
+import type { RunRecord, StageRecord, StageStatus } from "./records.js";
 import { Records } from "./records.js";
 import type { Reporter } from "./reporter.js";
 import type { Pipeline, ResolvedStage } from "./resolve.js";
 import type { CacheEntry, Store } from "./store.js";
 import type { ShellStageContext } from "./types.js";
 
-export type OutcomeStatus = "ran" | "cached" | "failed" | "skipped" | "would-run";
+export type OutcomeStatus = StageStatus | "would-run";
 
-export interface StageOutcome {
-  name: string;
-  kind: string;
+/** A stage's result in this run: what its run record keeps (StageRecord), with a status that may
+ * also be "would-run" (plans), plus what status/why need. */
+export interface StageOutcome extends Omit<StageRecord, "status"> {
   status: OutcomeStatus;
-  key: string | null;
-  reasons: string[];
-  seconds: number;
-  params: Json;
-  outputHash: string | null;
-  summary: StageSummary | null;
-  error?: string;
-  log?: string;
   /** Skipped by design (kind.notNeeded): dependants get no input for it and still run. */
   notNeeded?: boolean;
   /** The cache entry behind a cached outcome (which run produced it, when). */

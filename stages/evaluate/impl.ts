@@ -21,16 +21,10 @@ export interface ScoringModel {
   dispose(): void;
 }
 
-export interface Prediction {
-  id: string;
-  path: string;
-  label: "real" | "fake";
-  source: string | null;
-  split: SplitName;
-  score: number;
+/** One line of predictions.jsonl: a scored clip as the report shows it, plus the decision. */
+export interface Prediction extends ReportClip {
   predicted: "real" | "fake";
   frames: number;
-  attention: number[];
 }
 
 export async function evaluate(ctx: StageContext<EvaluateParams>): Promise<StageSummary> {
