@@ -14,17 +14,24 @@ export interface Io {
   cwd: string;
 }
 
-/** Exit codes: 0 ok, 1 a stage/verify failure, 2 bad input (pipeline.yaml, flags), 130 interrupted. */
-export async function guard(io: Io, f: () => Promise<number>): Promise<number> {
+/** Exit codes: 0 ok, 1 a stage/verify failure, 2 bad input (pipeline.yaml, flags), 130 interrupted.
+ * With `json` (the command's --json), a failure also ends stdout with one JSON object — `status:
+ * "failed"`, the message and each diagnostic's file/line/col — merged into `json`'s fields, so a
+ * script reading the last line always gets an object. */
+export async function guard(io: Io, f: () => Promise<number>, json?: Record<string, unknown> | false): Promise<number> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof ConfigError) {
-      io.err(e.render(io.cwd) + "\n");
-      return 2;
+    const config = e instanceof ConfigError;
+    const code = config ? 2 : 1;
+    const message = e instanceof Error ? e.message : String(e);
+    io.err((config ? (e as ConfigError).render(io.cwd) : `dfd: ${message}`) + "\n");
+    if (json) {
+      const diagnostics = config ? (e as ConfigError).diagnostics.map(({ file, line, col, message: m }) => ({ file, line, col, message: m })) : [];
+      const error = diagnostics.length ? diagnostics.map((d) => d.message).join("; ") : message;
+      io.out(JSON.stringify({ ...json, status: "failed", exitCode: code, error, diagnostics }) + "\n");
     }
-    io.err(`dfd: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    return code;
   }
 }
 

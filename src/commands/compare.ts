@@ -20,5 +20,5 @@ export function compareCommand(io: Io, refA: string, refB: string, flags: { pipe
     } finally {
       await store.close();
     }
-  });
+  }, flags.json && {});
 }

@@ -67,7 +67,7 @@ export function gcCommand(io: Io, flags: GcFlags): Promise<number> {
       lock.release();
       await store.close();
     }
-  });
+  }, flags.json && {});
 }
 
 async function viewOf(store: Store, records: Records): Promise<StoreView> {

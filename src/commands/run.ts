@@ -113,7 +113,7 @@ export function runCommand(io: Io, file: string, flags: RunFlags): Promise<numbe
       lock?.release();
       await project.close();
     }
-  });
+  }, flags.json && { run: null, stages: [] });
 }
 
 /** The `--json` object: exactly the issue's shape. */

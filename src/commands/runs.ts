@@ -37,7 +37,7 @@ export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; 
     } finally {
       await store.close();
     }
-  });
+  }, flags.json && {});
 }
 
 interface RunRow {

@@ -24,5 +24,5 @@ export function statusCommand(io: Io, file: string, flags: { set?: string[]; jso
     } finally {
       await project.close();
     }
-  });
+  }, flags.json && { stages: [] });
 }

@@ -27,5 +27,5 @@ export function verifyCommand(io: Io, file: string, flags: { json?: boolean }): 
     } finally {
       await store.close();
     }
-  });
+  }, flags.json && {});
 }

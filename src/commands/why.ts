@@ -40,5 +40,5 @@ export function whyCommand(io: Io, stage: string, flags: { pipeline?: string; se
     } finally {
       await project.close();
     }
-  });
+  }, flags.json && {});
 }
