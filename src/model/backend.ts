@@ -6,10 +6,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
-export type BackendRequest = (typeof BACKENDS)[number];
-/** What actually runs: the name recorded in dfd.json / history.json. */
-export type BackendName = Exclude<BackendRequest, "auto">;
+import { BACKENDS, type BackendName, type BackendRequest } from "./backends.js";
+
+export { BACKENDS, type BackendName, type BackendRequest };
 
 export interface BackendChoice {
   /** The backend that runs the model. */

@@ -1,11 +1,12 @@
 // The evaluate stage: scores val and test (and train, marked as seen) with the trained model and
 // writes metrics.json, predictions.jsonl and a self-contained report.html. Top-level imports stay
 // light (the runner loads this file to compute keys); the model and maths load inside run().
+import { BACKENDS, type BackendRequest } from "../../src/model/backends.js";
 import { defineStage } from "../../src/stage.js";
 import type { ParamsSpec } from "../../src/params.js";
 
 export interface EvaluateParams {
-  backend: "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+  backend: BackendRequest;
   batch_size: number;
   score_train: boolean;
   bootstrap: number;
@@ -16,7 +17,7 @@ export interface EvaluateParams {
 export const params: ParamsSpec = {
   backend: {
     type: "string",
-    enum: ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"],
+    enum: BACKENDS,
     default: "auto",
     doc: "TensorFlow.js backend to score with (auto: GPU, native, wasm, then cpu)",
   },

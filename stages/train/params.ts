@@ -1,9 +1,10 @@
 // train's params: declared once for the runner (validation, defaults, JSON Schema) and once as
 // the TypeScript type run() receives. Defaults are the researcher's model (seed_model.py).
+import { BACKENDS, type BackendRequest } from "../../src/model/backends.js";
 import type { ParamsSpec } from "../../src/params.js";
 
 export interface TrainParams {
-  backend: "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+  backend: BackendRequest;
   d_model: number;
   layers: number;
   heads: number;
@@ -27,7 +28,7 @@ export interface TrainParams {
 export const trainParams: ParamsSpec = {
   backend: {
     type: "string",
-    enum: ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"],
+    enum: BACKENDS,
     default: "auto",
     doc: "TensorFlow.js backend; auto = tfjs-node-gpu, then tfjs-node, then wasm, then cpu (the first that loads)",
   },
