@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readJsonl } from "./jsonl.js";
+import { firstNonFinite, readNpy, type Matrix } from "./npy.js";
 
 export type Label = "real" | "fake";
 
@@ -98,4 +99,17 @@ export function readClips(extractDir: string): Map<string, ClipRow> {
     });
   });
   return rows;
+}
+
+/** One clip's features/<id>.npy, checked before a model sees it: present, `dims` wide (when known;
+ * `expected(dims)` says who expects that, for the message), at least one frame, every value finite. */
+export function readClipFeatures(extractDir: string, row: ClipRow, dims: number | null | undefined, expected: (dims: number) => string): Matrix {
+  const file = join(extractDir, row.features!);
+  if (!existsSync(file)) throw new Error(`${file}: missing (listed for clip ${row.id} in videos.jsonl)`);
+  const m = readNpy(file);
+  if (dims !== null && dims !== undefined && m.cols !== dims) throw new Error(`${file}: ${m.cols} feature dims, ${expected(dims)}`);
+  if (m.rows === 0) throw new Error(`${file}: no frames (clip ${row.path})`);
+  const bad = firstNonFinite(m.data);
+  if (bad >= 0) throw new Error(`${file}: non-finite value at frame ${Math.floor(bad / m.cols)}, dim ${bad % m.cols}`);
+  return m;
 }

@@ -89,6 +89,12 @@ export async function readNpyShape(path: string): Promise<{ rows: number; cols: 
   }
 }
 
+/** Index of the first NaN or ±Infinity, or -1. */
+export function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
+  return -1;
+}
+
 function isLittleEndian(): boolean {
   return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 }

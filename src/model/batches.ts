@@ -84,8 +84,4 @@ export function standardize(m: Matrix, norm: Normalization): Matrix {
   return { data: out, rows: m.rows, cols: m.cols };
 }
 
-/** Index of the first NaN or ±Inf value, or -1. */
-export function firstNonFinite(data: Float32Array): number {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
-  return -1;
-}
+export { firstNonFinite } from "../lib/npy.js";

@@ -3,12 +3,12 @@
 // evaluateWith() so the maths and the report can be checked against scores chosen by hand.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readNpy, type Matrix } from "../../src/lib/npy.js";
+import type { Matrix } from "../../src/lib/npy.js";
 import { writeJsonl } from "../../src/lib/jsonl.js";
 import { inputOf, optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
 import { renderEvaluateReport, type ReportClip, type ReportSet, type SplitName } from "../../src/report/evaluate.js";
 import { curvePoints, setMetrics, type Scored, type SetMetrics } from "./metrics.js";
-import { readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
+import { readClipFeatures, readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
 import { readFindings, readHistory } from "./inputs.js";
 import type { EvaluateParams } from "./index.js";
 
@@ -76,7 +76,7 @@ export async function evaluateWith(
   for (let i = 0; i < todo.length; i += p.batch_size) {
     ctx.signal.throwIfAborted();
     const batch = todo.slice(i, i + p.batch_size);
-    const mats = batch.map(({ row }) => loadFeatures(extractDir, row, model.meta.feature_dims));
+    const mats = batch.map(({ row }) => readClipFeatures(extractDir, row, model.meta.feature_dims, (d) => `the model expects ${d}: was the model trained on another extract?`));
     const out = await scoreBatch(model, mats);
     batch.forEach(({ row, split: s }, k) => {
       const r = out[k]!;
@@ -186,15 +186,6 @@ async function scoreBatch(model: ScoringModel, mats: Matrix[]): Promise<({ score
     }
     return out;
   }
-}
-
-function loadFeatures(extractDir: string, row: ClipRow, dims: number | undefined): Matrix {
-  const file = join(extractDir, row.features!);
-  const m = readNpy(file);
-  if (dims !== undefined && m.cols !== dims)
-    throw new Error(`${file}: ${m.cols} feature dims, the model expects ${dims}: was the model trained on another extract?`);
-  if (m.rows === 0) throw new Error(`${file}: no frames (clip ${row.path})`);
-  return m;
 }
 
 /** The clips furthest from and nearest to the threshold, from the held-out splits (test, else val). */

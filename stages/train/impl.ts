@@ -11,8 +11,8 @@ import { fit, type Dataset } from "../../src/model/train.js";
 import { disposeWeights } from "../../src/model/weights.js";
 import type { Json } from "../../src/params.js";
 import { inputOf, type StageContext, type StageSummary } from "../../src/stage.js";
-import { readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
-import { loadFeatures, readExtractInfo } from "./inputs.js";
+import { readClipFeatures, readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
+import { readExtractInfo } from "./inputs.js";
 import type { TrainParams } from "./params.js";
 
 export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSummary> {
@@ -34,7 +34,7 @@ export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSum
         skipped.push({ item: id, error: row.error ?? "no features" });
         continue;
       }
-      const m = loadFeatures(extractDir, row, info.dims);
+      const m = readClipFeatures(extractDir, row, info.dims, (d) => `extract.json says ${d}`);
       if (m.rows === 0) {
         skipped.push({ item: id, error: "no frames" });
         continue;

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readClips, readSplit } from "../../src/lib/artifacts.js";
+import { readClipFeatures, readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
+import { encodeNpy } from "../../src/lib/npy.js";
 import { mulberry32 } from "../../src/lib/random.js";
 
 const dirWith = (files: Record<string, string>) => {
@@ -46,4 +47,20 @@ test("mulberry32: deterministic, in [0, 1)", () => {
   assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   assert.notEqual(mulberry32(1)(), mulberry32(2)());
+});
+
+test("readClipFeatures: the matrix, or an error naming the file: missing, wrong width, no frames, non-finite", () => {
+  const row = (id: string): ClipRow => ({ id, path: `real/${id}.mp4`, label: "real", source: null, features: `${id}.npy`, frames: 2, error: null });
+  const d = dirWith({});
+  const put = (id: string, data: number[], rows: number, cols: number) => writeFileSync(join(d, `${id}.npy`), encodeNpy({ data: Float32Array.from(data), rows, cols }));
+  put("ok", [1, 2, 3, 4], 2, 2);
+  put("empty", [], 0, 2);
+  put("nan", [1, Number.NaN, 3, 4], 2, 2);
+  const says = (n: number) => `the model expects ${n}`;
+  assert.deepEqual(Array.from(readClipFeatures(d, row("ok"), 2, says).data), [1, 2, 3, 4]);
+  assert.equal(readClipFeatures(d, row("ok"), null, says).cols, 2, "width unchecked when unknown");
+  assert.throws(() => readClipFeatures(d, row("gone"), 2, says), new RegExp(`${join(d, "gone.npy")}: missing \\(listed for clip gone in videos.jsonl\\)`));
+  assert.throws(() => readClipFeatures(d, row("ok"), 3, says), /ok\.npy: 2 feature dims, the model expects 3$/);
+  assert.throws(() => readClipFeatures(d, row("empty"), 2, says), /empty\.npy: no frames \(clip real\/empty\.mp4\)/);
+  assert.throws(() => readClipFeatures(d, row("nan"), 2, says), /nan\.npy: non-finite value at frame 0, dim 1/);
 });
