@@ -1,19 +1,14 @@
 // Two runs side by side: which params differ, the metrics with deltas, which stages the runs shared
 // (same cache key, so literally the same output) and where they first diverged, and why.
 import type { Json } from "../params.js";
-import { canonicalJson } from "../runner/canonical.js";
-import { diffJson as explainParams, explain, type KeyComponents } from "../runner/fingerprint.js";
+import { diffJson as explainParams, explain, jsonDiffs, type JsonDiff, type KeyComponents } from "../runner/fingerprint.js";
 import type { RunRecord, StageRecord } from "../runner/records.js";
 
 /** Looks up the key components behind a stage's cache key (from the cache index), when still there. */
 export type ComponentsOf = (key: string) => Promise<KeyComponents | undefined>;
 
-export interface ParamDiff {
-  /** `stage.param.path` */
-  path: string;
-  a: Json | undefined;
-  b: Json | undefined;
-}
+/** `stage.param.path`, value in run A, value in run B. */
+export type ParamDiff = JsonDiff;
 export interface MetricRow {
   name: string;
   a: number | undefined;
@@ -58,7 +53,7 @@ export async function compareRuns(a: RunRecord, b: RunRecord, componentsOf: Comp
   for (const name of names) {
     const x = sa.get(name);
     const y = sb.get(name);
-    for (const d of diffJson(x?.params ?? {}, y?.params ?? {}, name)) params.push(d);
+    params.push(...jsonDiffs(x?.params ?? {}, y?.params ?? {}, name));
     const relation: StageRelation = !x ? "only-b" : !y ? "only-a" : sameOutput(x, y) ? "shared" : "different";
     stages.push({
       name,
@@ -124,20 +119,6 @@ function metricRows(a: RunRecord, b: RunRecord): MetricRow[] {
     const y = mb.get(name);
     return { name, a: x, b: y, delta: x !== undefined && y !== undefined ? y - x : undefined };
   });
-}
-
-/** Leaf-level differences between two JSON values, as dotted paths under `prefix`. */
-export function diffJson(a: Json | undefined, b: Json | undefined, prefix: string): ParamDiff[] {
-  if (isRecord(a) && isRecord(b)) {
-    const out: ParamDiff[] = [];
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) out.push(...diffJson(a[k], b[k], `${prefix}.${k}`));
-    return out;
-  }
-  return canonicalJson(a ?? null) === canonicalJson(b ?? null) && (a === undefined) === (b === undefined) ? [] : [{ path: prefix, a, b }];
-}
-
-function isRecord(v: unknown): v is Record<string, Json> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 export function fmt(v: Json | undefined): string {

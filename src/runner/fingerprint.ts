@@ -76,15 +76,26 @@ function diffFiles(a: Record<string, string>, b: Record<string, string>, prefix:
 
 const fmt = (v: Json | undefined): string => (v === undefined ? "(unset)" : JSON.stringify(v));
 
-/** Leaf-level differences: "params.loss.type "bce" → "focal"". */
-export function diffJson(a: Json | undefined, b: Json | undefined, path: string, out: string[]): void {
+export interface JsonDiff {
+  /** Dotted path: "params.loss.type". */
+  path: string;
+  a: Json | undefined;
+  b: Json | undefined;
+}
+
+/** Leaf-level differences between two JSON values, as dotted paths under `path`. */
+export function jsonDiffs(a: Json | undefined, b: Json | undefined, path: string): JsonDiff[] {
   const isObj = (v: Json | undefined): v is { [k: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffJson(a[k], b[k], `${path}.${k}`, out);
-    return;
+  if (isObj(a) && isObj(b))
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) => jsonDiffs(a[k], b[k], `${path}.${k}`));
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null) && (a === undefined) === (b === undefined) ? [] : [{ path, a, b }];
+}
+
+/** The same as printable lines: "params.loss.type "bce" → "focal"". */
+export function diffJson(a: Json | undefined, b: Json | undefined, path: string, out: string[]): void {
+  for (const d of jsonDiffs(a, b, path)) {
+    if (d.a === undefined) out.push(`${d.path} added (${fmt(d.b)})`);
+    else if (d.b === undefined) out.push(`${d.path} removed (was ${fmt(d.a)})`);
+    else out.push(`${d.path} ${fmt(d.a)} → ${fmt(d.b)}`);
   }
-  if (canonicalJson(a ?? null) === canonicalJson(b ?? null) && (a === undefined) === (b === undefined)) return;
-  if (a === undefined) out.push(`${path} added (${fmt(b)})`);
-  else if (b === undefined) out.push(`${path} removed (was ${fmt(a)})`);
-  else out.push(`${path} ${fmt(a)} → ${fmt(b)}`);
 }
