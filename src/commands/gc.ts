@@ -1,8 +1,6 @@
 // `dfd gc`: frees cached outputs that no kept run references (see src/experiments/gc.ts for the
 // policy). Holds the artifacts lock so it never deletes under a running `dfd run`.
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { planGc, removeObject, treeSize, type GcOptions, type StoreView } from "../experiments/gc.js";
+import { planGc, treeSize, type GcOptions, type StoreView } from "../experiments/gc.js";
 import { formatBytes, parseAge, parseSize } from "../experiments/units.js";
 import { short } from "../runner/canonical.js";
 import { acquireLock } from "../runner/lock.js";
@@ -42,12 +40,7 @@ export function gcCommand(io: Io, flags: GcFlags): Promise<number> {
       if (!flags.dryRun) {
         // Entries first: an interrupted gc leaves objects without entries (garbage), never the reverse.
         for (const key of plan.removeEntries) await store.deleteEntry(key);
-        const trash = join(dir, "tmp");
-        await mkdir(trash, { recursive: true });
-        for (const o of plan.remove) {
-          await removeObject(join(dir, "objects"), trash, o.hash);
-          await store.db.query("DELETE FROM file_state WHERE path LIKE ? ESCAPE '\\'", `${store.objectDir(o.hash).replace(/[\\%_]/g, (c) => `\\${c}`)}/%`);
-        }
+        for (const o of plan.remove) await store.deleteObject(o.hash);
         await cleanTmp(dir);
       }
       const kept = plan.keep.reduce((n, o) => n + o.bytes, 0);

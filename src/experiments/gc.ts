@@ -4,7 +4,7 @@
 // as brings the store under a size (oldest first; among equally old, largest first). The plan is computed first (and is all that --dry-run does);
 // deleting drops the index entries before the object, so a crash mid-gc leaves at worst an object
 // without an entry (garbage for the next gc), never an entry without its object.
-import { lstat, readdir, rename, rm } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunRecord } from "../runner/records.js";
 import type { CacheEntry } from "../runner/store.js";
@@ -120,13 +120,4 @@ export async function treeSize(dir: string): Promise<{ bytes: number; files: num
   };
   await walk(dir);
   return { bytes, files, mtimeMs: top.mtimeMs };
-}
-
-/** Deletes one object directory: renamed away first so it vanishes from objects/ atomically. */
-export async function removeObject(objectsDir: string, trashDir: string, hash: string): Promise<void> {
-  const trash = join(trashDir, `gc-${hash}-${process.pid}`);
-  await rename(join(objectsDir, hash), trash).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== "ENOENT") throw e;
-  });
-  await rm(trash, { recursive: true, force: true });
 }

@@ -90,6 +90,13 @@ export class FileHasher {
     return { hash: treeHashOf(rel), files: rel, bytes, infos: list };
   }
 
+  /** Drops the state of every file under `dir` (a deleted store object). */
+  async forget(dir: string): Promise<void> {
+    if (!this.db) return;
+    const prefix = dir.replace(/\/+$/, "") + "/";
+    await this.db.query("DELETE FROM file_state WHERE path LIKE ? ESCAPE '\\'", `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+
   /** Records already-known hashes (e.g. outputs just moved into the store). */
   async remember(files: FileInfo[]): Promise<void> {
     if (!this.db || !files.length) return;

@@ -101,6 +101,21 @@ export class Store {
     await this.hasher.remember(moved);
   }
 
+  /** Removes objects/<hash> (gc): renamed out of objects/ first so it vanishes atomically, then
+   * deleted, and its files forgotten by the state table. Delete the entries pointing at it first. */
+  async deleteObject(hash: string): Promise<void> {
+    const dir = this.objectDir(hash);
+    const trash = join(this.dir, "tmp", `gc-${hash}-${process.pid}`);
+    await mkdir(join(this.dir, "tmp"), { recursive: true });
+    try {
+      await rename(dir, trash);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    await rm(trash, { recursive: true, force: true });
+    await this.hasher.forget(dir);
+  }
+
   async putEntry(entry: CacheEntry): Promise<void> {
     await this.db.kv.set(`entry:${entry.key}`, entry);
   }

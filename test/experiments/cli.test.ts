@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { Store } from "../../src/runner/store.js";
 import { dfd, lastJson, project, run, start, until } from "../helpers/cli.js";
 
 // prep ~ extract (shared), model ~ train (its param differs between experiments), score ~ evaluate.
@@ -80,7 +81,7 @@ test("compare: shared prep, different model (first divergence names the param), 
   assert.match(dfd(dir, ["compare", "latest~5", "latest"]).stderr, /latest~5: only 2 run\(s\) recorded/);
 });
 
-test("gc: dry run deletes nothing; gc never deletes what the latest run references and frees the rest", () => {
+test("gc: dry run deletes nothing; gc never deletes what the latest run references and frees the rest", async () => {
   const dir = project({ "pipeline.yaml": PIPE });
   for (const loss of ["a", "b", "c"]) assert.equal(run(dir, ["--set", `model.loss=${loss}`]).code, 0);
   const before = objects(dir);
@@ -97,6 +98,15 @@ test("gc: dry run deletes nothing; gc never deletes what the latest run referenc
   assert.equal(gc.code, 0, gc.stderr);
   assert.match(gc.stdout, /freed \d+(\.\d)? KiB in 4 outputs/);
   assert.equal(objects(dir).length, 3);
+  // the state table forgets the removed objects' files (and keeps the others')
+  const store = await Store.open(join(dir, "artifacts"));
+  try {
+    const rows = await store.db.query<{ path: string }>("SELECT path FROM file_state WHERE path LIKE ?", `${join(dir, "artifacts", "objects")}/%`);
+    const left = new Set(rows.map((r) => r.path.slice(join(dir, "artifacts", "objects").length + 1).split("/")[0]));
+    assert.deepEqual([...left].sort(), objects(dir));
+  } finally {
+    await store.close();
+  }
   // The latest run is fully cached and intact; the older experiment re-runs its model stage.
   const again = run(dir, ["--set", "model.loss=c"]);
   assert.deepEqual(again.status, { prep: "cached", model: "cached", score: "cached" });
