@@ -2,7 +2,6 @@
 // the first divergence with its reasons. --md for CI job summaries, --json for scripts.
 import { compareRuns } from "../experiments/compare.js";
 import { renderComparisonMarkdown, renderComparisonText } from "../experiments/render.js";
-import { resolveRunRef } from "../experiments/run-ref.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
 import { openArtifacts } from "./experiments-common.js";
 
@@ -11,9 +10,8 @@ export function compareCommand(io: Io, refA: string, refB: string, flags: { pipe
     if (flags.json && flags.md) throw new Error("--json and --md: choose one");
     const { store, records } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
     try {
-      const runs = await records.list();
-      const a = resolveRunRef(refA, runs);
-      const b = resolveRunRef(refB, runs);
+      const a = await records.resolve(refA);
+      const b = await records.resolve(refB);
       const c = await compareRuns(a, b, async (key) => (await store.getEntry(key))?.components);
       io.out((flags.json ? JSON.stringify(c) : flags.md ? renderComparisonMarkdown(c) : renderComparisonText(c)) + "\n");
       return 0;

@@ -2,7 +2,6 @@
 // i.e. the cached output of its train stage. A path that exists is always taken as a path.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { resolveRunRef } from "../experiments/run-ref.js";
 import { artifactsDirFor } from "../runner/project.js";
 import { openArtifacts } from "./experiments-common.js";
 
@@ -14,7 +13,7 @@ export async function resolveModelRef(model: string, cwd: string, pipelineFile: 
   if (!existsSync(artifactsDirFor(pipeline))) throw new Error(`--model ${model}: no runs recorded next to ${pipeline} (use --pipeline to point at the project)`);
   const { store, records } = await openArtifacts(pipeline);
   try {
-    const run = resolveRunRef(model, await records.list());
+    const run = await records.resolve(model);
     const trains = run.stages.filter((s) => s.kind === "train");
     if (trains.length !== 1)
       throw new Error(`--model ${model}: run ${run.id} has ${trains.length} train stages${trains.length ? ` (${trains.map((s) => s.name).join(", ")})` : ""}: give the model directory instead (\`dfd path <stage>\`)`);

@@ -83,15 +83,29 @@ export class Records {
     return (await this.list(1))[0];
   }
 
-  /** The one record whose id starts with `prefix`; throws when none or several match. */
-  async find(prefix: string): Promise<RunRecord> {
+  /** A run by what a user types: its id, a unique prefix of it, `latest`, or `latest~N` (N runs
+   * before the latest). Throws naming the candidates when a prefix is ambiguous. */
+  async resolve(ref: string): Promise<RunRecord> {
+    const latest = /^latest(?:~(\d+))?$/.exec(ref);
+    if (latest) {
+      const back = Number(latest[1] ?? 0);
+      const runs = await this.list(back + 1);
+      if (!runs.length) throw new Error("no runs recorded yet: `dfd run` first");
+      const run = runs[back];
+      if (!run) throw new Error(`${ref}: only ${runs.length} run(s) recorded (latest~${runs.length - 1} is the oldest)`);
+      return run;
+    }
+    const exact = await this.get(ref);
+    if (exact) return exact;
     const rows = await this.db.query<{ value: string }>(
-      "SELECT value FROM keyv WHERE key LIKE ? ESCAPE '\\' ORDER BY key DESC LIMIT 3",
-      `dfd:run:${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      "SELECT value FROM keyv WHERE key LIKE ? ESCAPE '\\' ORDER BY key DESC LIMIT 6",
+      `dfd:run:${ref.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
     );
-    if (rows.length === 0) throw new Error(`no run with id ${prefix}`);
-    if (rows.length > 1) throw new Error(`run id ${prefix} is ambiguous: give more characters`);
-    return settle((JSON.parse(rows[0]!.value) as { value: RunRecord }).value);
+    const matches = rows.map((r) => settle((JSON.parse(r.value) as { value: RunRecord }).value));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1)
+      throw new Error(`${ref}: ambiguous run id prefix, matches ${matches.slice(0, 5).map((r) => r.id).join(", ")}${matches.length > 5 ? ", …" : ""}`);
+    throw new Error(`${ref}: no such run (see \`dfd runs\`; use an id, a unique prefix, latest or latest~N)`);
   }
 
   async delete(id: string): Promise<void> {

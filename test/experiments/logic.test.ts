@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compareRuns } from "../../src/experiments/compare.js";
 import { planGc, type StoreView } from "../../src/experiments/gc.js";
-import { resolveRunRef } from "../../src/experiments/run-ref.js";
 import { parseAge, parseSize, formatBytes } from "../../src/experiments/units.js";
 import { renderComparisonMarkdown, renderComparisonText } from "../../src/experiments/render.js";
 import type { RunRecord, StageRecord } from "../../src/runner/records.js";
@@ -15,17 +14,6 @@ const stage = (name: string, key: string, params: Record<string, unknown>, extra
 const run = (id: string, stages: StageRecord[], extra: Partial<RunRecord> = {}): RunRecord => ({
   id, pid: 1, startedAt: `2026-11-24T0${id.length % 10}:00:00.000Z`, finishedAt: null,
   pipeline: { file: "pipeline.yaml", sha256: "p" }, overrides: [], data: null, status: "ok", stages, ...extra,
-});
-
-test("resolveRunRef: latest, latest~N, exact, unique prefix, ambiguous, unknown", () => {
-  const runs = [{ id: "20261124-0900-aa" }, { id: "20261124-0800-ab" }, { id: "20261123-0700-cc" }];
-  assert.equal(resolveRunRef("latest", runs).id, "20261124-0900-aa");
-  assert.equal(resolveRunRef("latest~2", runs).id, "20261123-0700-cc");
-  assert.throws(() => resolveRunRef("latest~3", runs), /only 3 run/);
-  assert.equal(resolveRunRef("20261123", runs).id, "20261123-0700-cc");
-  assert.throws(() => resolveRunRef("20261124", runs), /ambiguous.*20261124-0900-aa, 20261124-0800-ab/);
-  assert.throws(() => resolveRunRef("zz", runs), /no such run/);
-  assert.throws(() => resolveRunRef("latest", []), /no runs recorded/);
 });
 
 test("compareRuns: shared extract, different train, first divergence names the param", async () => {

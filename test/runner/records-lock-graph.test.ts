@@ -14,11 +14,12 @@ const record = (id: string, startedAt: string, pid = process.pid): RunRecord => 
   id, pid, startedAt, finishedAt: null, pipeline: { file: "/p.yaml", sha256: "0".repeat(64) }, overrides: [], data: null, status: "running", stages: [],
 });
 
-test("records: put/get/list newest first/latest/find by prefix; a dead process's running record reads interrupted", async () => {
+test("records: put/get/list newest first/latest/resolve (id, prefix, latest~N); a dead process's running record reads interrupted", async () => {
   const dir = project({});
   const store = await Store.open(join(dir, "artifacts"));
   try {
     const recs = new Records(store.db);
+    await assert.rejects(recs.resolve("latest"), /no runs recorded yet: `dfd run` first/);
     const dead = spawnSync("true").pid!;
     await recs.put({ ...record("20260101-000000-aaaaaa", "2026-01-01T00:00:00.000Z", dead) });
     await recs.put({ ...record("20260102-000000-bbbbbb", "2026-01-02T00:00:00.000Z"), status: "ok" });
@@ -27,9 +28,13 @@ test("records: put/get/list newest first/latest/find by prefix; a dead process's
     assert.equal((await recs.latest())!.id, "20260102-000000-bbbccc");
     assert.equal((await recs.get("20260101-000000-aaaaaa"))!.status, "interrupted");
     assert.equal((await recs.get("20260102-000000-bbbccc"))!.status, "running", "this process is alive");
-    assert.equal((await recs.find("20260101")).id, "20260101-000000-aaaaaa");
-    await assert.rejects(recs.find("20260102-000000-bbb"), /ambiguous/);
-    await assert.rejects(recs.find("2027"), /no run with id 2027/);
+    assert.equal((await recs.resolve("20260101")).id, "20260101-000000-aaaaaa");
+    assert.equal((await recs.resolve("20260102-000000-bbbbbb")).id, "20260102-000000-bbbbbb", "an exact id that is also a prefix of nothing else");
+    await assert.rejects(recs.resolve("20260102-000000-bbb"), /20260102-000000-bbb: ambiguous run id prefix, matches 20260102-000000-bbbccc, 20260102-000000-bbbbbb$/);
+    await assert.rejects(recs.resolve("2027"), /2027: no such run/);
+    assert.equal((await recs.resolve("latest")).id, "20260102-000000-bbbccc");
+    assert.equal((await recs.resolve("latest~2")).id, "20260101-000000-aaaaaa");
+    await assert.rejects(recs.resolve("latest~3"), /latest~3: only 3 run\(s\) recorded \(latest~2 is the oldest\)/);
     assert.match(newRunId(new Date("2026-11-24T08:15:03Z")), /^20261124-081503-[0-9a-f]{6}$/);
   } finally {
     await store.close();
