@@ -1,9 +1,9 @@
 // `dfd compare <A> <B>`: params that differ, metrics with deltas, shared vs different stages, and
 // the first divergence with its reasons. --md for CI job summaries, --json for scripts.
+import { openArtifacts } from "../runner/project.js";
 import { compareRuns } from "../experiments/compare.js";
 import { renderComparisonMarkdown, renderComparisonText } from "../experiments/render.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
-import { openArtifacts } from "./experiments-common.js";
 
 export function compareCommand(io: Io, refA: string, refB: string, flags: { pipeline?: string; json?: boolean; md?: boolean }): Promise<number> {
   return guard(io, async () => {

@@ -4,11 +4,10 @@ import { planGc, treeSize, type GcOptions, type StoreView } from "../experiments
 import { formatBytes, parseAge, parseSize } from "../experiments/units.js";
 import { short } from "../runner/canonical.js";
 import { acquireLock } from "../runner/lock.js";
-import { cleanTmp } from "../runner/project.js";
+import { cleanTmp, openArtifacts } from "../runner/project.js";
 import type { Records } from "../runner/records.js";
 import type { Store } from "../runner/store.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
-import { openArtifacts } from "./experiments-common.js";
 
 export interface GcFlags {
   pipeline?: string;

@@ -2,8 +2,7 @@
 // i.e. the cached output of its train stage. A path that exists is always taken as a path.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { artifactsDirFor } from "../runner/project.js";
-import { openArtifacts } from "./experiments-common.js";
+import { artifactsDirFor, openArtifacts } from "../runner/project.js";
 
 export async function resolveModelRef(model: string, cwd: string, pipelineFile: string): Promise<string> {
   if (existsSync(resolve(cwd, model))) return model;

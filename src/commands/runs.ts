@@ -1,10 +1,10 @@
 // `dfd runs`: the recorded runs, newest first, with their overrides, the params that vary between
 // them, and their headline metrics.
+import { openArtifacts } from "../runner/project.js";
 import { num, table } from "../experiments/render.js";
 import type { Json } from "../params.js";
 import type { RunRecord } from "../runner/records.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
-import { openArtifacts } from "./experiments-common.js";
 
 export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; limit?: string }): Promise<number> {
   return guard(io, async () => {

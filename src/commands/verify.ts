@@ -1,17 +1,13 @@
 // `dfd verify`: re-reads every object in the store (ignoring the state table) and reports any whose
 // content no longer matches its address, and index entries whose object is gone. `dfd run` already
 // treats those as misses; verify is the thorough check (it also catches edits that kept mtime).
-import { existsSync } from "node:fs";
 import { short } from "../runner/canonical.js";
-import { artifactsDirFor } from "../runner/project.js";
-import { Store } from "../runner/store.js";
+import { openArtifacts } from "../runner/project.js";
 import { guard, type Io } from "./common.js";
 
 export function verifyCommand(io: Io, file: string, flags: { json?: boolean }): Promise<number> {
   return guard(io, async () => {
-    const dir = artifactsDirFor(file);
-    if (!existsSync(dir)) throw new Error(`no artifacts at ${dir} (nothing has run yet)`);
-    const store = await Store.open(dir);
+    const { store } = await openArtifacts(file);
     try {
       const r = await store.verify();
       const human = flags.json ? io.err : io.out;
