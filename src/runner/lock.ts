@@ -15,7 +15,8 @@ export interface Lock {
   release(): void;
 }
 
-const isAlive = (pid: number): boolean => {
+/** Is a process with this PID running (EPERM: running, owned by another user)? */
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

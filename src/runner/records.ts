@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Json } from "../params.js";
 import type { StageSummary } from "../stage.js";
 import type { Db } from "./db.js";
+import { isAlive } from "./lock.js";
 
 export type RunStatus = "running" | "ok" | "failed" | "interrupted";
 export type StageStatus = "ran" | "cached" | "failed" | "skipped";
@@ -45,18 +46,9 @@ export function newRunId(now = new Date()): string {
   return `${t}-${randomBytes(3).toString("hex")}`;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
-
 /** A "running" record whose process is gone was interrupted (kill -9, power loss). */
 function settle(r: RunRecord): RunRecord {
-  return r.status === "running" && r.pid !== process.pid && !alive(r.pid) ? { ...r, status: "interrupted" } : r;
+  return r.status === "running" && r.pid !== process.pid && !isAlive(r.pid) ? { ...r, status: "interrupted" } : r;
 }
 
 export class Records {
