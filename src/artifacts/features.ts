@@ -1,9 +1,26 @@
-// Readers for the artifact formats stages hand each other (extract's videos.jsonl, split's
-// split.json), shared by the stages that consume them, with errors that name the file at fault.
-import { existsSync, readFileSync } from "node:fs";
+// The `features` artifact: the public contract between a stage that makes per-frame features
+// (built-in extract, a shell stage running the user's script, a user kind) and the stages that
+// read them (diagnose, split, train, evaluate, crossval, predict). A directory provides `features`
+// when it holds:
+//   videos.jsonl         one JSON row per clip (VideoRecord below; `id`, `label`, `features` needed)
+//   features/<id>.npy    float32 [frames, dims] in NumPy format, one per clip that has features
+//   extract.json         optional: { params, feature: { name, dims, names } }
+// This module is the one reader (and writer) of those files; see docs/runner.md "Artifacts".
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { readJsonl } from "./jsonl.js";
-import { firstNonFinite, readNpy, type Matrix } from "./npy.js";
+import { readJsonl } from "../lib/jsonl.js";
+import { firstNonFinite, readNpy, type Matrix } from "../lib/npy.js";
+import type { Json } from "../params.js";
+import { findInput, type StageContext } from "../stage.js";
+import { readJsonFile } from "./json.js";
+
+/** The marker file of the features artifact. */
+export const VIDEOS_FILE = "videos.jsonl";
+
+/** The one needed stage whose output provides features (whatever its kind), or a clear error. */
+export function featuresInput(ctx: Pick<StageContext<unknown>, "name" | "inputs">): string {
+  return findInput(ctx, { artifact: "features", marker: VIDEOS_FILE });
+}
 
 export type Label = "real" | "fake";
 
@@ -35,32 +52,6 @@ export interface VideoRecord {
   sha256?: string | null;
   phash: string[];
   error: string | null;
-}
-
-export function readJsonFile<T>(file: string, what: string): T {
-  if (!existsSync(file)) throw new Error(`${file}: missing (${what})`);
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${what}): ${(e as Error).message}`);
-  }
-}
-
-export interface SplitLists {
-  train: string[];
-  val: string[];
-  test: string[];
-}
-
-export function readSplit(splitDir: string): SplitLists {
-  const file = join(splitDir, "split.json");
-  const s = readJsonFile<Record<string, unknown>>(file, "the split stage's output");
-  const list = (k: string): string[] => {
-    const v = s[k] ?? [];
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new Error(`${file}: "${k}" must be a list of clip ids`);
-    return v as string[];
-  };
-  return { train: list("train"), val: list("val"), test: list("test") };
 }
 
 /** A labelled clip of extract's videos.jsonl, as train, evaluate and predict use it. */
@@ -112,4 +103,26 @@ export function readClipFeatures(extractDir: string, row: ClipRow, dims: number 
   const bad = firstNonFinite(m.data);
   if (bad >= 0) throw new Error(`${file}: non-finite value at frame ${Math.floor(bad / m.cols)}, dim ${bad % m.cols}`);
   return m;
+}
+
+/** extract.json: the params the features were made with (saved with a model, re-applied by
+ * predict) and the feature width. Optional: a producer other than extract may omit it. */
+export interface FeaturesInfo {
+  params: Record<string, Json> | null;
+  dims: number | null;
+  /** The extractor's name, e.g. "forensic-v1", when known. */
+  name: string | null;
+}
+
+export const INFO_FILE = "extract.json";
+
+export function readFeaturesInfo(dir: string): FeaturesInfo {
+  const file = join(dir, INFO_FILE);
+  if (!existsSync(file)) return { params: null, dims: null, name: null };
+  const e = readJsonFile<{ params?: Record<string, Json>; feature?: { dims?: number; name?: string } }>(file, "the features' summary");
+  return {
+    params: e.params ?? null,
+    dims: typeof e.feature?.dims === "number" ? e.feature.dims : null,
+    name: typeof e.feature?.name === "string" ? e.feature.name : null,
+  };
 }

@@ -10,6 +10,7 @@ import kind from "./index.js";
 import { diagnoseParams, type DiagnoseParams } from "./params.js";
 import { jsonl, seq, tempContext, video } from "./testing.js";
 import type { VideoRecord } from "./videos.js";
+import { runKind } from "../../src/runner/in-process.js";
 
 async function diagnose(rows: readonly (VideoRecord | Record<string, unknown>)[] | string, params: Partial<DiagnoseParams> = {}, extractJson?: unknown) {
   const text = typeof rows === "string" ? rows : jsonl(rows as VideoRecord[]);
@@ -17,7 +18,7 @@ async function diagnose(rows: readonly (VideoRecord | Record<string, unknown>)[]
   if (extractJson !== undefined) files["extract.json"] = JSON.stringify(extractJson);
   const ctx = tempContext<DiagnoseParams>({ name: "diagnose", spec: diagnoseParams, params, inputs: { extract: files } });
   try {
-    const summary = (await kind.run(ctx)) as StageSummary;
+    const summary = (await runKind(kind, ctx)) as StageSummary;
     const diagnostics = JSON.parse(readFileSync(join(ctx.outDir, "diagnostics.json"), "utf8"));
     const report = readFileSync(join(ctx.outDir, "report.md"), "utf8");
     return { summary, diagnostics, report, findings: summary.findings ?? [] };
@@ -155,7 +156,7 @@ test("fail_on: error throws a clear error after writing diagnostics.json and rep
     inputs: { extract: { "videos.jsonl": jsonl(demoLike()) } },
   });
   try {
-    await assert.rejects(kind.run(ctx), (e: Error) => {
+    await assert.rejects(runKind(kind, ctx), (e: Error) => {
       assert.match(e.message, /at or above fail_on: error/);
       assert.match(e.message, /frame-count-ratio/);
       assert.match(e.message, /metadata-auc:codec/);
@@ -215,7 +216,7 @@ test("a malformed videos.jsonl fails naming the file and line", async () => {
 test("diagnose without an extract input names the fix", async () => {
   const ctx = tempContext<DiagnoseParams>({ name: "diag", spec: diagnoseParams, inputs: {} });
   try {
-    await assert.rejects(kind.run(ctx), /stage diag needs a stage with `uses: extract`/);
+    await assert.rejects(runKind(kind, ctx), /stage diag needs a stage that provides features \(videos\.jsonl\)/);
   } finally {
     ctx.cleanup();
   }

@@ -2,7 +2,8 @@
 // diagnostics.json + report.md, and only then fail if `fail_on` says so.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inputOf, type StageContext, type StageSummary } from "../../src/stage.js";
+import { featuresInput } from "../../src/artifacts/features.js";
+import { type StageContext, type StageSummary } from "../../src/stage.js";
 import { analyze } from "./analyze.js";
 import { atLeast, findingsOf, fmt, round } from "./findings.js";
 import type { DiagnoseParams } from "./params.js";
@@ -14,7 +15,7 @@ export const REPORT_FILE = "report.md";
 
 export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<StageSummary> {
   const p = ctx.params;
-  const extractDir = inputOf(ctx, "extract");
+  const extractDir = featuresInput(ctx);
   const videos = readVideos(extractDir);
   ctx.progress(0, 1, `${videos.length} clips`);
   const a = analyze(videos, p, readApplied(extractDir));

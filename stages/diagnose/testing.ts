@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Json, ParamsSpec } from "../../src/params.js";
 import type { StageContext, StageInput } from "../../src/stage.js";
 import type { VideoRecord } from "./videos.js";
+import { standaloneProvenance } from "../../src/runner/in-process.js";
 
 export interface TempContext<P> extends StageContext<P> {
   root: string;
@@ -47,6 +48,8 @@ export function tempContext<P>(opts: {
     outDir,
     tmpDir,
     progress: quiet,
+    logFile: join(root, "stage.log"),
+    provenance: standaloneProvenance(),
     log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
     signal: new AbortController().signal,
     cpus: 1,

@@ -3,7 +3,7 @@
 // instead of a NaN three functions later.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Label, VideoRecord } from "../../src/lib/artifacts.js";
+import type { Label, VideoRecord } from "../../src/artifacts/features.js";
 import { NOTHING_APPLIED, type Applied } from "./advice.js";
 
 export type { Label, VideoRecord };

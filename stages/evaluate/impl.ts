@@ -8,7 +8,8 @@ import { writeJsonl } from "../../src/lib/jsonl.js";
 import { inputOf, optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
 import { renderEvaluateReport, type ReportClip, type ReportSet, type SplitName } from "../../src/report/evaluate.js";
 import { curvePoints, setMetrics, type Scored, type SetMetrics } from "./metrics.js";
-import { readClipFeatures, readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
+import { featuresInput, readClipFeatures, readClips, type ClipRow } from "../../src/artifacts/features.js";
+import { readSplit, splitInput } from "../../src/artifacts/split.js";
 import { readFindings, readHistory } from "./inputs.js";
 import type { EvaluateParams } from "./index.js";
 
@@ -45,8 +46,8 @@ export async function evaluateWith(
 ): Promise<StageSummary> {
   const p = ctx.params;
   const trainDir = inputOf(ctx, "train");
-  const extractDir = inputOf(ctx, "extract");
-  const split = readSplit(inputOf(ctx, "split"));
+  const extractDir = featuresInput(ctx);
+  const split = readSplit(splitInput(ctx));
   const videos = readClips(extractDir);
   const findings = readFindings(optionalInputOf(ctx, "diagnose"));
   const history = readHistory(trainDir);
@@ -66,7 +67,7 @@ export async function evaluateWith(
     for (const id of split[s]) {
       const row = videos.get(id);
       if (!row)
-        throw new Error(`${join(inputOf(ctx, "split"), "split.json")}: clip "${id}" (${s}) is not in ${join(extractDir, "videos.jsonl")}: were split and extract run on the same data?`);
+        throw new Error(`${join(splitInput(ctx), "split.json")}: clip "${id}" (${s}) is not in ${join(extractDir, "videos.jsonl")}: were split and extract run on the same data?`);
       if (!row.features) excluded.push({ id, split: s, reason: row.error ?? "no features extracted" });
       else todo.push({ row, split: s });
     }

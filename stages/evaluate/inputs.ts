@@ -3,7 +3,7 @@
 // history.json, diagnose's diagnostics.json); history is read tolerantly since it is for display.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readJsonFile } from "../../src/lib/artifacts.js";
+import { readJsonFile } from "../../src/artifacts/json.js";
 import type { Finding } from "../../src/stage.js";
 import type { ReportHistory } from "../../src/report/evaluate.js";
 

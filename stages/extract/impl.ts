@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { VideoRecord as BaseVideoRecord } from "../../src/lib/artifacts.js";
+import type { VideoRecord as BaseVideoRecord } from "../../src/artifacts/features.js";
 import { writeJsonl } from "../../src/lib/jsonl.js";
 import { listDataset, type DatasetEntry } from "../../src/dataset/list.js";
 import { inputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";

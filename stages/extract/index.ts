@@ -14,6 +14,7 @@ export default defineStage<ExtractParams>({
     new URL("../../src/video/", import.meta.url),
     new URL("../../src/dataset/", import.meta.url),
     new URL("../../src/lib/", import.meta.url), // npy.ts writes the outputs
+    new URL("../../src/artifacts/", import.meta.url),
   ],
   usesData: true,
   async run(ctx) {

@@ -2,7 +2,8 @@
 // clusters) → per-class targets → greedy assignment → split.json.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inputOf, optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
+import { featuresInput } from "../../src/artifacts/features.js";
+import { optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
 import { byLabel } from "../diagnose/stats.js";
 import { readVideos, usable, type Label, type VideoRecord } from "../diagnose/videos.js";
 import { largestRemainder } from "./allocate.js";
@@ -31,7 +32,7 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
   if (fractions[0]! <= 0)
     throw new Error(`split: val ${p.val} + test ${p.test} = ${p.val + p.test} leaves nothing to train on (they must add up to less than 1)`);
 
-  const videos = readVideos(inputOf(ctx, "extract"));
+  const videos = readVideos(featuresInput(ctx));
   const clips = videos.filter(usable);
   const excluded = videos.filter((v) => !usable(v)).map((v) => ({ id: v.id, reason: v.error ? `extraction failed: ${v.error}` : "no feature rows" }));
   const diagnoseDir = optionalInputOf(ctx, "diagnose");

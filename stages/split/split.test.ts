@@ -10,13 +10,14 @@ import { largestRemainder } from "./allocate.js";
 import type { SplitJson } from "./impl.js";
 import kind from "./index.js";
 import { splitParams, type SplitParams } from "./params.js";
+import { runKind } from "../../src/runner/in-process.js";
 
 async function split(rows: readonly VideoRecord[], params: Partial<SplitParams> = {}, duplicates?: [string, string, number][]) {
   const inputs: Record<string, Record<string, string>> = { extract: { "videos.jsonl": jsonl(rows) } };
   if (duplicates) inputs.diagnose = { "diagnostics.json": JSON.stringify({ duplicates }) };
   const ctx = tempContext<SplitParams>({ name: "split", spec: splitParams, params, inputs });
   try {
-    const summary = (await kind.run(ctx)) as StageSummary;
+    const summary = (await runKind(kind, ctx)) as StageSummary;
     const out = JSON.parse(readFileSync(join(ctx.outDir, "split.json"), "utf8")) as SplitJson;
     return { out, summary, findings: summary.findings ?? [] };
   } finally {
@@ -147,7 +148,7 @@ test("impossible fractions and a bad diagnostics.json are clear errors", async (
     inputs: { extract: { "videos.jsonl": jsonl(clips(2, 2)) }, diagnose: { "diagnostics.json": "{" } },
   });
   try {
-    await assert.rejects(kind.run(ctx), /diagnostics\.json: cannot read the diagnose stage's output/);
+    await assert.rejects(runKind(kind, ctx), /diagnostics\.json: cannot read the diagnose stage's output/);
   } finally {
     ctx.cleanup();
   }

@@ -11,17 +11,17 @@ import { fit, type Dataset } from "../../src/model/train.js";
 import { disposeWeights } from "../../src/model/weights.js";
 import type { Json } from "../../src/params.js";
 import { inputOf, type StageContext, type StageSummary } from "../../src/stage.js";
-import { readClipFeatures, readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
-import { readExtractInfo } from "./inputs.js";
+import { featuresInput, readClipFeatures, readClips, readFeaturesInfo, type ClipRow } from "../../src/artifacts/features.js";
+import { readSplit, splitInput } from "../../src/artifacts/split.js";
 import type { TrainParams } from "./params.js";
 
 export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSummary> {
   const p = ctx.params;
-  const extractDir = inputOf(ctx, "extract");
-  const splitDir = inputOf(ctx, "split");
+  const extractDir = featuresInput(ctx);
+  const splitDir = splitInput(ctx);
   const split = readSplit(splitDir);
   const rows = readClips(extractDir);
-  const info = readExtractInfo(extractDir);
+  const info = readFeaturesInfo(extractDir);
   const skipped: { item: string; error: string }[] = [];
 
   const load = (ids: string[], part: string): { ids: string[]; raw: Matrix[]; labels: number[] } => {

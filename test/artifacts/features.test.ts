@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readClipFeatures, readClips, readSplit, type ClipRow } from "../../src/lib/artifacts.js";
+import { readClipFeatures, readClips, type ClipRow } from "../../src/artifacts/features.js";
+import { readSplit } from "../../src/artifacts/split.js";
 import { encodeNpy } from "../../src/lib/npy.js";
 import { mulberry32 } from "../../src/lib/random.js";
 
