@@ -25,6 +25,30 @@ export interface StringSpec extends SpecBase {
   default?: string | null;
   /** Allowed values; anything else is an error naming the nearest one. */
   enum?: readonly string[];
+  /** Names a registry offers (feature extractors...): listed in the JSON Schema and in errors.
+   * Unlike `enum` the set is open when `module` is set. */
+  names?: () => readonly string[];
+  /** The value may be a module path instead of a name (`./my-extractor.js`, relative to
+   * pipeline.yaml; anything starting with ./, ../ or /): it must exist, and the module with what it
+   * imports inside the project is part of the stage's code version. */
+  module?: boolean;
+  /** Extra check when the pipeline is resolved (after type checks); a returned message becomes a
+   * pipeline.yaml:line:col error. `value` is as written; module paths resolve against projectDir. */
+  check?: (value: string, at: { projectDir: string }) => Promise<string | undefined> | string | undefined;
+}
+/** A file or directory, relative to pipeline.yaml. The stage gets the absolute path; the key holds
+ * the path as written and the content hash of every file under it, so editing the file makes the
+ * stage stale ("input configs/a.json changed"). */
+export interface PathSpec extends SpecBase {
+  type: "path";
+  default?: string | null;
+  /** What must be there: a file, a directory, or either (default). */
+  expect?: "file" | "dir";
+}
+/** Any JSON value, unchecked (a shell stage's free-form `params:`). */
+export interface JsonSpec extends SpecBase {
+  type: "json";
+  default?: Json;
 }
 export interface BooleanSpec extends SpecBase {
   type: "boolean";
@@ -39,7 +63,7 @@ export interface ArraySpec extends SpecBase {
   items: ParamSpec;
   default?: unknown[] | null;
 }
-export type ParamSpec = NumberSpec | StringSpec | BooleanSpec | ObjectSpec | ArraySpec;
+export type ParamSpec = NumberSpec | StringSpec | BooleanSpec | ObjectSpec | ArraySpec | PathSpec | JsonSpec;
 export type ParamsSpec = Readonly<Record<string, ParamSpec>>;
 
 /** JSON value as it appears in resolved params (canonical-JSON hashable). */

@@ -55,7 +55,7 @@ async function importBuiltin(name: string): Promise<AnyKind> {
     throw new KindUnavailableError(`stage kind "${name}" failed to load: ${err.message}`);
   }
   const kind = mod.default;
-  if (!kind || typeof kind.run !== "function" || typeof kind.params !== "object")
+  if (!kind || (typeof kind.run !== "function" && typeof kind.fanOut !== "object") || typeof kind.params !== "object")
     throw new KindUnavailableError(`stage kind "${name}": ${url.pathname} does not \`export default defineStage({...})\``);
   return kind;
 }

@@ -3,6 +3,8 @@
 // The runner never imports a stage's internals and a stage never touches the cache: a stage gets
 // its resolved params, read-only input directories and an empty output directory, writes files
 // there and returns a summary. The runner hashes, commits atomically, records and reports.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Json, ParamsSpec } from "./params.js";
 
 export type Severity = "info" | "warn" | "error";
@@ -46,10 +48,26 @@ export interface Logger {
 export interface StageInput {
   /** The needed stage's name in pipeline.yaml. */
   name: string;
-  /** Its kind (`uses:`), or "shell". */
+  /** Its kind (`uses:`; "shell" for `run:`; a module path for a user kind). */
   kind: string;
   /** Its committed output directory. Read-only: never write here. */
   dir: string;
+}
+
+/** Where a stage's output came from, for provenance blocks (reports, model cards). Values only:
+ * everything here is also in the cache key, so an artifact that embeds it stays deterministic,
+ * except `run`, which names the run that executed the stage. */
+export interface Provenance {
+  /** The run executing this stage: id and start time (ISO). */
+  run: { id: string; startedAt: string };
+  /** The pipeline file, as an absolute path. */
+  pipeline: string;
+  /** The data set as written relative to pipeline.yaml, and its content hash; null when unused. */
+  data: { path: string; hash: string } | null;
+  /** This stage's environment block (dfd, node, platform, and what its kind declares: ffmpeg...). */
+  environment: Record<string, string>;
+  /** Every stage upstream of this one (its needs, transitively), in pipeline order. */
+  upstream: { name: string; kind: string; params: Json; key: string | null; outputHash: string | null }[];
 }
 
 export interface StageContext<P = Record<string, Json>> {
@@ -74,6 +92,10 @@ export interface StageContext<P = Record<string, Json>> {
   signal: AbortSignal;
   /** Worker count the stage may use (from `--jobs`/`workers:`); default = cores. */
   cpus: number;
+  /** This stage's log file (also where `log` writes); shell commands stream their output here. */
+  logFile: string;
+  /** Where this stage's inputs came from (for provenance blocks). */
+  provenance: Provenance;
 }
 
 export interface StageKind<P = Record<string, Json>> {
@@ -83,15 +105,98 @@ export interface StageKind<P = Record<string, Json>> {
   description: string;
   /** Validates `with:`, supplies defaults, names typos. */
   params: ParamsSpec;
-  /** Files or directories whose content is this kind's code version (part of every key). Tests
-   * (*.test.ts) inside them are ignored. Usually: its own folder and the shared modules it uses. */
-  code: URL[];
+  /** Extra files or directories whose content is part of this kind's code version, on top of
+   * the import closure of the kind's module, which the runner computes (static and literal
+   * dynamic imports inside the project). Usually unneeded: data files read at run time, say. */
+  code?: URL[];
   /** True when the stage reads the pipeline's data set: its content hash goes into the key. */
   usesData?: boolean;
+  /** Facts of the machine the output depends on, as short strings: `{ ffmpeg: "5.1.6" }`,
+   * `{ tfjs: "4.22.0", backend: "wasm" }`. They go into the key's environment block (beside dfd,
+   * Node and platform/arch), so a different ffmpeg makes the stage stale with a reason saying so. */
+  environment?(args: { params: P }): Promise<Record<string, string>>;
   /** When this returns a reason the stage is not needed in this run (e.g. demo when `data:` is
    * set); the runner marks it skipped-by-design and gives its dependants no input for it. */
   notNeeded?(args: { params: P; data?: string }): string | undefined;
-  run(ctx: StageContext<P>): Promise<StageSummary | void>;
+  /** A kind whose work splits into independent items (extract: one per clip; crossval: one per
+   * fold) declares how; the runner then decides where items run (in this process, or on `dfd
+   * worker`s through BullMQ) and caches each item by its own key. `run` is not called then. */
+  fanOut?: FanOut<P>;
+  run?(ctx: StageContext<P>): Promise<StageSummary | void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fan-out: items → runItem (anywhere) → assemble (here).
+//
+// The output of a fanned-out stage must be byte-identical whichever executor ran its items, so:
+// an item's result is a function of (kind code version, environment, keyed params, item) only;
+// results are handed to `assemble` in the order `items` returned them.
+
+/** One unit of work. Small: it travels through Redis. */
+export interface WorkItem {
+  /** Stable, unique within the stage, readable: a clip id, "fold-3". Used in messages. */
+  id: string;
+  /** Content hash of everything the item reads besides params and code (e.g. the clip file's
+   * sha256); part of the item's cache key. */
+  contentHash: string;
+  /** What runItem needs to find its input (a path relative to `data`/an input, a fold's ids...). */
+  payload: Json;
+}
+
+/** What a worker process needs to run items: no outDir, no other items. */
+export interface ItemWorkerContext<P = Record<string, Json>> {
+  name: string;
+  params: P;
+  inputs: StageInput[];
+  data?: string;
+  projectDir: string;
+  tmpDir: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** Threads the worker may use for items at once. */
+  cpus: number;
+}
+
+export interface ItemWorker {
+  /** Runs one item: writes its result files into `outDir` (empty, private to the item) and returns
+   * a small JSON result (e.g. extract's videos.jsonl row). Deterministic. Throwing fails the item;
+   * a kind that tolerates bad items (extract's on_error: skip) returns an error in its result. */
+  run(item: WorkItem, outDir: string, signal: AbortSignal): Promise<Json>;
+  close(): Promise<void>;
+}
+
+/** One item's finished result as `assemble` sees it. */
+export interface ItemResult {
+  item: WorkItem;
+  result: Json;
+  /** Directory holding the files the item wrote (read-only; copy or hard-link what you keep). */
+  dir: string;
+}
+
+export interface FanOut<P = Record<string, Json>> {
+  /** The items, in a deterministic order. May read inputs and the data set. */
+  items(ctx: StageContext<P>): Promise<WorkItem[]>;
+  /** Sets up what running items needs once per process (a thread pool...). */
+  worker(ctx: ItemWorkerContext<P>): Promise<ItemWorker>;
+  /** Builds the stage's output in ctx.outDir from every item's result, in item order. */
+  assemble(ctx: StageContext<P>, results: ItemResult[]): Promise<StageSummary | void>;
+}
+
+/** The one needed stage whose output directory holds `marker` (the artifact's index file), or a
+ * clear error naming the fix. Artifacts are found by content, not by kind, so a shell stage or a
+ * user kind that writes the same files feeds the built-in stages unchanged. */
+export function findInput(ctx: Pick<StageContext<unknown>, "name" | "inputs">, artifact: { artifact: string; marker: string }): string {
+  const found = ctx.inputs.filter((i) => existsSync(join(i.dir, artifact.marker)));
+  if (found.length === 1) return found[0]!.dir;
+  const have = ctx.inputs.map((i) => `${i.name} (${i.kind})`).join(", ") || "nothing";
+  if (found.length === 0)
+    throw new Error(`stage ${ctx.name} needs a stage that provides ${artifact.artifact} (${artifact.marker}) in its needs: (it has ${have})`);
+  throw new Error(`stage ${ctx.name} needs exactly one stage providing ${artifact.artifact} (${artifact.marker}), it has ${found.length}: ${found.map((i) => i.name).join(", ")}`);
+}
+
+/** Like findInput, but undefined when no needed stage provides the artifact. */
+export function findOptionalInput(ctx: Pick<StageContext<unknown>, "name" | "inputs">, artifact: { artifact: string; marker: string }): string | undefined {
+  return ctx.inputs.some((i) => existsSync(join(i.dir, artifact.marker))) ? findInput(ctx, artifact) : undefined;
 }
 
 /** The output directory of the one needed stage of `kind`, or a clear error naming the fix. */

@@ -23,7 +23,7 @@ export class ComponentHasher {
     if (!p) {
       p = (async () => {
         const parts: [string, string][] = [];
-        for (const url of stage.kind.code) {
+        for (const url of stage.kind.code ?? []) {
           const path = fileURLToPath(url);
           const s = await stat(path).catch(() => undefined);
           if (!s) throw new Error(`stage kind "${stage.kindName}": code path ${path} does not exist`);

@@ -6,7 +6,8 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { Logger, StageContext, StageInput, StageSummary } from "../stage.js";
+import type { Logger, Provenance, StageContext, StageInput, StageSummary } from "../stage.js";
+import { runKind } from "./in-process.js";
 import { short } from "./canonical.js";
 import { ComponentHasher } from "./components.js";
 import { explain, keyOf, type KeyComponents } from "./fingerprint.js";
@@ -190,9 +191,11 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
         log: logger,
         signal,
         cpus: jobs,
+        logFile,
+        provenance: provenanceOf(stage, o),
       };
-      if (stage.command !== undefined) Object.assign(ctx, { command: stage.command, logFile });
-      const summary = JSON.parse(JSON.stringify((await stage.kind.run(ctx)) ?? {})) as StageSummary;
+      if (stage.command !== undefined) Object.assign(ctx, { command: stage.command });
+      const summary = JSON.parse(JSON.stringify((await runKind(stage.kind, ctx)) ?? {})) as StageSummary;
       if (signal.aborted) throw new Error("interrupted");
       const tree = await store.hashOutput(outDir);
       await store.commitObject(outDir, tree);
@@ -213,6 +216,23 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
       await rm(work, { recursive: true, force: true }).catch(() => {});
       releaseSlot();
     }
+  }
+
+  function provenanceOf(stage: ResolvedStage, o: StageOutcome): Provenance {
+    const up = new Set<string>();
+    const walk = (n: string) => { for (const d of pipeline.stages.get(n)!.needs) if (!up.has(d)) { up.add(d); walk(d); } };
+    walk(stage.name);
+    const comps = o.components;
+    return {
+      run: { id: opts.runId!, startedAt: opts.record?.startedAt ?? new Date().toISOString() },
+      pipeline: pipeline.file,
+      data: comps?.data ? { path: comps.data.path, hash: comps.data.hash } : null,
+      environment: {},
+      upstream: pipeline.order.filter((n) => up.has(n)).map((n) => {
+        const u = outcomes.get(n);
+        return { name: n, kind: pipeline.stages.get(n)!.kindName, params: pipeline.stages.get(n)!.params, key: u?.key ?? null, outputHash: u?.outputHash ?? null };
+      }),
+    };
   }
 
   await saveRecord();

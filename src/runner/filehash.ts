@@ -10,6 +10,7 @@ import { join, relative, sep } from "node:path";
 import { Worker } from "node:worker_threads";
 import { canonicalJson, sha256 } from "./canonical.js";
 import type { Db } from "./db.js";
+import type { TreeHash } from "./store-api.js";
 
 export interface FileInfo {
   path: string;
@@ -19,15 +20,7 @@ export interface FileInfo {
   sha256: string;
 }
 
-export interface TreeHash {
-  /** sha256 of the sorted (relative path, file sha256) list. */
-  hash: string;
-  /** relative path (always with /) → sha256. */
-  files: Record<string, string>;
-  bytes: number;
-  /** Per-file stat + hash (absolute paths), e.g. to re-key them after a rename. */
-  infos: FileInfo[];
-}
+export type { TreeHash } from "./store-api.js";
 
 export interface HashStats {
   files: number;

@@ -11,8 +11,16 @@ function paramSchema(ps: ParamSpec): Schema {
   switch (ps.type) {
     case "number":
       return nullable({ ...base, type: ps.integer ? "integer" : "number", ...(ps.min !== undefined ? { minimum: ps.min } : {}), ...(ps.max !== undefined ? { maximum: ps.max } : {}), ...(ps.default !== undefined ? { default: ps.default } : {}) });
-    case "string":
-      return nullable({ ...base, type: "string", ...(ps.enum ? { enum: ps.nullable ? [...ps.enum, null] : [...ps.enum] } : {}), ...(ps.default !== undefined ? { default: ps.default } : {}) });
+    case "string": {
+      const names = ps.enum ?? ps.names?.();
+      // Registry names with `module: true` are suggestions (a module path is also accepted).
+      const choices = names && !ps.module ? { enum: ps.nullable ? [...names, null] : [...names] } : names ? { examples: [...names] } : {};
+      return nullable({ ...base, type: "string", ...choices, ...(ps.default !== undefined ? { default: ps.default } : {}) });
+    }
+    case "path":
+      return nullable({ ...base, type: "string", ...(ps.default !== undefined ? { default: ps.default } : {}) });
+    case "json":
+      return { ...base, ...(ps.default !== undefined ? { default: ps.default } : {}) };
     case "boolean":
       return nullable({ ...base, type: "boolean", ...(ps.default !== undefined ? { default: ps.default } : {}) });
     case "array":

@@ -6,24 +6,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { StageSummary } from "../stage.js";
 import { openDb, type Db } from "./db.js";
 import { FileHasher, type FileInfo, type TreeHash } from "./filehash.js";
-import type { KeyComponents } from "./fingerprint.js";
+import type { CacheEntry, ObjectState } from "./store-api.js";
 
-export interface CacheEntry {
-  key: string;
-  stage: string;
-  kind: string;
-  outputHash: string;
-  summary: StageSummary;
-  runId: string;
-  seconds: number;
-  createdAt: string;
-  components: KeyComponents;
-}
-
-export type ObjectState = "ok" | "missing" | "modified";
+export type { CacheEntry, ObjectState } from "./store-api.js";
 
 export class Store {
   readonly hasher: FileHasher;

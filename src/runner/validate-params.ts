@@ -65,7 +65,12 @@ function describe(ps: ParamSpec): string {
       const range = ps.min !== undefined && ps.max !== undefined ? ` in [${ps.min}, ${ps.max}]` : ps.min !== undefined ? ` ≥ ${ps.min}` : ps.max !== undefined ? ` ≤ ${ps.max}` : "";
       return `${ps.integer ? "an integer" : "a number"}${range}`;
     }
-    case "string": return ps.enum ? `one of ${ps.enum.map((e) => JSON.stringify(e)).join(", ")}` : "a string";
+    case "string": {
+      const names = ps.enum ?? ps.names?.();
+      return names ? `one of ${names.map((e) => JSON.stringify(e)).join(", ")}${ps.module ? " or a module path (./my-module.js)" : ""}` : "a string";
+    }
+    case "path": return `a path relative to pipeline.yaml${ps.expect ? ` (a ${ps.expect === "dir" ? "directory" : "file"})` : ""}`;
+    case "json": return "any value";
     case "boolean": return "true or false";
     case "object": return "a mapping";
     case "array": return "a list";
@@ -84,6 +89,8 @@ export function validateNode(ps: ParamSpec, node: Node | undefined, path: string
     case "object":
       if (!isMap(node)) break;
       return resolveParams(ps.properties, node, path, report);
+    case "json":
+      return (node.toJSON() ?? null) as Json;
     case "array": {
       if (!isSeq(node)) break;
       const out: Json[] = [];
@@ -122,6 +129,9 @@ function checkScalar(ps: ParamSpec, v: unknown, path: string, report: (m: string
       return v as string;
     case "boolean":
       if (typeof v !== "boolean") return report(`${path} must be true or false, got ${show(v)}`), undefined;
+      return v;
+    case "path":
+      if (typeof v !== "string" || v === "") return report(`${path} must be ${describe(ps)}, got ${show(v)}`), undefined;
       return v;
     default:
       report(`${path} must be ${describe(ps)}`);

@@ -10,6 +10,7 @@ import { trainParams } from "../../stages/train/params.js";
 import { readJsonl } from "../../src/lib/jsonl.js";
 import type { StageContext } from "../../src/stage.js";
 import { makeFixture } from "./fixture.js";
+import { runKind, standaloneProvenance } from "../../src/runner/in-process.js";
 
 const TINY = { backend: "cpu", d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 8, lr: 0.01, max_epochs: 10, min_epochs: 3, patience: 3, batch_size: 4, dropout: 0 };
 
@@ -24,7 +25,7 @@ function context<P>(name: string, params: P, inputs: StageContext["inputs"], roo
     name, params, inputs, projectDir: root,
     outDir: mkdtempSync(join(root, `${name}-out-`)), tmpDir: mkdtempSync(join(root, `${name}-tmp-`)),
     progress() {}, log: { debug() {}, info() {}, warn() {}, error() {} },
-    signal: new AbortController().signal, cpus: 2,
+    signal: new AbortController().signal, cpus: 2, logFile: join(root, `${name}.log`), provenance: standaloneProvenance(),
   };
 }
 
@@ -33,11 +34,11 @@ test("evaluate stage on a tiny trained model: files, sane metrics, report with t
   t.after(() => rmSync(fx.root, { recursive: true, force: true }));
   const upstream = fx.inputs.filter((i) => i.kind !== "train");
   const trainCtx = context("train", defaults(trainParams as never, TINY), upstream.filter((i) => i.kind !== "diagnose"), fx.root);
-  await trainKind.run(trainCtx as never);
+  await runKind(trainKind, trainCtx as never);
 
   const inputs = [{ name: "train", kind: "train", dir: trainCtx.outDir }, ...upstream];
   const ctx = context("evaluate", { ...(defaults(evaluateParams as never) as unknown as EvaluateParams), backend: "cpu" as const, bootstrap: 200 }, inputs, fx.root);
-  const summary = await evaluateKind.run(ctx);
+  const summary = await runKind(evaluateKind, ctx);
   assert.ok(summary);
 
   const meta = JSON.parse(readFileSync(join(trainCtx.outDir, "model", "dfd.json"), "utf8"));

@@ -16,6 +16,7 @@ import trainKind from "../../stages/train/index.js";
 import { trainParams } from "../../stages/train/params.js";
 import { dfd } from "../helpers/cli.js";
 import { makeClip } from "../video/helpers.js";
+import { runKind, standaloneProvenance } from "../../src/runner/in-process.js";
 
 // Not the extract defaults (max_frames 64, size 128): predict must use these, from dfd.json.
 const EXTRACT = withDefaults({ size: 64, max_frames: 6 }); // size 32 gives NaN in spec_00 (empty radial bin)
@@ -63,10 +64,11 @@ describe("dfd predict", () => {
     const params: Record<string, unknown> = {};
     for (const [k, s] of Object.entries(trainParams))
       params[k] = s.type === "object" ? Object.fromEntries(Object.entries(s.properties).map(([kk, ss]) => [kk, (ss as { default?: unknown }).default])) : k in TINY ? TINY[k as keyof typeof TINY] : (s as { default?: unknown }).default;
-    await trainKind.run({
+    await runKind(trainKind, {
       name: "train", params: params as never, projectDir: root, outDir: trainOut, tmpDir: mkdtempSync(join(root, "tmp-")),
       inputs: [{ name: "extract", kind: "extract", dir: extractDir }, { name: "split", kind: "split", dir: splitDir }],
       progress() {}, log: { debug() {}, info() {}, warn() {}, error() {} }, signal: new AbortController().signal, cpus: 2,
+      logFile: join(root, "train.log"), provenance: standaloneProvenance(),
     });
 
     // new clips to score: two good ones in a folder (plus a non-video file there), one bad

@@ -9,6 +9,7 @@ import { writeNpy, type Matrix } from "../../src/lib/npy.js";
 import { Rng } from "../../src/model/rng.js";
 import type { Json, ParamsSpec } from "../../src/params.js";
 import type { StageContext, StageInput } from "../../src/stage.js";
+import { standaloneProvenance } from "../../src/runner/in-process.js";
 
 export const DIMS = 6;
 
@@ -78,7 +79,7 @@ export function stageContext<P>(params: P, inputs: StageInput[], root: string, e
     name: "train", params, inputs, projectDir: root, outDir, tmpDir: mkdtempSync(join(root, "tmp-")),
     progress: (done, total, note) => progress.push({ done, total, note }),
     log: { debug: (m) => logs.push(`debug ${m}`), info: (m) => logs.push(`info ${m}`), warn: (m) => logs.push(`warn ${m}`), error: (m) => logs.push(`error ${m}`) },
-    signal: new AbortController().signal, cpus: 2, ...extra,
+    signal: new AbortController().signal, cpus: 2, logFile: join(root, "stage.log"), provenance: standaloneProvenance(), ...extra,
   };
   return { ctx, outDir, progress, logs };
 }

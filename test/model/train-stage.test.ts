@@ -1,4 +1,4 @@
-// The train stage end to end through kind.run(ctx) on a hand-made extract dir + split.json, then
+// The train stage end to end through runKind(kind, ctx) on a hand-made extract dir + split.json, then
 // the Detector contract (loadDetector → score) on what it wrote.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -9,6 +9,7 @@ import { loadDetector } from "../../src/model/detector.js";
 import kind from "../../stages/train/index.js";
 import { trainParams, type TrainParams } from "../../stages/train/params.js";
 import { defaultsOf, makeTrainFixture, stageContext } from "./fixture.js";
+import { runKind } from "../../src/runner/in-process.js";
 
 const SMALL = { backend: "cpu", d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, lr: 0.01, max_epochs: 12, min_epochs: 3, patience: 3, batch_size: 4, dropout: 0, threads: 1 };
 
@@ -19,7 +20,7 @@ describe("train stage", () => {
   test("writes model/, dfd.json and history.json, reports progress, and the detector scores clips", async () => {
     const params = defaultsOf<TrainParams>(trainParams, { ...SMALL, threads: 2 });
     const { ctx, outDir, progress } = stageContext(params, fx.inputs, fx.root);
-    const summary = await kind.run(ctx);
+    const summary = await runKind(kind, ctx);
     assert.ok(summary);
     for (const f of ["model/model.json", "model/weights.bin", "model/dfd.json", "history.json"]) assert.ok(existsSync(join(outDir, f)), f);
 
@@ -69,12 +70,12 @@ describe("train stage", () => {
     const { writeFileSync } = await import("node:fs");
     writeFileSync(join(fx2.splitDir, "split.json"), JSON.stringify({ train: ["real_0", "ghost"], val: [], test: [] }));
     const { ctx } = stageContext(defaultsOf<TrainParams>(trainParams, SMALL), fx2.inputs, fx2.root);
-    await assert.rejects(kind.run(ctx), (e: Error) => /split\.json: train lists clip "ghost", which is not in .*videos\.jsonl/.test(e.message));
+    await assert.rejects(runKind(kind, ctx), (e: Error) => /split\.json: train lists clip "ghost", which is not in .*videos\.jsonl/.test(e.message));
     rmSync(fx2.root, { recursive: true, force: true });
   });
 
   test("an explicit backend that is not installed fails with the package to install", async () => {
     const { ctx } = stageContext(defaultsOf<TrainParams>(trainParams, { ...SMALL, backend: "tensorflow" }), fx.inputs, fx.root);
-    await assert.rejects(kind.run(ctx), /backend "tensorflow" is not available: .*Install @tensorflow\/tfjs-node or use backend: auto/);
+    await assert.rejects(runKind(kind, ctx), /backend "tensorflow" is not available: .*Install @tensorflow\/tfjs-node or use backend: auto/);
   });
 });

@@ -10,13 +10,14 @@ import { probe } from "../../src/video/probe.js";
 import demo, { type DemoParams } from "../../stages/demo/index.js";
 import { demoJobs } from "../../stages/demo/generate.js";
 import { makeCtx, tempDir } from "./helpers.js";
+import { runKind } from "../../src/runner/in-process.js";
 
 const tmp = tempDir();
 after(tmp.cleanup);
 
 async function make(name: string, params: Partial<DemoParams>) {
   const ctx = makeCtx(demo, tmp.dir, { name, params });
-  const summary = await demo.run(ctx);
+  const summary = await runKind(demo, ctx);
   return { ctx, summary, ds: listDataset(ctx.outDir) };
 }
 

@@ -1,4 +1,4 @@
-// The extract stage run through its kind.run(ctx) on clips made by real ffmpeg: sampling, feature
+// The extract stage run through runKind(extract, ctx) on clips made by real ffmpeg: sampling, feature
 // shape and determinism, the .npy format, every bad input of issue 3, the worker pool, remedies.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -14,6 +14,7 @@ import { forensicV1 } from "../../stages/extract/features/forensic.js";
 const DIMS = forensicV1.dims;
 import type { VideoRecord } from "../../stages/extract/impl.js";
 import { ffmpegChildren, makeClip, makeCtx, parseNpyPlain, tempDir } from "./helpers.js";
+import { runKind } from "../../src/runner/in-process.js";
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -22,7 +23,7 @@ const noisy = (size: string, rate = 25) => `testsrc2=s=${size}:r=${rate},noise=a
 
 async function runStage(data: string, params: Partial<ExtractParams>, name = "extract", cpus = 2) {
   const ctx = makeCtx(extract, tmp.dir, { params, data, name, cpus });
-  const summary = (await extract.run(ctx)) ?? {};
+  const summary = (await runKind(extract, ctx)) ?? {};
   const rows = readJsonl<VideoRecord>(join(ctx.outDir, "videos.jsonl"));
   const meta = JSON.parse(readFileSync(join(ctx.outDir, "extract.json"), "utf8"));
   return { ctx, summary, rows, meta, byPath: Object.fromEntries(rows.map((r) => [r.path, r])) };
@@ -208,7 +209,7 @@ describe("abort", () => {
     const ac = new AbortController();
     const ctx = makeCtx(extract, tmp.dir, { name: "aborted", data, params: { size: 64, max_frames: null }, signal: ac.signal });
     setTimeout(() => ac.abort(new Error("interrupted by test")), 300);
-    await assert.rejects(Promise.resolve(extract.run(ctx)), /interrupted by test/);
+    await assert.rejects(Promise.resolve(runKind(extract, ctx)), /interrupted by test/);
     assert.deepEqual(await ffmpegChildren(), []);
   });
 });

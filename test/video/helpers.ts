@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import type { ParamsSpec } from "../../src/params.js";
 import type { StageContext, StageInput, StageKind } from "../../src/stage.js";
 import { ffmpegBinary } from "../../src/video/ffmpeg.js";
+import { standaloneProvenance } from "../../src/runner/in-process.js";
 
 export function tempDir(prefix = "dfd-video-"): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -43,6 +44,8 @@ export function makeCtx<P>(
     inputs: opts.inputs ?? [],
     data: opts.data,
     projectDir: root,
+    logFile: join(root, `${name}.log`),
+    provenance: standaloneProvenance(),
     outDir,
     tmpDir,
     progress: (done, total, note) => void progressCalls.push({ done, total, note }),

@@ -12,6 +12,7 @@ import { listDataset } from "../../src/dataset/list.js";
 import extract from "../../stages/extract/index.js";
 import type { VideoRecord } from "../../stages/extract/impl.js";
 import { makeCtx, parseNpyPlain, tempDir } from "./helpers.js";
+import { runKind } from "../../src/runner/in-process.js";
 
 const CLIPS = resolve(fileURLToPath(new URL("../../../shared/data/clips", import.meta.url)));
 const present = existsSync(join(CLIPS, "manifest.csv"));
@@ -20,7 +21,7 @@ test("shared clips: every clip extracted or named", { skip: present ? false : `n
   const tmp = tempDir();
   try {
     const ctx = makeCtx(extract, tmp.dir, { data: join(CLIPS, "manifest.csv"), params: { size: 64, max_frames: 8 } });
-    const summary = await extract.run(ctx);
+    const summary = await runKind(extract, ctx);
     const rows = readJsonl<VideoRecord>(join(ctx.outDir, "videos.jsonl"));
     const listed = listDataset(CLIPS).entries;
     assert.equal(rows.length, listed.length);

@@ -1,0 +1,81 @@
+// The store seams. The executor and the commands use only these interfaces; the local
+// implementation (SQLite index + objects/ directory, src/runner/local-store.ts) is the only module
+// that runs SQL, and remote implementations (S3, a shared filesystem: src/remote/) plug in behind
+// the same interfaces by wrapping the local one (a remote hit is downloaded, re-hashed against its
+// address and committed locally before the executor sees it).
+import type { StageSummary } from "../stage.js";
+import type { KeyComponents } from "./fingerprint.js";
+import type { RunRecord } from "./records.js";
+
+/** What the index keeps for a stage key: which object is its output, and how it was made. */
+export interface CacheEntry {
+  key: string;
+  stage: string;
+  kind: string;
+  /** Tree hash of the output directory = its address in the object store. */
+  outputHash: string;
+  summary: StageSummary;
+  runId: string;
+  seconds: number;
+  createdAt: string;
+  components: KeyComponents;
+}
+
+export type ObjectState = "ok" | "missing" | "modified";
+
+/** The result of hashing a directory (see filehash.ts). */
+export interface TreeHash {
+  /** sha256 of the sorted (relative path, file sha256) list. */
+  hash: string;
+  /** relative path (always with /) → sha256. */
+  files: Record<string, string>;
+  bytes: number;
+  /** Per-file stat + hash (absolute paths), e.g. to re-key them after a rename. */
+  infos: { path: string; size: number; mtimeMs: number; ino: number; sha256: string }[];
+}
+
+/** Stage key → entry. Entries are immutable: the first writer of a key wins. */
+export interface CacheIndex {
+  get(key: string): Promise<CacheEntry | undefined>;
+  /** Stores `entry` unless the key already has one; returns the entry stored afterwards (the
+   * caller's, or the earlier writer's). Call only once the entry's object is committed. */
+  putIfAbsent(entry: CacheEntry): Promise<CacheEntry>;
+}
+
+/** Content-addressed stage outputs: a directory tree stored under its tree hash. */
+export interface ObjectStore {
+  /** The local directory that holds (or would hold) the object. Read-only for everyone. */
+  dir(hash: string): string;
+  /** Is the object here and intact? Cheap (state table), so a tamper that keeps size, mtime and
+   * inode is only caught by verify(). */
+  check(hash: string): Promise<ObjectState>;
+  /** Makes the object present locally when it is not (a remote download, re-hashed against its
+   * address before it is committed); returns its state afterwards. The local store returns
+   * check()'s answer. `files` is the entry's file list when known (relative path → sha256). */
+  fetch(hash: string, files?: Record<string, string>): Promise<ObjectState>;
+  /** Commits a finished output directory (moved, atomically) under its tree hash. */
+  put(outDir: string, tree: TreeHash): Promise<void>;
+  /** Re-reads every file of the object (ignoring any state table) and compares with its address. */
+  verify(hash: string): Promise<ObjectState>;
+}
+
+/** One record per `dfd run`. */
+export interface RunLog {
+  put(record: RunRecord): Promise<void>;
+  get(id: string): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  list(limit?: number): Promise<RunRecord[]>;
+  /** An id, a unique id prefix, `latest` or `latest~N`; throws naming the problem otherwise. */
+  resolve(ref: string): Promise<RunRecord>;
+  delete(id: string): Promise<void>;
+}
+
+/** What a single stage run needs from the store, as the executor sees it. */
+export interface StageStore {
+  index: CacheIndex;
+  objects: ObjectStore;
+  runs: RunLog;
+  /** The key a stage name last ran or was used with in this workspace: what `why` compares to. */
+  lastKey(stage: string): Promise<string | undefined>;
+  setLastKey(stage: string, key: string): Promise<void>;
+}
