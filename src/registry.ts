@@ -6,7 +6,7 @@ import type { StageKind } from "./stage.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKind = StageKind<any>;
 
-export const BUILTIN_KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "shell"] as const;
+export const BUILTIN_KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "crossval", "shell"] as const;
 
 export interface Registry {
   /** Every kind name `uses:` may name (shell is the `run:` kind, not named by `uses:`). */

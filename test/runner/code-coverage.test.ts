@@ -11,7 +11,7 @@ import { test } from "node:test";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 // The engine's contract: a change there is a runner change, not a stage's.
 const CONTRACT = new Set(["src/stage.ts", "src/params.ts"]);
-const KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "shell"];
+const KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "crossval", "shell"];
 
 function imports(file: string): string[] {
   const src = readFileSync(file, "utf8");

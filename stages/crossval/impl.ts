@@ -1,0 +1,203 @@
+// crossval's body (loaded lazily by index.ts). items: the fold plan, one item per (model, fold);
+// worker: loads the fold's clips, fits, scores the held-out ones; assemble: out-of-fold scores →
+// crossval.json, predictions.jsonl, report.md and the run summary.
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { featuresInput, readClipFeatures, readClips, readFeaturesInfo, type ClipRow } from "../../src/artifacts/features.js";
+import { writeJsonl } from "../../src/lib/jsonl.js";
+import type { Matrix } from "../../src/lib/npy.js";
+import type { Json } from "../../src/params.js";
+import type { Finding, ItemResult, ItemWorker, ItemWorkerContext, StageContext, StageSummary, WorkItem } from "../../src/stage.js";
+import { fitAndScore, type Labelled } from "./fit.js";
+import { planFolds, type FoldClip, type FoldPlan } from "./folds.js";
+import { modelReport, type FoldInfo, type ModelReport, type OofScore } from "./metrics.js";
+import type { ModelKind } from "./model-params.js";
+import type { CrossvalParams } from "./params.js";
+import { renderReport, type CrossvalJson } from "./report.js";
+
+export const CROSSVAL_FILE = "crossval.json";
+
+interface FoldPayload {
+  model: ModelKind;
+  fold: number;
+  held_out: string[];
+  train: string[];
+  val: string[];
+  test: string[];
+}
+
+interface FoldResult {
+  model: ModelKind;
+  fold: number;
+  threshold: number;
+  /** [clip id, P(fake)] per held-out clip. */
+  scores: [string, number][];
+  facts: Record<string, Json>;
+}
+
+/** The clips crossval can use: labelled, extracted, with a source that means something. */
+function usableClips(dir: string): { rows: Map<string, ClipRow>; clips: FoldClip[] } {
+  const rows = readClips(dir);
+  const clips: FoldClip[] = [];
+  for (const r of [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    if (r.error !== null || r.features === null || r.frames === 0) continue;
+    clips.push({ id: r.id, label: r.label === "fake" ? 1 : 0, source: sourceOf(r), group: r.group ?? null });
+  }
+  return { rows, clips };
+}
+
+/** The clip's source, or null when unknown or when it merely repeats the class folder's name
+ * (`real/a.mp4` says nothing about where a clip came from). */
+export function sourceOf(r: Pick<ClipRow, "source" | "label" | "label_raw">): string | null {
+  if (r.source === null) return null;
+  const s = r.source.toLowerCase();
+  return s === r.label || s === r.label_raw?.toLowerCase() ? null : r.source;
+}
+
+function plan(ctx: Pick<StageContext<CrossvalParams>, "name" | "inputs" | "params">): { dir: string; rows: Map<string, ClipRow>; clips: FoldClip[]; plan: FoldPlan } {
+  const dir = featuresInput(ctx);
+  const { rows, clips } = usableClips(dir);
+  if (!clips.some((c) => c.label === 0) || !clips.some((c) => c.label === 1))
+    throw new Error(`crossval: ${join(dir, "videos.jsonl")} needs usable real and fake clips (has ${clips.filter((c) => c.label === 0).length} real, ${clips.filter((c) => c.label === 1).length} fake)`);
+  return { dir, rows, clips, plan: planFolds(clips, ctx.params) };
+}
+
+export async function crossvalItems(ctx: StageContext<CrossvalParams>): Promise<WorkItem[]> {
+  const { dir, rows, plan: p } = plan(ctx);
+  const fileHash = new Map<string, string>();
+  for (const c of p.units.flatMap((u) => u.ids)) fileHash.set(c, sha256(readFileSync(join(dir, rows.get(c)!.features!))));
+  const items: WorkItem[] = [];
+  for (const model of unique(ctx.params.models)) {
+    for (const f of p.folds) {
+      const payload: FoldPayload = { model, fold: f.index, held_out: f.heldOut, train: f.train, val: f.val, test: f.test };
+      const h = createHash("sha256");
+      for (const [set, ids] of [["train", f.train], ["val", f.val], ["test", f.test]] as const)
+        for (const id of ids) h.update(`${set}\0${id}\0${rows.get(id)!.label}\0${fileHash.get(id)}\n`);
+      items.push({ id: `${model}/fold-${f.index + 1}`, contentHash: h.digest("hex"), payload: payload as unknown as Json });
+    }
+  }
+  return items;
+}
+
+export async function crossvalWorker(ctx: ItemWorkerContext<CrossvalParams>): Promise<ItemWorker> {
+  const dir = featuresInput(ctx);
+  const rows = readClips(dir);
+  const dims = readFeaturesInfo(dir).dims;
+  const cache = new Map<string, Matrix>();
+  const load = (ids: string[]): Labelled => ({
+    clips: ids.map((id) => {
+      let m = cache.get(id);
+      if (!m) {
+        const row = rows.get(id);
+        if (!row) throw new Error(`${join(dir, "videos.jsonl")}: no clip "${id}"`);
+        m = readClipFeatures(dir, row, dims, (d) => `extract.json says ${d}`);
+        cache.set(id, m);
+      }
+      return m;
+    }),
+    labels: ids.map((id) => (rows.get(id)!.label === "fake" ? 1 : 0)),
+  });
+  // One fit at a time in this process: the transformer uses every core it is given on its own.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    run(item, _outDir, signal) {
+      const next = queue.then(async (): Promise<Json> => {
+        signal.throwIfAborted();
+        const p = item.payload as unknown as FoldPayload;
+        const train = load(p.train);
+        if (!train.labels.includes(0) || !train.labels.includes(1))
+          throw new Error(`fold ${p.fold + 1} has no ${train.labels.includes(1) ? "real" : "fake"} training clip: use fewer folds`);
+        const t0 = performance.now();
+        ctx.log.info(`${item.id}: fitting on ${p.train.length} clips (${p.val.length} val), scoring ${p.test.length} held out (${p.held_out.join(", ")})`);
+        const r = await fitAndScore(p.model, ctx.params.train, train, load(p.val), load(p.test).clips, signal);
+        ctx.log.info(`${item.id}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        const result: FoldResult = { model: p.model, fold: p.fold, threshold: r.threshold, scores: p.test.map((id, i) => [id, r.scores[i]!]), facts: r.facts };
+        return result as unknown as Json;
+      });
+      queue = next.catch(() => {});
+      return next;
+    },
+    async close() {
+      cache.clear();
+    },
+  };
+}
+
+export async function crossvalAssemble(ctx: StageContext<CrossvalParams>, results: ItemResult[]): Promise<StageSummary> {
+  const p = ctx.params;
+  const { dir, rows, clips, plan: fp } = plan(ctx);
+  const clipOf = new Map(clips.map((c) => [c.id, c]));
+  const models: Record<string, ModelReport> = {};
+  const predictions: Record<string, Json>[] = [];
+  for (const model of unique(p.models)) {
+    const mine = results.map((r) => r.result as unknown as FoldResult).filter((r) => r.model === model);
+    const folds: FoldInfo[] = fp.folds.map((f) => {
+      const r = mine.find((x) => x.fold === f.index);
+      if (!r) throw new Error(`crossval: no result for ${model} fold ${f.index + 1}`);
+      return { index: f.index, heldOut: f.heldOut, train: f.train.length, val: f.val.length, threshold: r.threshold, facts: r.facts };
+    });
+    const scores: OofScore[] = mine.flatMap((r) => r.scores.map(([id, score]) => {
+      const c = clipOf.get(id)!;
+      predictions.push({ id, model, fold: r.fold + 1, label: c.label === 1 ? "fake" : "real", source: c.source, group: c.group, path: rows.get(id)!.path, score, threshold: r.threshold });
+      return { id, label: c.label, source: c.source, fold: r.fold, score };
+    }));
+    models[model] = modelReport(model, scores, folds, { bootstrap: p.bootstrap, seed: p.seed });
+  }
+  const info = readFeaturesInfo(dir);
+  const out: CrossvalJson = {
+    features: { name: info.name, dims: info.dims, extract: info.params },
+    folds: p.folds,
+    group_by: p.group_by,
+    seed: p.seed,
+    clips: clips.length,
+    units: fp.units.length,
+    ungrouped: fp.ungrouped,
+    plan: fp.folds.map((f) => ({ fold: f.index + 1, held_out: f.heldOut, train: f.train.length, val: f.val.length, test: f.test.length })),
+    models,
+  };
+  writeFileSync(join(ctx.outDir, CROSSVAL_FILE), JSON.stringify(out, null, 1) + "\n");
+  writeJsonl(join(ctx.outDir, "predictions.jsonl"), predictions);
+  writeFileSync(join(ctx.outDir, "report.md"), renderReport(out));
+
+  const findings: Finding[] = [];
+  if (fp.ungrouped)
+    findings.push({
+      id: "crossval-ungrouped",
+      severity: "warn",
+      reason: `${fp.ungrouped} of ${clips.length} clips have no source or group: each is held out on its own, so clips of one unknown source may sit on both sides of a fold`,
+      advice: "add source (and group) columns to manifest.csv",
+      data: { ungrouped: fp.ungrouped },
+    });
+  const metrics: Record<string, number> = {};
+  const lines = [`${fp.folds.length} folds over ${fp.units.length} source groups (${clips.length} clips, group_by ${p.group_by}), ${info.name ?? "features"} ${info.dims ?? ""}`.trim()];
+  for (const [name, m] of Object.entries(models)) {
+    const ci = m.auc_ci95 ? ` [${fmt(m.auc_ci95[0])}–${fmt(m.auc_ci95[1])}]` : "";
+    const pci = m.pooled_auc_ci95 ? ` [${fmt(m.pooled_auc_ci95[0])}–${fmt(m.pooled_auc_ci95[1])}]` : "";
+    lines.push(`${name}: mean fold AUC ${fmt(m.auc)}${ci} (${m.folds_with_auc}/${m.folds.length} folds), pooled ${fmt(m.pooled_auc)}${pci}, balanced accuracy ${fmt(m.balanced_accuracy)}`);
+    const worst = m.sources.filter((s) => s.label !== "mixed").sort((a, b) => a.recall - b.recall)[0];
+    if (worst) lines.push(`  lowest recall: ${worst.source} (${worst.label}, ${worst.n} clips) ${fmt(worst.recall)}`);
+    for (const [k, v] of [["auc", m.auc], ["auc_lo", m.auc_ci95?.[0]], ["auc_hi", m.auc_ci95?.[1]], ["pooled_auc", m.pooled_auc], ["balanced_accuracy", m.balanced_accuracy]] as const)
+      if (typeof v === "number") metrics[`${name}.${k}`] = round(v, 4);
+  }
+  return { lines, findings, metrics };
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function sha256(b: Buffer): string {
+  return createHash("sha256").update(b).digest("hex");
+}
+
+function fmt(x: number | null | undefined): string {
+  return typeof x === "number" ? x.toFixed(3) : "n/a";
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+

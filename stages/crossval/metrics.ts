@@ -1,0 +1,209 @@
+// Cross-validation numbers from out-of-fold scores: every clip is scored once, by the model of the
+// fold that held its source group out. Per fold the ROC-AUC of its held-out clips (defined when
+// they hold both classes); per source its recall at its fold's threshold and its AUC against every
+// held-out clip of the other class; overall the mean fold AUC with a bootstrap interval (clips
+// resampled within each fold) and the pooled AUC with a source-level bootstrap interval (whole
+// sources resampled per class: how much the number depends on which generators happen to be in
+// the set). JSON has no NaN: undefined numbers are null, with a note saying why.
+import { bootstrapAucs, quantile, rocAuc } from "../../src/lib/metrics.js";
+import { mulberry32 } from "../../src/lib/random.js";
+import type { Json } from "../../src/params.js";
+
+/** One held-out clip's score. */
+export interface OofScore {
+  id: string;
+  /** 1 = fake, 0 = real. */
+  label: 0 | 1;
+  source: string | null;
+  /** 0-based fold that held it out. */
+  fold: number;
+  score: number;
+}
+
+export interface FoldInfo {
+  index: number;
+  heldOut: string[];
+  train: number;
+  val: number;
+  threshold: number;
+  facts: Record<string, Json>;
+}
+
+export interface FoldReport {
+  /** 1-based, as printed. */
+  fold: number;
+  held_out: string[];
+  train: number;
+  val: number;
+  n: number;
+  real: number;
+  fake: number;
+  auc: number | null;
+  threshold: number;
+  /** Share of the held-out fakes scored at or above the threshold. */
+  fake_recall: number | null;
+  /** Share of the held-out reals scored below it. */
+  real_recall: number | null;
+  facts: Record<string, Json>;
+}
+
+export interface SourceReport {
+  source: string;
+  label: "real" | "fake" | "mixed";
+  n: number;
+  fold: number;
+  /** Share of its clips classified as their own class at the fold's threshold. */
+  recall: number;
+  mean_score: number;
+  /** AUC of its clips against every held-out clip of the other class (all folds); null for a
+   * mixed source. */
+  auc: number | null;
+  /** The same against the other class within its own fold (one model); null when the fold has none. */
+  auc_in_fold: number | null;
+}
+
+export interface ModelReport {
+  model: string;
+  folds: FoldReport[];
+  sources: SourceReport[];
+  /** Mean of the fold AUCs that are defined. */
+  auc: number | null;
+  auc_ci95: [number, number] | null;
+  folds_with_auc: number;
+  /** AUC of all out-of-fold scores together (different folds' models, compared as they are). */
+  pooled_auc: number | null;
+  pooled_auc_ci95: [number, number] | null;
+  /** Mean over sources of their `auc`. */
+  mean_source_auc: number | null;
+  /** (fake recall + real recall) / 2 over all clips, each at its fold's threshold. */
+  balanced_accuracy: number | null;
+  notes: string[];
+}
+
+export function modelReport(model: string, scores: readonly OofScore[], folds: readonly FoldInfo[], opts: { bootstrap: number; seed: number }): ModelReport {
+  const notes: string[] = [];
+  const thresholdOf = new Map(folds.map((f) => [f.index, f.threshold]));
+  const correct = (s: OofScore) => (s.score >= thresholdOf.get(s.fold)!) === (s.label === 1);
+  const foldReports = folds.map((f): FoldReport => {
+    const mine = scores.filter((s) => s.fold === f.index);
+    const fakes = mine.filter((s) => s.label === 1);
+    const reals = mine.filter((s) => s.label === 0);
+    return {
+      fold: f.index + 1,
+      held_out: f.heldOut,
+      train: f.train,
+      val: f.val,
+      n: mine.length,
+      real: reals.length,
+      fake: fakes.length,
+      auc: finite(rocAuc(mine.map((s) => s.score), mine.map((s) => s.label))),
+      threshold: f.threshold,
+      fake_recall: share(fakes, correct),
+      real_recall: share(reals, correct),
+      facts: f.facts,
+    };
+  });
+  const defined = foldReports.filter((f) => f.auc !== null);
+  if (defined.length < foldReports.length)
+    notes.push(`${foldReports.length - defined.length} of ${foldReports.length} folds hold out one class only: their AUC is undefined (see the per-source table)`);
+
+  const sources = sourceReports(scores, correct);
+  const sourceAucs = sources.map((s) => s.auc).filter((a): a is number => a !== null);
+  const fakeRecall = share(scores.filter((s) => s.label === 1), correct);
+  const realRecall = share(scores.filter((s) => s.label === 0), correct);
+  return {
+    model,
+    folds: foldReports,
+    sources,
+    auc: defined.length ? mean(defined.map((f) => f.auc!)) : null,
+    auc_ci95: meanFoldAucCi(scores, defined.map((f) => f.fold - 1), opts),
+    folds_with_auc: defined.length,
+    pooled_auc: finite(rocAuc(scores.map((s) => s.score), scores.map((s) => s.label))),
+    pooled_auc_ci95: sourceBootstrapCi(scores, opts),
+    mean_source_auc: sourceAucs.length ? mean(sourceAucs) : null,
+    balanced_accuracy: fakeRecall !== null && realRecall !== null ? (fakeRecall + realRecall) / 2 : null,
+    notes,
+  };
+}
+
+function sourceReports(scores: readonly OofScore[], correct: (s: OofScore) => boolean): SourceReport[] {
+  const bySource = groupBy(scores, (s) => s.source ?? "(none)");
+  return [...bySource.keys()].sort().map((name): SourceReport => {
+    const mine = bySource.get(name)!;
+    const labels = new Set(mine.map((s) => s.label));
+    const label = labels.size > 1 ? "mixed" : mine[0]!.label === 1 ? "fake" : "real";
+    const other = (pool: readonly OofScore[]) => pool.filter((s) => s.label !== mine[0]!.label);
+    const aucAgainst = (pool: readonly OofScore[]): number | null => {
+      if (label === "mixed" || !pool.length) return null;
+      const all = [...mine, ...pool];
+      return finite(rocAuc(all.map((s) => s.score), all.map((s) => s.label)));
+    };
+    const folds = [...new Set(mine.map((s) => s.fold))];
+    return {
+      source: name,
+      label,
+      n: mine.length,
+      fold: folds[0]! + 1,
+      recall: share(mine, correct)!,
+      mean_score: mean(mine.map((s) => s.score)),
+      auc: aucAgainst(other(scores)),
+      auc_in_fold: aucAgainst(other(scores.filter((s) => s.fold === folds[0]))),
+    };
+  });
+}
+
+/** 95 % interval of the mean fold AUC: each fold's clips resampled within class (its own seeded
+ * stream), the mean taken per round. */
+function meanFoldAucCi(scores: readonly OofScore[], folds: number[], o: { bootstrap: number; seed: number }): [number, number] | null {
+  if (!o.bootstrap || !folds.length) return null;
+  const rounds = folds.map((f) => {
+    const mine = scores.filter((s) => s.fold === f);
+    return bootstrapAucs(mine.map((s) => s.score), mine.map((s) => s.label), o.bootstrap, o.seed * 1000 + f)!;
+  });
+  const means = Array.from({ length: o.bootstrap }, (_, r) => mean(rounds.map((a) => a[r]!))).sort((a, b) => a - b);
+  return [quantile(means, 0.025), quantile(means, 0.975)];
+}
+
+/** 95 % interval of the pooled AUC over resamples of whole sources (real sources among real
+ * ones, fake among fake ones; clips without a source count as their own source). */
+function sourceBootstrapCi(scores: readonly OofScore[], o: { bootstrap: number; seed: number }): [number, number] | null {
+  if (!o.bootstrap) return null;
+  const clusters = [...groupBy(scores, (s) => s.source ?? `clip:${s.id}`).values()];
+  const strata = [0, 1].map((l) => clusters.filter((c) => c.every((s) => s.label === l)));
+  const mixed = clusters.filter((c) => !c.every((s) => s.label === c[0]!.label));
+  if (!strata[0]!.length || !strata[1]!.length) return null;
+  const rand = mulberry32(o.seed ^ 0x2545f491);
+  const aucs: number[] = [];
+  for (let r = 0; r < o.bootstrap; r++) {
+    const pick: OofScore[] = [];
+    for (const stratum of [...strata, mixed]) for (let i = 0; i < stratum.length; i++) pick.push(...stratum[Math.floor(rand() * stratum.length)]!);
+    const auc = rocAuc(pick.map((s) => s.score), pick.map((s) => s.label));
+    if (Number.isFinite(auc)) aucs.push(auc);
+  }
+  if (!aucs.length) return null;
+  aucs.sort((a, b) => a - b);
+  return [quantile(aucs, 0.025), quantile(aucs, 0.975)];
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const g = out.get(k);
+    if (g) g.push(it);
+    else out.set(k, [it]);
+  }
+  return out;
+}
+
+function share<T>(items: readonly T[], ok: (t: T) => boolean): number | null {
+  return items.length ? items.filter(ok).length / items.length : null;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

@@ -1,0 +1,38 @@
+// crossval's params: the runner validates `with:` against this spec; the kind receives
+// CrossvalParams. `train:` holds the model's params (the same ones the train stage takes).
+import type { ParamsSpec } from "../../src/params.js";
+import { MODEL_KINDS, modelParams, type ModelKind, type ModelParams } from "./model-params.js";
+
+export type CrossvalGroupBy = "auto" | "source" | "group";
+
+export interface CrossvalParams {
+  folds: number | null;
+  group_by: CrossvalGroupBy;
+  val: number;
+  seed: number;
+  models: ModelKind[];
+  bootstrap: number;
+  train: ModelParams;
+}
+
+export const crossvalParams: ParamsSpec = {
+  folds: {
+    type: "number", integer: true, min: 2, nullable: true, default: 5,
+    doc: "K folds of whole source groups (balanced by class); null = leave one source group out (one model per group)",
+  },
+  group_by: {
+    type: "string", enum: ["auto", "source", "group"], default: "auto",
+    doc: "what a held-out unit is: auto = clips sharing a source or a group stay together (the group column when there is one, else source); source; group",
+  },
+  val: {
+    type: "number", min: 0, max: 0.5, default: 0.15,
+    doc: "share of each fold's training groups (per class) held out for early stopping and the decision threshold; 0 = none (threshold 0.5)",
+  },
+  seed: { type: "number", integer: true, default: 0, doc: "seed of the fold assignment and the bootstrap" },
+  models: {
+    type: "array", items: { type: "string", enum: MODEL_KINDS }, default: ["transformer"],
+    doc: "models to cross-validate, each on the same folds (transformer, linear)",
+  },
+  bootstrap: { type: "number", integer: true, min: 0, default: 1000, doc: "bootstrap resamples for the 95 % intervals; 0 = none" },
+  train: { type: "object", doc: "the model's params (as the train stage's)", properties: modelParams },
+};

@@ -1,0 +1,50 @@
+// report.md: the cross-generator table a paper in this field prints — per model the mean fold AUC
+// with its interval, one row per fold (what it held out), one row per held-out source.
+import type { Json } from "../../src/params.js";
+import type { ModelReport } from "./metrics.js";
+
+/** crossval.json. */
+export interface CrossvalJson {
+  features: { name: string | null; dims: number | null; extract: Record<string, Json> | null };
+  folds: number | null;
+  group_by: string;
+  seed: number;
+  clips: number;
+  units: number;
+  ungrouped: number;
+  plan: { fold: number; held_out: string[]; train: number; val: number; test: number }[];
+  models: Record<string, ModelReport>;
+}
+
+export function renderReport(r: CrossvalJson): string {
+  const out: string[] = [];
+  const how = r.folds === null ? `leave one source group out (${r.plan.length} folds)` : `${r.plan.length} folds of whole source groups`;
+  out.push(`# Cross-validation: ${how}`, "");
+  out.push(`${r.clips} clips in ${r.units} source groups (group_by ${r.group_by}); features ${r.features.name ?? "?"} (${r.features.dims ?? "?"} dims).`);
+  out.push("Every clip is scored by the model of the one fold that held its whole source group out of training.", "");
+  out.push("| model | mean fold AUC [95 % CI] | pooled AUC [95 % CI, sources resampled] | mean source AUC | balanced accuracy |", "|---|---|---|---|---|");
+  for (const m of Object.values(r.models))
+    out.push(`| ${m.model} | ${num(m.auc)} ${ci(m.auc_ci95)} (${m.folds_with_auc}/${m.folds.length} folds) | ${num(m.pooled_auc)} ${ci(m.pooled_auc_ci95)} | ${num(m.mean_source_auc)} | ${num(m.balanced_accuracy)} |`);
+  out.push("");
+  for (const m of Object.values(r.models)) {
+    out.push(`## ${m.model}`, "");
+    for (const n of m.notes) out.push(`- ${n}`);
+    if (m.notes.length) out.push("");
+    out.push("| fold | held out | train / val / test | AUC | threshold | fake recall | real recall |", "|---|---|---|---|---|---|---|");
+    for (const f of m.folds)
+      out.push(`| ${f.fold} | ${f.held_out.join(", ")} | ${f.train} / ${f.val} / ${f.n} (${f.real} real, ${f.fake} fake) | ${num(f.auc)} | ${num(f.threshold)} | ${num(f.fake_recall)} | ${num(f.real_recall)} |`);
+    out.push("", "| source | class | clips | fold | recall | mean score | AUC vs other class (all folds) | AUC vs other class (its fold) |", "|---|---|---|---|---|---|---|---|");
+    for (const s of m.sources)
+      out.push(`| ${s.source} | ${s.label} | ${s.n} | ${s.fold} | ${num(s.recall)} | ${num(s.mean_score)} | ${num(s.auc)} | ${num(s.auc_in_fold)} |`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+function num(x: number | null): string {
+  return x === null ? "–" : x.toFixed(3);
+}
+
+function ci(c: [number, number] | null): string {
+  return c ? `[${c[0].toFixed(3)}–${c[1].toFixed(3)}]` : "";
+}
