@@ -24,7 +24,7 @@ export const extractParams: ParamsSpec = {
   size: { type: "number", integer: true, default: 128, min: 64, max: 1024, doc: "analysis frames are size×size pixels (a power of two, at least 64: the 24-bin radial spectrum needs 24 pixel rings)" },
   resize: { type: "string", default: "crop", enum: ["crop", "scale", "stretch"], doc: "crop: centre patch at native resolution (keeps pixel-level traces); scale: short side to size then centre crop; stretch: to size×size" },
   normalize_format: { type: "boolean", default: false, doc: "re-encode every clip through H.264 yuv420p before features (removes GIF-palette vs H.264 cues)" },
-  features: { type: "string", default: "forensic-v1", enum: ["forensic-v1"], doc: "per-frame feature extractor" },
+  features: { type: "string", default: "forensic-v1", enum: ["forensic-v1", "forensic-v2"], doc: "per-frame feature extractor: forensic-v1 (53 hand-made statistics), forensic-v2 (spectra, residual co-occurrence, warp error: docs/detector.md)" },
   min_frames: { type: "number", integer: true, default: 2, min: 1, doc: "clips with fewer decoded frames are errors" },
   max_pixels: { type: "number", integer: true, default: 7680 * 4320, min: 1, doc: "clips with more pixels per frame (width×height) are errors; default 8K UHD" },
   workers: { type: "number", integer: true, default: null, nullable: true, min: 1, inKey: false, doc: "feature worker threads; null = the run's cores (the output is byte-identical whatever the count, so it is not part of the cache key)" },
