@@ -25,6 +25,9 @@ export interface DecodeOptions {
   resize: ResizeMode;
   /** Re-encode through H.264 yuv420p first, so every clip has been through the same codec. */
   normalizeFormat: boolean;
+  /** Re-encodes before decoding, in order (before normalizeFormat's): a format control, an
+   * augmentation variant. */
+  reencode?: Reencode[];
   /** Also emit the 9×8 grey thumbnails the dHash uses. */
   thumbs: boolean;
   signal?: AbortSignal;
@@ -72,10 +75,30 @@ export function decodeArgs(
 
 /** ffmpeg arguments that re-encode the first video stream of `file` to H.264 in Matroska on stdout. */
 export function normalizeArgs(file: string): string[] {
+  return reencodeArgs(file, { crf: 18 }, "pipe:1");
+}
+
+/** One pass through H.264 (yuv420p, libx264 veryfast): at `crf`, optionally resampled to `fps`,
+ * scaled by `scale`, and/or with the short side scaled to `size` and the centre size×size cropped
+ * (how evaluation clips are often format-controlled, and what upload platforms do to a clip). */
+export interface Reencode {
+  crf: number;
+  fps?: number | null;
+  scale?: number | null;
+  size?: number | null;
+}
+
+/** ffmpeg arguments for one Reencode of `input` (a path or pipe:0) to Matroska at `output`. */
+export function reencodeArgs(input: string, r: Reencode, output: string): string[] {
+  const vf: string[] = [];
+  if (r.fps) vf.push(`fps=${r.fps}`);
+  if (r.scale && r.scale !== 1) vf.push(`scale=trunc(iw*${r.scale}/2)*2:-2:flags=bicubic`);
+  if (r.size) vf.push(`scale=${r.size}:${r.size}:force_original_aspect_ratio=increase:flags=bicubic`, `crop=${r.size}:${r.size}`);
+  vf.push("scale=trunc(iw/2)*2:trunc(ih/2)*2");
   return [
-    "-nostdin", "-hide_banner", "-loglevel", "error", "-i", file, "-map", "0:v:0", "-an", "-sn", "-dn",
-    "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
-    "-pix_fmt", "yuv420p", "-vsync", "passthrough", "-f", "matroska", "pipe:1",
+    "-nostdin", "-hide_banner", "-loglevel", "error", "-i", input, "-map", "0:v:0", "-an", "-sn", "-dn",
+    "-vf", vf.join(","), "-c:v", "libx264", "-preset", "veryfast", "-crf", String(r.crf),
+    "-pix_fmt", "yuv420p", "-vsync", r.fps ? "cfr" : "passthrough", "-f", "matroska", output,
   ];
 }
 
@@ -94,29 +117,45 @@ export interface DecodedClip {
 export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
   const bin = ffmpegBinary().path;
   const children: ChildProcess[] = [];
-  let input = file;
-  let normalizer: ChildProcess | undefined;
-  const normErr = tailCollector();
-  if (o.normalizeFormat) {
-    normalizer = spawn(bin, normalizeArgs(file), { stdio: ["ignore", "pipe", "pipe"] });
-    normalizer.stderr!.on("data", normErr.push);
-    children.push(normalizer);
-    input = "pipe:0";
+  // re-encoders in order (o.reencode, then normalize_format's), each piping into the next
+  const steps: { args: (input: string) => string[]; what: string }[] = (o.reencode ?? []).map((r) => ({
+    args: (input: string) => reencodeArgs(input, r, "pipe:1"),
+    what: reencodeLabel(r),
+  }));
+  if (o.normalizeFormat) steps.push({ args: (input) => reencodeArgs(input, { crf: 18 }, "pipe:1"), what: "normalize_format" });
+  const stepErrs: { what: string; text: () => string; index: number }[] = [];
+  let upstream: ChildProcess | undefined;
+  for (const step of steps) {
+    const p = spawn(bin, step.args(upstream ? "pipe:0" : file), { stdio: [upstream ? upstream.stdout! : "ignore", "pipe", "pipe"] });
+    const err = tailCollector();
+    p.stderr!.on("data", err.push);
+    stepErrs.push({ what: step.what, text: () => err.text(), index: children.length });
+    children.push(p);
+    // the next process holds its own copy of the pipe; ours would keep this one from ever 'close'
+    upstream?.stdout!.destroy();
+    upstream = p;
   }
-  const child = spawn(bin, decodeArgs(input, o, { frames: "pipe:1", thumbs: "pipe:3" }), {
-    stdio: [normalizer ? normalizer.stdout! : "ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore"],
+  const child = spawn(bin, decodeArgs(upstream ? "pipe:0" : file, o, { frames: "pipe:1", thumbs: "pipe:3" }), {
+    stdio: [upstream ? upstream.stdout! : "ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore"],
   });
   children.push(child);
-  // The decoder holds its own copy of the pipe; ours would keep the normalizer from ever 'close'.
-  normalizer?.stdout!.destroy();
-  return readClip(file, o, child, children, normalizer ? () => normErr.text() : undefined);
+  upstream?.stdout!.destroy();
+  return readClip(file, o, child, children, stepErrs);
+}
+
+function reencodeLabel(r: Reencode): string {
+  const parts = [`crf ${r.crf}`];
+  if (r.fps) parts.push(`${r.fps} fps`);
+  if (r.scale && r.scale !== 1) parts.push(`scale ${r.scale}`);
+  if (r.size) parts.push(`${r.size}×${r.size}`);
+  return `re-encode at ${parts.join(", ")}`;
 }
 
 /** Probes `file` and starts decoding it, from one `sh` (POSIX) or as two spawns (Windows, or with
  * normalizeFormat). Throws the probe's ClipError (nothing left running); on success the caller
  * must iterate `clip.frames` or call `clip.close()`. */
 export async function openClip(file: string, o: DecodeOptions): Promise<{ info: ProbeInfo; clip: DecodedClip }> {
-  if (process.platform === "win32" || o.normalizeFormat) {
+  if (process.platform === "win32" || o.normalizeFormat || o.reencode?.length) {
     const info = await probe(file, { signal: o.signal });
     return { info, clip: decodeClip(file, o) };
   }
@@ -160,7 +199,13 @@ function readAll(r: Readable): Promise<string> {
 }
 
 /** Wraps a running ffmpeg (`child`, the last of `children`) as a DecodedClip. */
-function readClip(file: string, o: DecodeOptions, child: ChildProcess, children: ChildProcess[], normalizerStderr?: () => string): DecodedClip {
+function readClip(
+  file: string,
+  o: DecodeOptions,
+  child: ChildProcess,
+  children: ChildProcess[],
+  steps: { what: string; text: () => string; index: number }[] = [],
+): DecodedClip {
   const err = tailCollector();
   child.stderr!.on("data", err.push);
   const thumbParts: Buffer[] = [];
@@ -248,8 +293,8 @@ function readClip(file: string, o: DecodeOptions, child: ChildProcess, children:
       o.signal?.throwIfAborted();
       for (const r of results) if (r.error) throw r.error;
       const dec = results.at(-1)!;
-      if (normalizerStderr && results[0]!.code !== 0)
-        throw new ClipError(`ffmpeg could not re-encode it (normalize_format): ${reasonFrom(normalizerStderr(), file)}`);
+      for (const st of steps)
+        if (results[st.index]!.code !== 0) throw new ClipError(`ffmpeg could not re-encode it (${st.what}): ${reasonFrom(st.text(), file)}`);
       if (dec.code !== 0) throw new ClipError(`ffmpeg could not decode it: ${reasonFrom(err.text(), file)}`);
       finished = true;
     } finally {
