@@ -11,9 +11,11 @@ const PATTERNS = [
   /(?:^|[\n;])\s*(import|export)\s+(type\s+)?(?:[^"'`;]*?\sfrom\s*)?["'](\.{1,2}\/[^"']+)["']/g,
   // await import("./impl.js")
   /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g,
-  // new URL("./worker.js", import.meta.url)
-  /\bnew\s+URL\(\s*["'](\.{1,2}\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g,
 ];
+/** `new URL(<expr>, import.meta.url)`: every relative string literal in <expr> (a worker file,
+ * also when chosen by a ternary: `new URL(ts ? "./worker.ts" : "./worker.js", import.meta.url)`). */
+const URL_CALL = /\bnew\s+URL\(([^()]*?),\s*import\.meta\.url\s*\)/g;
+const LITERAL = /["'](\.{1,2}\/[^"']+)["']/g;
 
 const CODE_EXT = new Set([".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".json"]);
 
@@ -35,14 +37,17 @@ function resolveSpecifier(from: string, spec: string): string | undefined {
 export function directImports(file: string): string[] {
   const src = readFileSync(file, "utf8");
   const out = new Set<string>();
+  const add = (spec: string) => {
+    const f = resolveSpecifier(file, spec);
+    if (f && CODE_EXT.has(extname(f))) out.add(f);
+  };
   for (const [i, re] of PATTERNS.entries()) {
     for (const m of src.matchAll(re)) {
       if (i === 0 && m[2]) continue; // `import type` / `export type`: erased at run time
-      const spec = i === 0 ? m[3]! : m[1]!;
-      const f = resolveSpecifier(file, spec);
-      if (f && CODE_EXT.has(extname(f))) out.add(f);
+      add(i === 0 ? m[3]! : m[1]!);
     }
   }
+  for (const m of src.matchAll(URL_CALL)) for (const l of m[1]!.matchAll(LITERAL)) add(l[1]!);
   return [...out];
 }
 
