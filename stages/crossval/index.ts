@@ -11,8 +11,6 @@ export default defineStage<CrossvalParams>({
   kind: "crossval",
   description: "cross-validate models by source group: per held-out source AUC and recall, mean with a bootstrap interval",
   params: crossvalParams,
-  // what the cache key hashes (until the runner computes each kind's import closure itself)
-  code: [new URL(".", import.meta.url), new URL("../../src/model/", import.meta.url), new URL("../../src/lib/", import.meta.url), new URL("../../src/artifacts/", import.meta.url)],
   fanOut: {
     async items(ctx) {
       return (await import("./impl.js")).crossvalItems(ctx);
