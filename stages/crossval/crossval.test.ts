@@ -15,7 +15,7 @@ import { planFolds, type FoldClip } from "./folds.js";
 import kind from "./index.js";
 import { modelReport, type OofScore } from "./metrics.js";
 import type { CrossvalParams } from "./params.js";
-import type { CrossvalJson } from "./report.js";
+import { readCrossval } from "../../src/artifacts/crossval.js";
 
 const clip = (id: string, label: 0 | 1, source: string | null, group: string | null = null): FoldClip => ({ id, label, source, group });
 
@@ -163,7 +163,7 @@ async function runCrossval(root: string, dir: string, over: Record<string, unkno
   };
   const items = await kind.fanOut!.items(ctx);
   const summary = (await runKind(kind, ctx)) as StageSummary;
-  const json = JSON.parse(readFileSync(join(outDir, "crossval.json"), "utf8")) as CrossvalJson;
+  const json = readCrossval(outDir);
   const predictions = readFileSync(join(outDir, "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, Json>);
   return { outDir, items, summary, json, predictions, report: readFileSync(join(outDir, "report.md"), "utf8"), logs };
 }

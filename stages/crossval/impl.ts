@@ -4,19 +4,17 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeCrossval, type CrossvalJson, type CrossvalPrediction, type ModelReport } from "../../src/artifacts/crossval.js";
 import { featuresInput, readClipFeatures, readClips, readFeaturesInfo, type ClipRow } from "../../src/artifacts/features.js";
-import { writeJsonl } from "../../src/lib/jsonl.js";
 import type { Matrix } from "../../src/lib/npy.js";
 import type { Json } from "../../src/params.js";
 import type { Finding, ItemResult, ItemWorker, ItemWorkerContext, StageContext, StageSummary, WorkItem } from "../../src/stage.js";
 import { fitAndScore, type Labelled } from "./fit.js";
 import { planFolds, type FoldClip, type FoldPlan } from "./folds.js";
-import { modelReport, type FoldInfo, type ModelReport, type OofScore } from "./metrics.js";
+import { modelReport, type FoldInfo, type OofScore } from "./metrics.js";
 import type { ModelKind } from "./model-params.js";
 import type { CrossvalParams } from "./params.js";
-import { renderReport, type CrossvalJson } from "./report.js";
-
-export const CROSSVAL_FILE = "crossval.json";
+import { renderReport } from "./report.js";
 
 interface FoldPayload {
   model: ModelKind;
@@ -129,7 +127,7 @@ export async function crossvalAssemble(ctx: StageContext<CrossvalParams>, result
   const { dir, rows, clips, plan: fp } = plan(ctx);
   const clipOf = new Map(clips.map((c) => [c.id, c]));
   const models: Record<string, ModelReport> = {};
-  const predictions: Record<string, Json>[] = [];
+  const predictions: CrossvalPrediction[] = [];
   for (const model of unique(p.models)) {
     const mine = results.map((r) => r.result as unknown as FoldResult).filter((r) => r.model === model);
     const folds: FoldInfo[] = fp.folds.map((f) => {
@@ -156,8 +154,7 @@ export async function crossvalAssemble(ctx: StageContext<CrossvalParams>, result
     plan: fp.folds.map((f) => ({ fold: f.index + 1, held_out: f.heldOut, train: f.train.length, val: f.val.length, test: f.test.length })),
     models,
   };
-  writeFileSync(join(ctx.outDir, CROSSVAL_FILE), JSON.stringify(out, null, 1) + "\n");
-  writeJsonl(join(ctx.outDir, "predictions.jsonl"), predictions);
+  writeCrossval(ctx.outDir, out, predictions);
   writeFileSync(join(ctx.outDir, "report.md"), renderReport(out));
 
   const findings: Finding[] = [];

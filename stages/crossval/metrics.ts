@@ -7,6 +7,7 @@
 // the set). JSON has no NaN: undefined numbers are null, with a note saying why.
 import { bootstrapAucs, quantile, rocAuc } from "../../src/lib/metrics.js";
 import { mulberry32 } from "../../src/lib/random.js";
+import type { FoldReport, ModelReport, SourceReport } from "../../src/artifacts/crossval.js";
 import type { Json } from "../../src/params.js";
 
 /** One held-out clip's score. */
@@ -27,57 +28,6 @@ export interface FoldInfo {
   val: number;
   threshold: number;
   facts: Record<string, Json>;
-}
-
-export interface FoldReport {
-  /** 1-based, as printed. */
-  fold: number;
-  held_out: string[];
-  train: number;
-  val: number;
-  n: number;
-  real: number;
-  fake: number;
-  auc: number | null;
-  threshold: number;
-  /** Share of the held-out fakes scored at or above the threshold. */
-  fake_recall: number | null;
-  /** Share of the held-out reals scored below it. */
-  real_recall: number | null;
-  facts: Record<string, Json>;
-}
-
-export interface SourceReport {
-  source: string;
-  label: "real" | "fake" | "mixed";
-  n: number;
-  fold: number;
-  /** Share of its clips classified as their own class at the fold's threshold. */
-  recall: number;
-  mean_score: number;
-  /** AUC of its clips against every held-out clip of the other class (all folds); null for a
-   * mixed source. */
-  auc: number | null;
-  /** The same against the other class within its own fold (one model); null when the fold has none. */
-  auc_in_fold: number | null;
-}
-
-export interface ModelReport {
-  model: string;
-  folds: FoldReport[];
-  sources: SourceReport[];
-  /** Mean of the fold AUCs that are defined. */
-  auc: number | null;
-  auc_ci95: [number, number] | null;
-  folds_with_auc: number;
-  /** AUC of all out-of-fold scores together (different folds' models, compared as they are). */
-  pooled_auc: number | null;
-  pooled_auc_ci95: [number, number] | null;
-  /** Mean over sources of their `auc`. */
-  mean_source_auc: number | null;
-  /** (fake recall + real recall) / 2 over all clips, each at its fold's threshold. */
-  balanced_accuracy: number | null;
-  notes: string[];
 }
 
 export function modelReport(model: string, scores: readonly OofScore[], folds: readonly FoldInfo[], opts: { bootstrap: number; seed: number }): ModelReport {

@@ -1,20 +1,6 @@
 // report.md: the cross-generator table a paper in this field prints — per model the mean fold AUC
 // with its interval, one row per fold (what it held out), one row per held-out source.
-import type { Json } from "../../src/params.js";
-import type { ModelReport } from "./metrics.js";
-
-/** crossval.json. */
-export interface CrossvalJson {
-  features: { name: string | null; dims: number | null; extract: Record<string, Json> | null };
-  folds: number | null;
-  group_by: string;
-  seed: number;
-  clips: number;
-  units: number;
-  ungrouped: number;
-  plan: { fold: number; held_out: string[]; train: number; val: number; test: number }[];
-  models: Record<string, ModelReport>;
-}
+import type { CrossvalJson } from "../../src/artifacts/crossval.js";
 
 export function renderReport(r: CrossvalJson): string {
   const out: string[] = [];
