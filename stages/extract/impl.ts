@@ -11,8 +11,8 @@ import { writeJsonl } from "../../src/lib/jsonl.js";
 import { listDataset, type DatasetEntry } from "../../src/dataset/list.js";
 import { inputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
 import type { ProbeInfo } from "../../src/video/probe.js";
-import { extractorNamed } from "./features/registry.js";
-import { isPowerOfTwo } from "./features/fft.js";
+import { recordRecipe } from "../../src/features/recipe.js";
+import { loadExtractor } from "../../src/features/registry.js";
 import type { ExtractParams } from "./params.js";
 import { createClipPool, type ClipPool } from "./pool.js";
 
@@ -24,8 +24,9 @@ const SHOW_FAILED = 10;
 
 export async function runExtract(ctx: StageContext<ExtractParams>): Promise<StageSummary> {
   const p = ctx.params;
-  const extractor = extractorNamed(p.features);
-  if (!isPowerOfTwo(p.size)) throw new Error(`extract: size must be a power of two (64, 128, 256...), got ${p.size}`);
+  const extractor = await loadExtractor(p.features, ctx.projectDir);
+  const sizeError = extractor.sizeError?.(p.size);
+  if (sizeError) throw new Error(`extract: ${sizeError}`);
   let root: string;
   if (ctx.data !== undefined) {
     if (!existsSync(ctx.data)) throw new Error(`data path ${ctx.data} does not exist (data: in the pipeline, or --set data=)`);
@@ -53,7 +54,7 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
   const total = ds.entries.length;
   ctx.progress(0, total, `0/${total} clips`);
   const one = async (e: DatasetEntry, k: number) => {
-    records[k] = await extractOne(e, ctx, pool);
+    records[k] = await extractOne(e, ctx, pool, extractor.dims);
     done++;
     frames += records[k]!.frames;
     const secs = (Date.now() - started) / 1000;
@@ -73,7 +74,7 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
   const failed = records.filter((r) => r.error);
   const ok = records.length - failed.length;
   const meta = {
-    params: p,
+    params: recordRecipe(p, ctx.projectDir),
     feature: { name: extractor.name, dims: extractor.dims, names: [...extractor.names] },
     counts: { clips: records.length, ok, failed: failed.length },
   };
@@ -97,10 +98,10 @@ export async function runExtract(ctx: StageContext<ExtractParams>): Promise<Stag
   };
 }
 
-async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, pool: ClipPool): Promise<VideoRecord> {
+async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, pool: ClipPool, dims: number): Promise<VideoRecord> {
   const rec: VideoRecord = {
     id: e.id, path: e.path, label: e.label, label_raw: e.label_raw, source: e.source, group: e.group,
-    frames: 0, dims: extractorNamed(ctx.params.features).dims, features: null,
+    frames: 0, dims, features: null,
     fps: null, width: null, height: null, duration: null, codec: null, pix_fmt: null, format: null,
     bytes: null, bitrate: null, source_frames: null, sha256: null, phash: [], error: e.error && `${e.path}: ${e.error}`,
   };
@@ -111,7 +112,7 @@ async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, poo
   }
   if (e.error) return rec;
   const rel = `features/${e.id}.npy`;
-  const r = await pool.run({ file: e.file, params: ctx.params, out: join(ctx.outDir, rel) });
+  const r = await pool.run({ file: e.file, params: ctx.params, projectDir: ctx.projectDir, out: join(ctx.outDir, rel) });
   ctx.signal.throwIfAborted();
   if (r.probe) fillProbe(rec, r.probe);
   if (r.ok) {

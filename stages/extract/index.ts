@@ -11,6 +11,7 @@ export default defineStage<ExtractParams>({
   params: extractParams,
   code: [
     new URL(".", import.meta.url),
+    new URL("../../src/features/", import.meta.url),
     new URL("../../src/video/", import.meta.url),
     new URL("../../src/dataset/", import.meta.url),
     new URL("../../src/lib/", import.meta.url), // npy.ts writes the outputs
