@@ -13,9 +13,10 @@ import { parseArgs } from "node:util";
 import { listDataset } from "../src/dataset/list.js";
 import { readJsonl, writeJsonl } from "../src/lib/jsonl.js";
 import { writeNpy } from "../src/lib/npy.js";
-import { extractClipFeatures } from "../stages/extract/clip.js";
-import { EXTRACTORS } from "../stages/extract/features/registry.js";
-import { withDefaults, type ExtractParams } from "../stages/extract/params.js";
+import { extractClipFeatures } from "../src/features/clip.js";
+import type { SyncFeatureExtractor } from "../src/features/extractor.js";
+import { EXTRACTORS } from "../src/features/registry.js";
+import { withDefaults, type FeatureRecipe } from "../src/features/recipe.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -37,12 +38,12 @@ if (cmd === "record" && a && b) {
   // "record": a pseudo-extractor whose one feature is the index of the (frame, neighbour) pair it saw
   const pairs = new Map<number, [Uint8Array, Uint8Array | undefined]>();
   let seen = 0;
-  EXTRACTORS.record = {
+  const record: SyncFeatureExtractor = {
     name: "record", dims: 1, names: ["pair"],
     frame: (rgb, _w, _h, prev) => (pairs.set(seen, [rgb, prev]), Float32Array.of(seen++)),
   };
-  const params: ExtractParams = withDefaults({
-    frames: Number(values.frames), size: Number(values.size), resize: values.resize as ExtractParams["resize"],
+  const params: FeatureRecipe = withDefaults({
+    frames: Number(values.frames), size: Number(values.size), resize: values.resize as FeatureRecipe["resize"],
     normalize_format: values["normalize-format"], fps: values.fps ? Number(values.fps) : null, features: "record",
   });
   const ds = listDataset(resolve(a));
@@ -56,7 +57,7 @@ if (cmd === "record" && a && b) {
       rows.push(row);
       if (e.error) continue;
       try {
-        const r = await extractClipFeatures(e.file, params);
+        const r = await extractClipFeatures(e.file, params, record);
         const size = params.size * params.size * 3;
         const buf = Buffer.alloc(r.features.rows * 2 * size);
         for (let i = 0; i < r.features.rows; i++) {
@@ -82,7 +83,7 @@ if (cmd === "record" && a && b) {
 } else if (cmd === "replay" && a && b) {
   const e = EXTRACTORS[values.features!];
   if (!e) throw new Error(`unknown extractor ${values.features}`);
-  const params = JSON.parse(readFileSync(join(a, "params.json"), "utf8")) as ExtractParams;
+  const params = JSON.parse(readFileSync(join(a, "params.json"), "utf8")) as FeatureRecipe;
   const size = params.size;
   const bytes = size * size * 3;
   mkdirSync(join(b, "features"), { recursive: true });
@@ -96,7 +97,9 @@ if (cmd === "record" && a && b) {
     for (let i = 0; i < r.frames; i++) {
       const rgb = buf.subarray(2 * i * bytes, (2 * i + 1) * bytes);
       const prev = buf.subarray((2 * i + 1) * bytes, (2 * i + 2) * bytes);
-      data.set(e.frame(rgb, size, size, prev), i * e.dims);
+      const row = e.frame(rgb, size, size, prev);
+      if (!(row instanceof Float32Array)) throw new Error(`${e.name}: an async extractor (replay runs the built-in, synchronous ones)`);
+      data.set(row, i * e.dims);
       frames++;
     }
     writeNpy(join(b, "features", `${r.id}.npy`), { data, rows: r.frames, cols: e.dims });

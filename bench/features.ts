@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EXTRACTORS } from "../stages/extract/features/registry.js";
+import { EXTRACTORS } from "../src/features/registry.js";
 import { decodeClip } from "../src/video/frames.js";
 
 const { values } = parseArgs({
@@ -46,7 +46,8 @@ for (const name of values.extractors!.split(",")) {
   let first: Float32Array[] = [];
   for (let r = 0; r < Number(values.rounds); r++) {
     const t0 = performance.now();
-    const out = fs.map((f, i) => e.frame(f, size, size, fs[i === 0 ? 1 : i - 1]));
+    const out: Float32Array[] = [];
+    for (const [i, f] of fs.entries()) out.push(await e.frame(f, size, size, fs[i === 0 ? 1 : i - 1]));
     best = Math.min(best, (performance.now() - t0) / fs.length);
     if (r === 0) first = out;
     else if (out.some((v, i) => Buffer.compare(Buffer.from(v.buffer), Buffer.from(first[i]!.buffer)) !== 0)) throw new Error(`${name}: round ${r} differs from round 0`);

@@ -37,8 +37,8 @@ export function baseEnvironment(): Record<string, string> {
   return { dfd: dfdVersionOf(), node: process.version, platform: `${platform()}-${arch()}` };
 }
 
-/** How a path given relative to the pipeline is shown and keyed: as written when absolute,
- * else relative to the pipeline's directory with / separators. */
+/** How a path is shown in reasons: as written when absolute, else relative to the pipeline's
+ * directory with / separators. */
 export function keyPath(pipelineDir: string, abs: string, asWritten?: string): string {
   if (asWritten !== undefined && isAbsolute(asWritten)) return abs;
   return relative(pipelineDir, abs).split(sep).join("/") || ".";

@@ -29,7 +29,8 @@ export interface KeyComponents {
   params: Json;
   /** Path params (dotted param path, e.g. "deps.0") → the tree they name. */
   paths: Record<string, TreeRef>;
-  /** The data set, only for kinds that read it (`usesData`). */
+  /** The data set, only for kinds that read it (`usesData`). Its content is in the key, its path
+   * (as the user gave it) is not: the same clips elsewhere, or on a teammate's machine, hit. */
   data: TreeRef | null;
   /** Needed stage → its output's tree hash; null when it was not needed (skipped by design). */
   inputs: Record<string, string | null>;
@@ -37,7 +38,7 @@ export interface KeyComponents {
 
 export const KEY_VERSION = 2;
 
-export const keyOf = (c: KeyComponents): string => sha256(canonicalJson(c));
+export const keyOf = (c: KeyComponents): string => sha256(canonicalJson({ ...c, data: c.data && { hash: c.data.hash } }));
 
 /** Looks up a tree's file list by its hash (undefined when not stored here). */
 export type ListLookup = (hash: string) => Promise<Record<string, string> | undefined>;

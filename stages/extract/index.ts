@@ -10,8 +10,14 @@ export default defineStage<ExtractParams>({
   description: "decode every clip with ffmpeg and compute per-frame forensic feature vectors",
   params: extractParams,
   usesData: true,
-  async run(ctx) {
-    const { runExtract } = await import("./impl.js");
-    return runExtract(ctx);
+  environment: async () => {
+    const { toolVersions } = await import("../../src/video/ffmpeg.js");
+    return toolVersions(["ffmpeg", "ffprobe"]);
+  },
+  // One item per clip (impl.ts); the heavy modules load only when the stage runs.
+  fanOut: {
+    items: async (ctx) => (await import("./impl.js")).extractItems(ctx),
+    worker: async (ctx) => (await import("./impl.js")).extractWorker(ctx),
+    assemble: async (ctx, results) => (await import("./impl.js")).assembleExtract(ctx, results),
   },
 });

@@ -2,8 +2,8 @@
 // responds to what it is meant to see (an up-sampling grid, a shifted frame, independent noise).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { forensicV2, median9 } from "../../stages/extract/features/forensic-v2.js";
-import { EXTRACTORS } from "../../stages/extract/features/registry.js";
+import { forensicV2, median9 } from "../../src/features/forensic-v2.js";
+import { EXTRACTORS } from "../../src/features/registry.js";
 
 const N = 64;
 

@@ -21,7 +21,7 @@
 // Colour means, saturation and brightness (what a scene looks like) are left out on purpose.
 // Deterministic: plain float64 maths in a fixed order, rounded once to float32.
 import { isPowerOfTwo, powerSpectrumHalf } from "./fft.js";
-import type { FeatureExtractor } from "./types.js";
+import type { SyncFeatureExtractor } from "./extractor.js";
 
 const Y_BINS = 32;
 const C_BINS = 12;
@@ -107,10 +107,11 @@ function scratch(n: number): Scratch {
   return s;
 }
 
-export const forensicV2: FeatureExtractor = {
+export const forensicV2: SyncFeatureExtractor = {
   name: "forensic-v2",
   dims: NAMES.length,
   names: NAMES,
+  sizeError: (size) => (isPowerOfTwo(size) ? undefined : `forensic-v2 needs size to be a power of two (64, 128, 256...), got ${size}`),
   frame(rgb, w, h, prev) {
     if (w !== h || !isPowerOfTwo(w)) throw new Error(`forensic-v2 needs square power-of-two frames, got ${w}×${h}`);
     if (rgb.length !== w * h * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${w * h * 3}`);
