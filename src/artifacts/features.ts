@@ -52,6 +52,24 @@ export interface VideoRecord {
   sha256?: string | null;
   phash: string[];
   error: string | null;
+  /** Features of re-encoded variants of this clip (extract's `augment:`), for training-time
+   * augmentation: a reader uses them for clips in its training set only, never to evaluate. */
+  augmented?: AugmentedFeatures[];
+}
+
+/** One re-encoded variant of a clip (videos.jsonl `augmented`): its features file (relative to the
+ * features dir, float32 [frames, dims] like the clip's own) and the re-encode's settings. */
+export interface AugmentedFeatures {
+  /** features/<id>.aug<k>.npy; null when the variant failed (then `error` says why). */
+  features: string | null;
+  frames: number;
+  /** x264 constant rate factor of the re-encode. */
+  crf: number;
+  /** Scale factor of both sides (1 = unscaled). */
+  scale: number;
+  /** Frame rate it was resampled to; null = the clip's own. */
+  fps: number | null;
+  error: string | null;
 }
 
 /** A labelled clip of extract's videos.jsonl, as train, evaluate and predict use it. */
@@ -68,6 +86,8 @@ export interface ClipRow {
   features: string | null;
   frames: number;
   error: string | null;
+  /** The clip's augmentation variants that have features (training sets only). */
+  augmented?: { features: string; frames: number }[];
 }
 
 /** The labelled clips of videos.jsonl by id. A row that failed before it got a label (an unknown
@@ -77,7 +97,7 @@ export function readClips(extractDir: string): Map<string, ClipRow> {
   const file = join(extractDir, "videos.jsonl");
   if (!existsSync(file)) throw new Error(`${file}: missing (the extract stage's output)`);
   const rows = new Map<string, ClipRow>();
-  readJsonl<Partial<Omit<ClipRow, "group">> & { label?: unknown; group?: unknown }>(file).forEach((r, i) => {
+  readJsonl<Partial<Omit<ClipRow, "group" | "augmented">> & { label?: unknown; group?: unknown; augmented?: unknown }>(file).forEach((r, i) => {
     if (typeof r.id !== "string") throw new Error(`${file}:${i + 1}: a row needs a string "id"`);
     if (r.label !== "real" && r.label !== "fake") {
       if (typeof r.error === "string" && r.error) return;
@@ -93,9 +113,21 @@ export function readClips(extractDir: string): Map<string, ClipRow> {
       features: typeof r.features === "string" ? r.features : null,
       frames: typeof r.frames === "number" ? r.frames : 0,
       error: typeof r.error === "string" ? r.error : null,
+      ...(Array.isArray(r.augmented) ? { augmented: augmentedOf(r.augmented, file, i + 1) } : {}),
     });
   });
   return rows;
+}
+
+/** A row's `augmented` list: the variants with features, checked for shape. */
+function augmentedOf(list: unknown[], file: string, line: number): { features: string; frames: number }[] {
+  return list.flatMap((a) => {
+    const v = a as Partial<AugmentedFeatures> | null;
+    if (typeof v !== "object" || v === null) throw new Error(`${file}:${line}: "augmented" entries must be objects`);
+    if (v.features === null || v.features === undefined) return [];
+    if (typeof v.features !== "string") throw new Error(`${file}:${line}: "augmented[].features" must be a path or null`);
+    return [{ features: v.features, frames: typeof v.frames === "number" ? v.frames : 0 }];
+  });
 }
 
 /** One clip's features/<id>.npy, checked before a model sees it: present, `dims` wide (when known;

@@ -7,11 +7,11 @@
 // are reused and only a missing pick triggers a second, exact pass.
 import { stat } from "node:fs/promises";
 import type { Matrix } from "../lib/npy.js";
-import { decodeClip, openClip, type DecodeOptions, type DecodedClip } from "../video/frames.js";
+import { decodeClip, openClip, type DecodeOptions, type DecodedClip, type Reencode } from "../video/frames.js";
 import { ClipError, type ProbeInfo } from "../video/probe.js";
 import type { FeatureExtractor } from "./extractor.js";
 import { dhash } from "./phash.js";
-import type { FeatureRecipe } from "./recipe.js";
+import { formatStep, type FeatureRecipe } from "./recipe.js";
 import { sampleIndices, spreadIndices } from "./sample.js";
 
 export type { ProbeInfo } from "../video/probe.js";
@@ -27,6 +27,18 @@ export interface ClipResult {
 
 export interface ClipOptions {
   signal?: AbortSignal;
+  /** A re-encode applied first, before the recipe's format control: a training-time augmentation
+   * variant (extract's `augment:`), never part of the recipe predict re-applies. */
+  augment?: Reencode;
+}
+
+/** The re-encodes before decoding: the augmentation variant, then the recipe's format control. */
+function reencodes(params: FeatureRecipe, augment: Reencode | undefined): Reencode[] {
+  const steps: Reencode[] = [];
+  if (augment) steps.push(augment);
+  const f = formatStep(params.format);
+  if (f) steps.push(f);
+  return steps;
 }
 
 /** `extractor` is the one `params.features` names (loadExtractor / recipeExtractor). */
@@ -36,7 +48,7 @@ export async function extractClipFeatures(file: string, params: FeatureRecipe, e
   if (!st.isFile()) throw new ClipError("not a regular file");
   if (st.size === 0) throw new ClipError("empty file (0 bytes)");
   // ffprobe, then ffmpeg already decoding while the probe's facts are checked
-  const { info, clip } = await openClip(file, decodeOptions(params, opts.signal));
+  const { info, clip } = await openClip(file, decodeOptions(params, opts));
   try {
     return await extractProbed(file, info, clip, params, extractor, opts);
   } catch (e) {
@@ -46,18 +58,23 @@ export async function extractClipFeatures(file: string, params: FeatureRecipe, e
   }
 }
 
-function decodeOptions(params: FeatureRecipe, signal: AbortSignal | undefined): DecodeOptions {
-  return { fps: params.fps, size: params.size, resize: params.resize, normalizeFormat: params.normalize_format, thumbs: true, signal };
+function decodeOptions(params: FeatureRecipe, opts: ClipOptions): DecodeOptions {
+  return {
+    fps: params.fps, size: params.size, resize: params.resize, normalizeFormat: params.normalize_format, thumbs: true, signal: opts.signal,
+    reencode: reencodes(params, opts.augment),
+  };
 }
 
 async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, params: FeatureRecipe, extractor: FeatureExtractor, opts: ClipOptions): Promise<ClipResult> {
   if (info.width && info.height && info.width * info.height > params.max_pixels)
     throw new ClipError(`resolution ${info.width}×${info.height} is above max_pixels (${params.max_pixels}); raise max_pixels to process it`);
-  const expected = params.fps ? (info.duration ? Math.round(info.duration * params.fps) : null) : info.source_frames;
+  // the frame rate frames are resampled to: fps:, else the last re-encode's
+  const rate = params.fps ?? reencodes(params, opts.augment).reduce<number | null>((r, st) => st.fps ?? r, null);
+  const expected = rate ? (info.duration ? Math.round(info.duration * rate) : null) : info.source_frames;
 
-  // With fps: resampling the count is an estimate (rounding at the clip's ends), so cover the picks
-  // of the counts around it: a few extra feature rows instead of a second decode.
-  const spread = params.fps ? 2 : 0;
+  // With resampling the count is an estimate (rounding at the clip's ends), so cover the picks of
+  // the counts around it: a few extra feature rows instead of a second decode.
+  const spread = rate ? 2 : 0;
   const want = expected === null ? null : new Set<number>();
   for (let t = expected === null ? 0 : Math.max(1, expected - spread); want && t <= expected! + spread; t++)
     for (const i of sampleIndices(t, params)) want.add(i);
@@ -65,7 +82,7 @@ async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, p
   let pass = await decodePass(clip, params, extractor, want, rows);
   let picks = sampleIndices(pass.decoded, params);
   if (picks.some((i) => !rows.has(i))) {
-    pass = await decodePass(decodeClip(file, decodeOptions(params, opts.signal)), params, extractor, new Set(picks), rows);
+    pass = await decodePass(decodeClip(file, decodeOptions(params, opts)), params, extractor, new Set(picks), rows);
     picks = sampleIndices(pass.decoded, params);
   }
   if (pass.decoded < params.min_frames)

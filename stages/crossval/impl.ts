@@ -63,15 +63,21 @@ function plan(ctx: Pick<StageContext<CrossvalParams>, "name" | "inputs" | "param
 
 export async function crossvalItems(ctx: StageContext<CrossvalParams>): Promise<WorkItem[]> {
   const { dir, rows, plan: p } = plan(ctx);
+  // what each clip's item reads: its features (and, in training sets, its variants')
   const fileHash = new Map<string, string>();
-  for (const c of p.units.flatMap((u) => u.ids)) fileHash.set(c, sha256(readFileSync(join(dir, rows.get(c)!.features!))));
+  const variantHash = new Map<string, string>();
+  for (const c of p.units.flatMap((u) => u.ids)) {
+    const row = rows.get(c)!;
+    fileHash.set(c, sha256(readFileSync(join(dir, row.features!))));
+    if (ctx.params.augmented && row.augmented?.length) variantHash.set(c, row.augmented.map((a) => sha256(readFileSync(join(dir, a.features)))).join(","));
+  }
   const items: WorkItem[] = [];
   for (const model of unique(ctx.params.models)) {
     for (const f of p.folds) {
       const payload: FoldPayload = { model, fold: f.index, held_out: f.heldOut, train: f.train, val: f.val, test: f.test };
       const h = createHash("sha256");
       for (const [set, ids] of [["train", f.train], ["val", f.val], ["test", f.test]] as const)
-        for (const id of ids) h.update(`${set}\0${id}\0${rows.get(id)!.label}\0${fileHash.get(id)}\n`);
+        for (const id of ids) h.update(`${set}\0${id}\0${rows.get(id)!.label}\0${fileHash.get(id)}\0${set === "train" ? variantHash.get(id) ?? "" : ""}\n`);
       items.push({ id: `${model}/fold-${f.index + 1}`, contentHash: h.digest("hex"), payload: payload as unknown as Json });
     }
   }
@@ -83,19 +89,28 @@ export async function crossvalWorker(ctx: ItemWorkerContext<CrossvalParams>): Pr
   const rows = readClips(dir);
   const dims = readFeaturesInfo(dir).dims;
   const cache = new Map<string, Matrix>();
-  const load = (ids: string[]): Labelled => ({
-    clips: ids.map((id) => {
-      let m = cache.get(id);
-      if (!m) {
-        const row = rows.get(id);
-        if (!row) throw new Error(`${join(dir, "videos.jsonl")}: no clip "${id}"`);
-        m = readClipFeatures(dir, row, dims, (d) => `extract.json says ${d}`);
-        cache.set(id, m);
+  const read = (id: string, features: string): Matrix => {
+    let m = cache.get(features);
+    if (!m) {
+      m = readClipFeatures(dir, { id, path: rows.get(id)!.path, features }, dims, (d) => `extract.json says ${d}`);
+      cache.set(features, m);
+    }
+    return m;
+  };
+  /** The clips of `ids` (with their augmentation variants when `variants`), labelled. */
+  const load = (ids: string[], variants = false): Labelled => {
+    const out: Labelled = { clips: [], labels: [] };
+    for (const id of ids) {
+      const row = rows.get(id);
+      if (!row?.features) throw new Error(`${join(dir, "videos.jsonl")}: no usable clip "${id}"`);
+      const label = row.label === "fake" ? 1 : 0;
+      for (const features of [row.features, ...(variants ? (row.augmented ?? []).map((a) => a.features) : [])]) {
+        out.clips.push(read(id, features));
+        out.labels.push(label);
       }
-      return m;
-    }),
-    labels: ids.map((id) => (rows.get(id)!.label === "fake" ? 1 : 0)),
-  });
+    }
+    return out;
+  };
   // One fit at a time in this process: the transformer uses every core it is given on its own.
   let queue: Promise<unknown> = Promise.resolve();
   return {
@@ -103,11 +118,12 @@ export async function crossvalWorker(ctx: ItemWorkerContext<CrossvalParams>): Pr
       const next = queue.then(async (): Promise<Json> => {
         signal.throwIfAborted();
         const p = item.payload as unknown as FoldPayload;
-        const train = load(p.train);
+        const train = load(p.train, ctx.params.augmented);
         if (!train.labels.includes(0) || !train.labels.includes(1))
           throw new Error(`fold ${p.fold + 1} has no ${train.labels.includes(1) ? "real" : "fake"} training clip: use fewer folds`);
         const t0 = performance.now();
-        ctx.log.info(`${item.id}: fitting on ${p.train.length} clips (${p.val.length} val), scoring ${p.test.length} held out (${p.held_out.join(", ")})`);
+        const extra = train.clips.length - p.train.length;
+        ctx.log.info(`${item.id}: fitting on ${p.train.length} clips${extra ? ` (+${extra} re-encoded variants)` : ""} (${p.val.length} val), scoring ${p.test.length} held out (${p.held_out.join(", ")})`);
         const r = await fitAndScore(p.model, ctx.params.train, train, load(p.val), load(p.test).clips, signal);
         ctx.log.info(`${item.id}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         const result: FoldResult = { model: p.model, fold: p.fold, threshold: r.threshold, scores: p.test.map((id, i) => [id, r.scores[i]!]), facts: r.facts };

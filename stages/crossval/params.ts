@@ -12,6 +12,7 @@ export interface CrossvalParams {
   seed: number;
   models: ModelKind[];
   bootstrap: number;
+  augmented: boolean;
   train: ModelParams;
 }
 
@@ -34,5 +35,9 @@ export const crossvalParams: ParamsSpec = {
     doc: "models to cross-validate, each on the same folds (transformer, linear)",
   },
   bootstrap: { type: "number", integer: true, min: 0, default: 1000, doc: "bootstrap resamples for the 95 % intervals; 0 = none" },
+  augmented: {
+    type: "boolean", default: true,
+    doc: "also train on the re-encoded variants of each fold's training clips when the features have them (extract's augment:); never on val or test clips",
+  },
   train: { type: "object", doc: "the model's params (as the train stage's)", properties: modelParams },
 };
