@@ -77,3 +77,16 @@ export function adviceFor(attribute: string, applied: Applied = NOTHING_APPLIED)
       return "collect both classes with matching values of this attribute";
   }
 }
+
+/** What extract.json's params say extract did about the shortcuts (tolerant: a producer without
+ * extract.json, or an older one, applied nothing). */
+export function appliedOf(params: Record<string, unknown> | null): Applied {
+  if (!params) return NOTHING_APPLIED;
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  return {
+    normalize_format: params.normalize_format === true,
+    fps: num(params.fps),
+    resize: typeof params.resize === "string" ? params.resize : null,
+    frames: num(params.frames),
+  };
+}

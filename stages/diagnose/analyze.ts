@@ -3,11 +3,12 @@
 import { NOTHING_APPLIED, type Applied } from "./advice.js";
 import { SEQUENCE_LENGTH, SOURCE_ATTRIBUTES, STAT_ATTRIBUTES } from "./attributes.js";
 import { metadataClassifierAuc } from "./classifier.js";
+import { sourcesByClass, type SourcesJson } from "../../src/dataset/sources.js";
 import { nearDuplicates, type DuplicatePair } from "./duplicates.js";
 import type { DiagnoseParams } from "./params.js";
 import { attributeAuc, type AttributeAuc } from "./shortcut.js";
-import { byLabel, classStats, type ClassStats } from "./stats.js";
-import { usable, type Label, type VideoRecord } from "./videos.js";
+import { byLabel, usable, type Label, type VideoRecord } from "../../src/artifacts/features.js";
+import { classStats, type ClassStats } from "./stats.js";
 
 export interface Analysis {
   /** Every clip in videos.jsonl. */
@@ -21,6 +22,8 @@ export interface Analysis {
   sequence: AttributeAuc;
   classifier: { auc: number; folds: number; attributes: string[] };
   duplicates: DuplicatePair[];
+  /** Which sources hold which class (usable clips). */
+  sources: SourcesJson;
   /** Remedies extract already applied (its extract.json). */
   applied: Applied;
 }
@@ -52,6 +55,7 @@ export function analyze(
     sequence: attributeAuc(SEQUENCE_LENGTH, ok, labels, opt),
     classifier: { auc: classifier.auc, folds: classifier.folds, attributes: classifierAttrs.map((a) => a.name) },
     duplicates: p.duplicate_distance === null ? [] : nearDuplicates(ok, p.duplicate_distance),
+    sources: sourcesByClass(ok),
     applied,
   };
 }

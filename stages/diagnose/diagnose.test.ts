@@ -8,8 +8,8 @@ import type { Finding, StageSummary } from "../../src/stage.js";
 import { hamming, nearDuplicates, parseHash } from "./duplicates.js";
 import kind from "./index.js";
 import { diagnoseParams, type DiagnoseParams } from "./params.js";
-import { jsonl, seq, tempContext, video } from "./testing.js";
-import type { VideoRecord } from "./videos.js";
+import { jsonl, seq, tempContext, video } from "../../test/helpers/stage-context.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 import { runKind } from "../../src/runner/in-process.js";
 
 async function diagnose(rows: readonly (VideoRecord | Record<string, unknown>)[] | string, params: Partial<DiagnoseParams> = {}, extractJson?: unknown) {
@@ -233,5 +233,5 @@ test("rows extract could not label are failures, and a source that only repeats 
   assert.equal(byId(findings, "no-source")?.severity, "info");
   assert.deepEqual(diagnostics.classes.fake.sources, { "(unknown)": 4 });
   assert.match(byId(findings, "extraction-failed")!.reason, /1 clip\(s\) failed/);
-  await assert.rejects(diagnose([{ ...video({ label: "real" }), label: null } as unknown as VideoRecord]), /"label" must be "real" or "fake", got null/);
+  await assert.rejects(diagnose([{ ...video({ label: "real" }), label: null } as unknown as VideoRecord]), /"label" must be "real" or "fake" \(null only on a row with an "error"\), got null/);
 });

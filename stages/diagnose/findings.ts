@@ -7,7 +7,7 @@ import type { DiagnoseParams } from "./params.js";
 import type { AttributeAuc } from "./shortcut.js";
 import { SOURCE_ATTRIBUTES } from "./attributes.js";
 import type { ClassStats, NumericStats } from "./stats.js";
-import type { Label } from "./videos.js";
+import type { Label } from "../../src/artifacts/features.js";
 
 type Thresholds = Pick<DiagnoseParams, "auc_warn" | "auc_error" | "imbalance_warn" | "frame_ratio_warn" | "frame_ratio_error">;
 

@@ -2,15 +2,15 @@
 // diagnostics.json + report.md, and only then fail if `fail_on` says so.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { featuresInput } from "../../src/artifacts/features.js";
+import { writeDiagnostics } from "../../src/artifacts/diagnostics.js";
+import { featuresInput, readFeaturesInfo, readVideos } from "../../src/artifacts/features.js";
 import { type StageContext, type StageSummary } from "../../src/stage.js";
+import { appliedOf } from "./advice.js";
 import { analyze } from "./analyze.js";
 import { atLeast, findingsOf, fmt, round } from "./findings.js";
 import type { DiagnoseParams } from "./params.js";
 import { renderReport } from "./report.js";
-import { readApplied, readVideos } from "./videos.js";
 
-export const DIAGNOSTICS_FILE = "diagnostics.json";
 export const REPORT_FILE = "report.md";
 
 export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<StageSummary> {
@@ -18,19 +18,19 @@ export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<St
   const extractDir = featuresInput(ctx);
   const videos = readVideos(extractDir);
   ctx.progress(0, 1, `${videos.length} clips`);
-  const a = analyze(videos, p, readApplied(extractDir));
+  const a = analyze(videos, p, appliedOf(readFeaturesInfo(extractDir).params));
   const findings = findingsOf(a, p);
 
-  const diagnostics = {
+  writeDiagnostics(ctx.outDir, {
     classes: a.classes,
     findings,
     auc: Object.fromEntries([...a.aucs.map((x) => [x.attribute, round(x.auc)] as const), ["frames_extracted", round(a.sequence.auc)]]),
     metadata_classifier_auc: round(a.classifier.auc),
     duplicates: a.duplicates,
+    sources: a.sources,
     // how the numbers were made, so two reports can be compared
     method: { folds: a.classifier.folds, seed: p.seed, duplicate_distance: p.duplicate_distance, classifier_attributes: a.classifier.attributes },
-  };
-  writeFileSync(join(ctx.outDir, DIAGNOSTICS_FILE), JSON.stringify(diagnostics, null, 2) + "\n");
+  });
   const report = renderReport(a, findings, p.duplicate_distance);
   writeFileSync(join(ctx.outDir, REPORT_FILE), report);
   ctx.progress(1, 1);

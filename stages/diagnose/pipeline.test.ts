@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { dfd, project, run } from "../../test/helpers/cli.js";
-import type { SplitJson } from "../split/impl.js";
-import type { VideoRecord } from "./videos.js";
+import type { SplitJson } from "../../src/artifacts/split.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 
 const PIPELINE = (extract = "{ size: 64 }", diagnose = "{}") => `stages:
   demo:

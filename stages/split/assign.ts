@@ -2,7 +2,7 @@
 // set's per-class counts come as close as possible to their targets. Greedy: biggest units first
 // (seeded shuffle among equals), each into the set where it reduces the total |target − count|
 // most. With single clips only this meets every target exactly.
-import { rng, shuffled } from "../diagnose/random.js";
+import { rng, shuffled } from "../../src/lib/random.js";
 
 export const SETS = ["train", "val", "test"] as const;
 export type SetName = (typeof SETS)[number];

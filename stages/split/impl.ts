@@ -1,30 +1,15 @@
 // The split stage's body (loaded lazily by index.ts): usable clips → units (groups, duplicate
 // clusters) → per-class targets → greedy assignment → split.json.
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { featuresInput } from "../../src/artifacts/features.js";
-import { optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
-import { byLabel } from "../diagnose/stats.js";
-import { readVideos, usable, type Label, type VideoRecord } from "../diagnose/videos.js";
+import { diagnosticsInput, readDuplicates } from "../../src/artifacts/diagnostics.js";
+import { byLabel, featuresInput, readVideos, usable, type Label, type VideoRecord } from "../../src/artifacts/features.js";
+import { writeSplit, type SplitJson } from "../../src/artifacts/split.js";
+import type { Finding, StageContext, StageSummary } from "../../src/stage.js";
 import { largestRemainder } from "./allocate.js";
 import { assignUnits, SETS, type SetName } from "./assign.js";
 import type { SplitParams } from "./params.js";
 import { buildUnits } from "./units.js";
 
-export const SPLIT_FILE = "split.json";
-
 type Counts = Record<Label, number>;
-
-export interface SplitJson {
-  train: string[];
-  val: string[];
-  test: string[];
-  seed: number;
-  stratify: "label";
-  group_by: SplitParams["group_by"];
-  counts: Record<SetName, Counts>;
-  excluded: { id: string; reason: string }[];
-}
 
 export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSummary> {
   const p = ctx.params;
@@ -35,7 +20,7 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
   const videos = readVideos(featuresInput(ctx));
   const clips = videos.filter(usable);
   const excluded = videos.filter((v) => !usable(v)).map((v) => ({ id: v.id, reason: v.error ? `extraction failed: ${v.error}` : "no feature rows" }));
-  const diagnoseDir = optionalInputOf(ctx, "diagnose");
+  const diagnoseDir = diagnosticsInput(ctx);
   const duplicates = diagnoseDir ? readDuplicates(diagnoseDir) : [];
 
   const { units, groups, ungrouped, duplicateClusters } = buildUnits(clips, p.group_by, duplicates);
@@ -53,8 +38,8 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
     sets[s].sort();
     counts[s] = { real: sets[s].filter((id) => label.get(id) === "real").length, fake: sets[s].filter((id) => label.get(id) === "fake").length };
   }
-  const out: SplitJson = { ...sets, seed: p.seed, stratify: "label", group_by: p.group_by, counts, excluded };
-  writeFileSync(join(ctx.outDir, SPLIT_FILE), JSON.stringify(out, null, 2) + "\n");
+  const out: SplitJson = { ...sets, seed: p.seed, stratify: "label", group_by: p.group_by, group_by_requested: p.group_by, group_by_reason: p.group_by ? "asked for" : "not asked for", resolved_findings: [], counts, excluded };
+  writeSplit(ctx.outDir, out);
 
   const findings = missingClassFindings(counts, by, p, fractions);
   if (p.group_by && groups === 0 && clips.length)
@@ -99,19 +84,4 @@ function missingClassFindings(counts: Record<SetName, Counts>, by: Record<Label,
     }
   });
   return out;
-}
-
-/** Near-duplicate pairs from diagnose's diagnostics.json (`duplicates: [[idA, idB, distance]]`). */
-function readDuplicates(dir: string): [string, string, number][] {
-  const file = join(dir, "diagnostics.json");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new Error(`${file}: cannot read the diagnose stage's output (${(e as Error).message})`);
-  }
-  const dups = (parsed as { duplicates?: unknown }).duplicates;
-  if (!Array.isArray(dups) || dups.some((d) => !Array.isArray(d) || typeof d[0] !== "string" || typeof d[1] !== "string"))
-    throw new Error(`${file}: "duplicates" must be a list of [idA, idB, distance]`);
-  return dups as [string, string, number][];
 }

@@ -1,7 +1,9 @@
 // split's params: the runner validates `with:` against this spec; run() receives SplitParams.
 import type { ParamsSpec } from "../../src/params.js";
 
-export type GroupBy = "source" | "group";
+import type { GroupBy } from "../../src/artifacts/split.js";
+
+export type { GroupBy };
 
 export interface SplitParams {
   seed: number;

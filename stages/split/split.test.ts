@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { StageSummary } from "../../src/stage.js";
-import { jsonl, seq, tempContext, video } from "../diagnose/testing.js";
-import type { VideoRecord } from "../diagnose/videos.js";
+import { jsonl, seq, tempContext, video } from "../../test/helpers/stage-context.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 import { largestRemainder } from "./allocate.js";
-import type { SplitJson } from "./impl.js";
+import type { SplitJson } from "../../src/artifacts/split.js";
 import kind from "./index.js";
 import { splitParams, type SplitParams } from "./params.js";
 import { runKind } from "../../src/runner/in-process.js";
@@ -148,7 +148,7 @@ test("impossible fractions and a bad diagnostics.json are clear errors", async (
     inputs: { extract: { "videos.jsonl": jsonl(clips(2, 2)) }, diagnose: { "diagnostics.json": "{" } },
   });
   try {
-    await assert.rejects(runKind(kind, ctx), /diagnostics\.json: cannot read the diagnose stage's output/);
+    await assert.rejects(runKind(kind, ctx), /diagnostics\.json: not valid JSON \(the diagnose stage's output\)/);
   } finally {
     ctx.cleanup();
   }
