@@ -233,8 +233,8 @@ export function planSearch(clips: number, hashes: number, max: number): SearchPl
 }
 
 /** m chunks covering the 64 bits (the first 64 mod m one bit wider), radii as small as the
- * pigeonhole allows: Σ (radius + 1) = max + 1 exactly when m ≤ max + 1, the widest chunks
- * reduced first (a chunk at radius -1 is not probed). */
+ * pigeonhole allows: Σ (radius + 1) = max + 1 exactly when m ≤ max + 1 (a chunk at radius -1 is
+ * not probed). */
 export function chunksFor(m: number, max: number): Chunk[] {
   const chunks: Chunk[] = [];
   let start = 0;
@@ -244,7 +244,10 @@ export function chunksFor(m: number, max: number): Chunk[] {
     start += bits;
   }
   let slack = m * (Math.floor(max / m) + 1) - (max + 1);
-  for (const c of [...chunks].sort((x, y) => y.bits - x.bits)) {
+  // at radius ≥ 1 the widest chunks have the most keys to probe: reduce those; at radius 0 (one
+  // probe each) the narrowest have the fullest buckets: drop those
+  const order = [...chunks].sort((x, y) => (max >= m ? y.bits - x.bits : x.bits - y.bits));
+  for (const c of order) {
     if (slack <= 0) break;
     c.radius--;
     slack--;
