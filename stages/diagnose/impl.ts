@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeDiagnostics } from "../../src/artifacts/diagnostics.js";
 import { featuresInput, readFeaturesInfo, readVideos } from "../../src/artifacts/features.js";
+import { dataSetName, requireBothClasses } from "../../src/dataset/classes.js";
 import { type StageContext, type StageSummary } from "../../src/stage.js";
 import { appliedOf } from "./advice.js";
 import { analyze } from "./analyze.js";
@@ -17,8 +18,12 @@ export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<St
   const p = ctx.params;
   const extractDir = featuresInput(ctx);
   const videos = readVideos(extractDir);
-  ctx.progress(0, 1, `${videos.length} clips`);
-  const a = analyze(videos, p, appliedOf(readFeaturesInfo(extractDir).params));
+  requireBothClasses(videos, dataSetName(ctx, extractDir));
+  const clips = `${videos.length.toLocaleString("en-US")} clips`;
+  const a = await analyze(videos, p, appliedOf(readFeaturesInfo(extractDir).params), async (done, total, phase) => {
+    ctx.progress(done, total, `${phase} (${clips})`);
+    await new Promise((r) => setImmediate(r)); // let a live view redraw between phases
+  });
   const findings = findingsOf(a, p);
 
   writeDiagnostics(ctx.outDir, {
@@ -33,7 +38,6 @@ export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<St
   });
   const report = renderReport(a, findings, p.duplicate_distance);
   writeFileSync(join(ctx.outDir, REPORT_FILE), report);
-  ctx.progress(1, 1);
 
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   const top = a.aucs.filter((x) => x.auc >= p.auc_warn).slice(0, 4).map((x) => `${x.attribute} ${fmt(x.auc)}`);
