@@ -10,7 +10,8 @@ import { renderEvaluateReport, type ReportClip, type ReportSet, type SplitName }
 import { curvePoints, setMetrics, type Scored, type SetMetrics } from "./metrics.js";
 import { featuresInput, readClipFeatures, readClips, type ClipRow } from "../../src/artifacts/features.js";
 import { readSplit, splitInput } from "../../src/artifacts/split.js";
-import { readFindings, readHistory } from "./inputs.js";
+import { readFindings } from "../../src/artifacts/diagnostics.js";
+import { readHistory } from "./inputs.js";
 import type { EvaluateParams } from "./index.js";
 
 /** What evaluate needs of a model: src/model/detector.ts's Detector satisfies it. */

@@ -1,20 +1,10 @@
 // Reading what evaluate needs from upstream outputs, with errors that name the file at fault.
-// The formats are the pinned artifact contracts (extract's videos.jsonl, split.json, train's
-// history.json, diagnose's diagnostics.json); history is read tolerantly since it is for display.
+// diagnostics.json is read by src/artifacts/diagnostics.ts; train's history.json here, tolerantly,
+// since it is for display.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readJsonFile } from "../../src/artifacts/json.js";
-import type { Finding } from "../../src/stage.js";
 import type { ReportHistory } from "../../src/report/evaluate.js";
-
-/** diagnose's findings, or null when no diagnose stage was given. */
-export function readFindings(diagnoseDir: string | undefined): Finding[] | null {
-  if (!diagnoseDir) return null;
-  const file = join(diagnoseDir, "diagnostics.json");
-  const d = readJsonFile<{ findings?: unknown }>(file, "the diagnose stage's output");
-  if (!Array.isArray(d.findings)) throw new Error(`${file}: "findings" must be a list`);
-  return d.findings as Finding[];
-}
 
 /** The train stage's history.json as the report draws it; null when absent. Accepts per-epoch rows
  * under `epochs` (or `history`) with `train_loss`/`loss` and `val_loss`, and the kept epoch as
