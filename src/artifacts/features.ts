@@ -105,6 +105,40 @@ export function readClipFeatures(extractDir: string, row: ClipRow, dims: number 
   return m;
 }
 
+/** Reads clips' features on demand (readClipFeatures' checks on every read) with a bounded
+ * in-memory cache: the first clips read stay in memory until `cacheBytes` is used (default
+ * 256 MiB), the rest are re-read from their .npy files. A trainer that visits every clip each epoch
+ * so holds at most `cacheBytes` of features, whatever the clip count. When `dims` is unknown (no
+ * extract.json), the first clip read fixes the width and every other clip must match it. */
+export class FeatureReader {
+  private readonly cache = new Map<string, Matrix>();
+  private cached = 0;
+  private widthFrom: string | undefined;
+  dims: number | null;
+  constructor(readonly extractDir: string, opts: { dims?: number | null; expected?: (dims: number) => string; cacheBytes?: number } = {}) {
+    this.dims = opts.dims ?? null;
+    this.expected = opts.expected ?? ((d) => `other clips have ${d}`);
+    this.cacheBytes = opts.cacheBytes ?? 256 * 2 ** 20;
+  }
+  private readonly expected: (dims: number) => string;
+  private readonly cacheBytes: number;
+
+  read(row: ClipRow): Matrix {
+    const hit = this.cache.get(row.id);
+    if (hit) return hit;
+    const m = readClipFeatures(this.extractDir, row, this.dims, this.dims !== null && this.widthFrom ? (d) => `${this.widthFrom} has ${d}` : this.expected);
+    if (this.dims === null) {
+      this.dims = m.cols;
+      this.widthFrom = join(this.extractDir, row.features!);
+    }
+    if (this.cached + m.data.byteLength <= this.cacheBytes) {
+      this.cache.set(row.id, m);
+      this.cached += m.data.byteLength;
+    }
+    return m;
+  }
+}
+
 /** extract.json: the params the features were made with (saved with a model, re-applied by
  * predict) and the feature width. Optional: a producer other than extract may omit it. */
 export interface FeaturesInfo {

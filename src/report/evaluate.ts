@@ -3,6 +3,7 @@
 // the diagnose findings and per-frame attention strips of the most and least confident clips.
 import type { CurvePoint } from "../lib/metrics.js";
 import type { Finding } from "../stage.js";
+import type { TrainHistory } from "../artifacts/model.js";
 import type { SetMetrics, ThresholdReport } from "../../stages/evaluate/metrics.js";
 import { esc, num, page, pct } from "./html.js";
 import { heatStrip, linePlot, type Marker, type Series } from "./svg.js";
@@ -26,16 +27,7 @@ export interface ReportClip {
 }
 
 /** Training history as evaluate reads it from the train stage's history.json. */
-export interface ReportHistory {
-  epochs: { epoch: number; train_loss: number | null; val_loss: number | null; val_auc: number | null }[];
-  chosen_epoch: number | null;
-  backend?: string;
-  seconds?: number;
-  stopped_early?: boolean;
-  ms_per_step?: number;
-  /** How train chose the threshold: "val-f1" (F1-optimal on val) or "default" (0.5, no usable val). */
-  threshold_source?: string;
-}
+export type ReportHistory = TrainHistory;
 
 export interface EvaluateReportData {
   title: string;
@@ -146,7 +138,7 @@ function trainingSection(h: ReportHistory | null): string {
   const few = (h?.epochs.length ?? 0) <= 30;
   const pts = (key: "train_loss" | "val_loss" | "val_auc") =>
     (h?.epochs ?? []).filter((e) => e[key] !== null && Number.isFinite(e[key])).map((e) => [e.epoch, e[key]!] as const);
-  const vline = h?.chosen_epoch != null ? { x: h.chosen_epoch, label: `kept epoch ${h.chosen_epoch}` } : undefined;
+  const vline = h?.best_epoch != null ? { x: h.best_epoch, label: `kept epoch ${h.best_epoch}` } : undefined;
   const empty = h ? "no per-epoch values in history.json" : "history.json not found";
   const loss = linePlot({
     title: "Training loss",
@@ -168,10 +160,8 @@ function trainingSection(h: ReportHistory | null): string {
   const facts = h
     ? [
         `${h.epochs.length} epoch${h.epochs.length === 1 ? "" : "s"}${h.stopped_early ? " (stopped early)" : ""}`,
-        h.chosen_epoch != null ? `weights of epoch ${h.chosen_epoch} kept` : "",
+        h.best_epoch != null ? `weights of epoch ${h.best_epoch} kept` : "",
         h.backend ? `backend ${h.backend}` : "",
-        h.seconds != null ? `${h.seconds.toFixed(1)} s` : "",
-        h.ms_per_step != null ? `${h.ms_per_step.toFixed(0)} ms/step` : "",
       ].filter(Boolean)
     : [];
   return `<section><h2>Training</h2>${facts.length ? `<p class="hint">${esc(facts.join(" · "))}</p>` : ""}<div class="row">${loss}${aucPlot}</div></section>`;

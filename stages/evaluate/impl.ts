@@ -5,7 +5,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Matrix } from "../../src/lib/npy.js";
 import { writeJsonl } from "../../src/lib/jsonl.js";
-import { inputOf, optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
+import { MODEL_DIR, modelInput } from "../../src/artifacts/model.js";
+import { thresholdNote as describeThreshold } from "../../src/model/threshold.js";
+import { optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
 import { renderEvaluateReport, type ReportClip, type ReportSet, type SplitName } from "../../src/report/evaluate.js";
 import { curvePoints, setMetrics, type Scored, type SetMetrics } from "./metrics.js";
 import { featuresInput, readClipFeatures, readClips, type ClipRow } from "../../src/artifacts/features.js";
@@ -15,7 +17,7 @@ import type { EvaluateParams } from "./index.js";
 
 /** What evaluate needs of a model: src/model/detector.ts's Detector satisfies it. */
 export interface ScoringModel {
-  meta: { threshold: number; seq_len?: number; feature_dims?: number; backend?: string; extract?: unknown; params?: unknown };
+  meta: { kind?: string; threshold: number; threshold_source?: string; seq_len?: number | null; feature_dims?: number; backend?: string; extract?: unknown; params?: unknown };
   /** The backend scoring runs on in this process (may differ from the one that trained). */
   backend?: string;
   score(clips: Matrix[]): Promise<{ score: number; attention: number[] }[]>;
@@ -29,7 +31,7 @@ export interface Prediction extends ReportClip {
 }
 
 export async function evaluate(ctx: StageContext<EvaluateParams>): Promise<StageSummary> {
-  const modelDir = join(inputOf(ctx, "train"), "model");
+  const modelDir = join(modelInput(ctx), MODEL_DIR);
   // Loaded here, not at the top: tfjs is heavy and the runner imports index.ts on every run.
   const { loadDetector } = await import("../../src/model/detector.js");
   const model = await loadDetector(modelDir, ctx.params.backend === "auto" ? {} : { backend: ctx.params.backend });
@@ -45,7 +47,7 @@ export async function evaluateWith(
   model: ScoringModel,
 ): Promise<StageSummary> {
   const p = ctx.params;
-  const trainDir = inputOf(ctx, "train");
+  const trainDir = modelInput(ctx);
   const extractDir = featuresInput(ctx);
   const split = readSplit(splitInput(ctx));
   const videos = readClips(extractDir);
@@ -55,9 +57,7 @@ export async function evaluateWith(
   if (!Number.isFinite(model.meta.threshold)) ctx.log.warn(`${join(trainDir, "model", "dfd.json")} has no threshold: using 0.5`);
   const thresholdNote = !Number.isFinite(model.meta.threshold)
     ? "0.5: none saved with the model"
-    : history?.threshold_source === "default"
-      ? "default 0.5: no val split with both classes at training"
-      : "F1-optimal on val";
+    : describeThreshold(model.meta.threshold_source ?? history?.threshold_source, history?.val_real, history?.val_fake);
 
   // Which clips to score, in split order; clips whose features failed are listed, not scored.
   const splits: SplitName[] = p.score_train ? ["val", "test", "train"] : ["val", "test"];
@@ -154,7 +154,7 @@ export async function evaluateWith(
       ...(model.backend ? { "scored on": model.backend } : {}),
       ...(model.meta.seq_len ? { "seq_len": model.meta.seq_len } : {}),
       ...(model.meta.feature_dims ? { "feature dims": model.meta.feature_dims } : {}),
-      ...(history?.chosen_epoch != null ? { "kept epoch": history.chosen_epoch } : {}),
+      ...(history?.best_epoch != null ? { "kept epoch": history.best_epoch } : {}),
       clips: `${count("train").scored} train · ${count("val").scored} val · ${count("test").scored} test`,
     },
     excluded,
