@@ -3,8 +3,9 @@
 //
 // JSON has no NaN: every undefined quantity (AUC of a one-class set, recall of a class with no
 // clips) is `null` here, with a `notes` line saying why, never NaN and never a crash.
-import { mulberry32 } from "../../src/lib/random.js";
-import { atThreshold, curves, prAuc, rocAuc, type Confusion, type CurvePoint } from "../../src/lib/metrics.js";
+import { atThreshold, bootstrapAucCi, curves, prAuc, rocAuc, type Confusion, type CurvePoint } from "../../src/lib/metrics.js";
+
+export { bootstrapAucCi } from "../../src/lib/metrics.js";
 
 /** Metrics of one split at one decision threshold (predict fake when score >= threshold). */
 export interface ThresholdReport {
@@ -139,50 +140,6 @@ export function perSource(items: readonly Scored[], threshold: number): Record<s
   return out;
 }
 
-/** Percentile 95 % interval of the ROC-AUC over `rounds` stratified bootstrap resamples (each class
- * resampled within itself, so every resample has both classes and a defined AUC). Seeded: the same
- * inputs and seed give the same interval.
- *
- * A resample is a multiset, so it is drawn as per-clip counts and its AUC (Mann–Whitney, ties one
- * half) computed by one sweep over the clips sorted once: O(n) per round instead of a sort. */
-export function bootstrapAucCi(scores: readonly number[], labels: readonly number[], rounds: number, seed: number): [number, number] | null {
-  const posIdx: number[] = [];
-  const negIdx: number[] = [];
-  labels.forEach((l, i) => (l === 1 ? posIdx : negIdx).push(i));
-  const P = posIdx.length;
-  const N = negIdx.length;
-  if (!P || !N || rounds < 1) return null;
-  // clips sorted by score, cut into groups of equal score
-  const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]!);
-  const groupEnd: number[] = [];
-  for (let i = 1; i <= order.length; i++) if (i === order.length || scores[order[i]!] !== scores[order[i - 1]!]) groupEnd.push(i);
-  const rand = mulberry32(seed);
-  const count = new Float64Array(scores.length);
-  const aucs: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    count.fill(0);
-    for (let i = 0; i < P; i++) count[posIdx[Math.floor(rand() * P)]!]!++;
-    for (let i = 0; i < N; i++) count[negIdx[Math.floor(rand() * N)]!]!++;
-    let negBelow = 0;
-    let wins = 0;
-    let k = 0;
-    for (const end of groupEnd) {
-      let pos = 0;
-      let neg = 0;
-      for (; k < end; k++) {
-        const c = count[order[k]!]!;
-        if (labels[order[k]!] === 1) pos += c;
-        else neg += c;
-      }
-      wins += pos * (negBelow + neg / 2);
-      negBelow += neg;
-    }
-    aucs.push(wins / (P * N));
-  }
-  aucs.sort((a, b) => a - b);
-  return [quantile(aucs, 0.025), quantile(aucs, 0.975)];
-}
-
 /** ROC and PR curve points for the report; empty when the set lacks a class. */
 export function curvePoints(items: readonly Scored[]): CurvePoint[] {
   const labels = items.map((i) => i.label);
@@ -192,12 +149,4 @@ export function curvePoints(items: readonly Scored[]): CurvePoint[] {
 
 function mean(xs: readonly number[]): number | null {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-}
-
-/** Linear-interpolated quantile of a sorted array (numpy's default). */
-function quantile(sorted: readonly number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
