@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { predict } from "../src/commands/predict.js";
 import { renderEvaluateReport, type ReportClip } from "../src/report/evaluate.js";
-import { curvePoints, setMetrics, type Scored } from "../stages/evaluate/metrics.js";
+import { curvePoints, setMetrics, type Scored } from "../src/lib/metrics.js";
 import { mulberry32 } from "../src/lib/random.js";
 
 const time = <T>(f: () => T): [T, number] => {

@@ -59,7 +59,11 @@ export interface ClipRow {
   id: string;
   path: string;
   label: "real" | "fake";
+  /** The class as written in the data set (folder or manifest), when known. */
+  label_raw?: string | null;
   source: string | null;
+  /** Paired-content group (manifest.csv `group`), when known. */
+  group?: string | null;
   /** features/<id>.npy, relative to the extract dir; null when extraction failed. */
   features: string | null;
   frames: number;
@@ -73,7 +77,7 @@ export function readClips(extractDir: string): Map<string, ClipRow> {
   const file = join(extractDir, "videos.jsonl");
   if (!existsSync(file)) throw new Error(`${file}: missing (the extract stage's output)`);
   const rows = new Map<string, ClipRow>();
-  readJsonl<Partial<ClipRow> & { label?: unknown }>(file).forEach((r, i) => {
+  readJsonl<Partial<Omit<ClipRow, "group">> & { label?: unknown; group?: unknown }>(file).forEach((r, i) => {
     if (typeof r.id !== "string") throw new Error(`${file}:${i + 1}: a row needs a string "id"`);
     if (r.label !== "real" && r.label !== "fake") {
       if (typeof r.error === "string" && r.error) return;
@@ -83,7 +87,9 @@ export function readClips(extractDir: string): Map<string, ClipRow> {
       id: r.id,
       path: typeof r.path === "string" ? r.path : r.id,
       label: r.label,
+      label_raw: typeof r.label_raw === "string" && r.label_raw ? r.label_raw : null,
       source: typeof r.source === "string" && r.source ? r.source : null,
+      group: typeof r.group === "string" && r.group ? r.group : typeof r.group === "number" ? String(r.group) : null,
       features: typeof r.features === "string" ? r.features : null,
       frames: typeof r.frames === "number" ? r.frames : 0,
       error: typeof r.error === "string" ? r.error : null,
@@ -94,7 +100,7 @@ export function readClips(extractDir: string): Map<string, ClipRow> {
 
 /** One clip's features/<id>.npy, checked before a model sees it: present, `dims` wide (when known;
  * `expected(dims)` says who expects that, for the message), at least one frame, every value finite. */
-export function readClipFeatures(extractDir: string, row: ClipRow, dims: number | null | undefined, expected: (dims: number) => string): Matrix {
+export function readClipFeatures(extractDir: string, row: Pick<ClipRow, "id" | "path" | "features">, dims: number | null | undefined, expected: (dims: number) => string): Matrix {
   const file = join(extractDir, row.features!);
   if (!existsSync(file)) throw new Error(`${file}: missing (listed for clip ${row.id} in videos.jsonl)`);
   const m = readNpy(file);
