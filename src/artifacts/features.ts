@@ -8,8 +8,8 @@
 // This module is the one reader (and writer) of those files; see docs/runner.md "Artifacts".
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { readJsonl } from "../lib/jsonl.js";
-import { firstNonFinite, readNpy, type Matrix } from "../lib/npy.js";
+import { readJsonl, writeJsonl } from "../lib/jsonl.js";
+import { firstNonFinite, readNpy, writeNpy, type Matrix } from "../lib/npy.js";
 import type { Json } from "../params.js";
 import { findInput, type StageContext } from "../stage.js";
 import { readJsonFile } from "./json.js";
@@ -165,4 +165,18 @@ export function readFeaturesInfo(dir: string): FeaturesInfo {
     dims: typeof e.feature?.dims === "number" ? e.feature.dims : null,
     name: typeof e.feature?.name === "string" ? e.feature.name : null,
   };
+}
+
+/** Writes one clip's features as `<dir>/features/<id>.npy` (the directory must exist) and returns
+ * the path videos.jsonl lists for it. For producers of the artifact other than extract (a user's
+ * kind, tests, benches). */
+export function writeClipFeatures(dir: string, id: string, m: Matrix): string {
+  const rel = `features/${id}.npy`;
+  writeNpy(join(dir, rel), m);
+  return rel;
+}
+
+/** Writes `<dir>/videos.jsonl`, one row per clip. */
+export function writeVideos(dir: string, rows: readonly Partial<VideoRecord>[]): void {
+  writeJsonl(join(dir, VIDEOS_FILE), rows);
 }

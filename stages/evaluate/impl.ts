@@ -15,7 +15,7 @@ import { readSplit, splitInput, SPLIT_FILE } from "../../src/artifacts/split.js"
 import { thresholdNote as describeThreshold } from "../../src/model/threshold.js";
 import { renderEvaluateReport, type ReportClip, type ReportSet } from "../../src/report/evaluate.js";
 import type { Finding, Provenance, StageContext, StageSummary } from "../../src/stage.js";
-import { optionalInputOf } from "../../src/stage.js";
+import { findOptionalInput } from "../../src/stage.js";
 import { readFindings, readHistory, readResolvedFindings } from "./inputs.js";
 import { evaluationFindings, unresolvedErrors } from "./sanity.js";
 import type { EvaluateParams } from "./index.js";
@@ -65,7 +65,7 @@ export async function evaluateWith(
   const split = readSplit(splitDir);
   const resolved = readResolvedFindings(splitDir);
   const videos = readClips(extractDir);
-  const findings = readFindings(optionalInputOf(ctx, "diagnose"));
+  const findings = readFindings(findOptionalInput(ctx, { artifact: "diagnostics", marker: "diagnostics.json" }));
   const history = readHistory(trainDir);
   const threshold = Number.isFinite(model.meta.threshold) ? model.meta.threshold : 0.5;
   if (!Number.isFinite(model.meta.threshold)) ctx.log.warn(`${join(trainDir, MODEL_DIR, "dfd.json")} has no threshold: using 0.5`);
