@@ -8,8 +8,9 @@
 //   evaluate             the transformer above, every split scored (score_train: true)
 // The model is deliberately small: memory that grows with the clip count comes from how clips are
 // held, not from the network, and a seed-size model would take hours per epoch at 100 000 clips.
-//   node --import tsx bench/train-memory.ts [--sizes 1000,10000,100000] [--frames 64] [--dims 256] [--root DIR]
-// --root runs the stages of another checkout (e.g. the commit before streaming) on the same data.
+//   node --import tsx bench/train-memory.ts [--sizes 1000,10000,100000] [--frames 64] [--dims 256] [--root DIR] [--no-linear]
+// --root runs the stages of another checkout (e.g. the commit before streaming) on the same data;
+// --no-linear skips the probe (a checkout without it would train a seed-size transformer instead).
 // Writes bench/out/train-memory.json and prints a Markdown table.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -42,7 +43,7 @@ async function parent(): Promise<void> {
       const bytes = await makeData(dir, n, frames, dims);
       const made = (performance.now() - t0) / 1000;
       const tr = runChild(root, "train", dir, join(dir, "train"), JSON.stringify(TRANSFORMER));
-      const li = runChild(root, "train", dir, join(dir, "linear"), JSON.stringify(LINEAR));
+      const li: ChildResult = args.includes("--no-linear") ? { ok: false, error: "skipped" } : runChild(root, "train", dir, join(dir, "linear"), JSON.stringify(LINEAR));
       const ev = tr.ok ? runChild(root, "evaluate", dir, join(dir, "evaluate"), "{}") : { ok: false, error: "train failed" };
       const cell = (r: ChildResult) => (r.ok ? `${(r.maxRssKb! / 1024).toFixed(0)} MiB, ${r.seconds!.toFixed(0)} s` : `failed: ${r.error}`);
       console.log(`| ${n.toLocaleString("en")} | ${(bytes / 2 ** 30).toFixed(2)} GiB | ${cell(tr)} | ${cell(li)} | ${cell(ev)} |`);
@@ -118,6 +119,7 @@ async function child(root: string, stage: string, dataDir: string, spec: string)
   const t0 = performance.now();
   await runKind(kind, ctx);
   console.log(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, seconds: (performance.now() - t0) / 1000 }));
+  rmSync(ctx.tmpDir, { recursive: true, force: true });
   process.exit(0); // data-parallel workers and tfjs may keep handles open
 }
 

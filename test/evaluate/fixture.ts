@@ -115,3 +115,33 @@ export const handScorer = {
   },
   dispose() {},
 };
+
+/** A small demo pipeline for CLI tests (12 clips, 12 frames of 64 px): demo → extract →
+ * [diagnose →] split → train → evaluate, with train's and evaluate's `with:` given as flow maps. */
+export function demoPipeline(o: { diagnose?: boolean; train: string; evaluate: string }): string {
+  const diag = o.diagnose ?? true;
+  return `stages:
+  demo:
+    uses: demo
+    with: { real: 6, fake: 6, size: 64 }
+  extract:
+    uses: extract
+    needs: [demo]
+    with: { size: 64, max_frames: 12 }
+${diag ? `  diagnose:
+    uses: diagnose
+    needs: [extract]
+` : ""}  split:
+    uses: split
+    needs: [extract${diag ? ", diagnose" : ""}]
+    with: { val: 0.25, test: 0.25, seed: 1 }
+  train:
+    uses: train
+    needs: [extract, split]
+    with: ${o.train}
+  evaluate:
+    uses: evaluate
+    needs: [train, split, extract${diag ? ", diagnose" : ""}]
+    with: ${o.evaluate}
+`;
+}

@@ -4,28 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dfd, project, run } from "../helpers/cli.js";
+import { demoPipeline } from "../evaluate/fixture.js";
 
-const PIPELINE = `stages:
-  demo:
-    uses: demo
-    with: { real: 6, fake: 6, size: 64 }
-  extract:
-    uses: extract
-    needs: [demo]
-    with: { size: 64, max_frames: 12 }
-  split:
-    uses: split
-    needs: [extract]
-    with: { val: 0.25, test: 0.25, seed: 1 }
-  train:
-    uses: train
-    needs: [extract, split]
-    with: { d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, max_epochs: 3, min_epochs: 3, batch_size: 4, lr: 0.003, dropout: 0.1, threads: 2 }
-  evaluate:
-    uses: evaluate
-    needs: [train, split, extract]
-    with: { bootstrap: 50 }
-`;
+const PIPELINE = demoPipeline({
+  diagnose: false,
+  train: "{ d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, max_epochs: 3, min_epochs: 3, batch_size: 4, lr: 0.003, dropout: 0.1, threads: 2 }",
+  evaluate: "{ bootstrap: 50 }",
+});
 
 test("dfd run --force train with the same seed leaves evaluate cached (transformer on 2 threads, then the linear probe)", () => {
   const dir = project({ "pipeline.yaml": PIPELINE });
