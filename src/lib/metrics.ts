@@ -339,39 +339,62 @@ function groupBy(items: readonly Scored[], key: (s: Scored) => string | null | u
  * the split: for a generator, how well its fakes separate from all the reals. */
 export function perSource(items: readonly Scored[], threshold: number): Record<string, SourceStats> {
   const groups = groupBy(items, (i) => i.source);
-  const allScores = items.map((i) => i.score);
-  const allLabels = items.map((i) => i.label);
+  // every score of each class, sorted once: a one-class source's AUC against the other class is
+  // then one binary search per clip (O(n log n) for all sources together)
+  const sortedOf = (label: 0 | 1) => Float64Array.from(items.filter((i) => i.label === label).map((i) => i.score)).sort();
+  const reals = sortedOf(0), fakes = sortedOf(1);
   const out: Record<string, SourceStats> = {};
   for (const key of [...groups.keys()].sort()) {
     const g = groups.get(key)!;
-    const fakes = g.filter((i) => i.label === 1);
-    const reals = g.filter((i) => i.label === 0);
-    const caughtFakes = fakes.filter((i) => i.score >= threshold).length;
-    const passedReals = reals.filter((i) => i.score < threshold).length;
+    const fk = g.filter((i) => i.label === 1);
+    const rl = g.filter((i) => i.label === 0);
+    const caughtFakes = fk.filter((i) => i.score >= threshold).length;
+    const passedReals = rl.filter((i) => i.score < threshold).length;
     let vsOther: number | null = null;
-    if (!fakes.length !== !reals.length) {
-      // the source's clips against every clip of the other class (from any source)
-      const own = fakes.length ? 1 : 0;
-      const s: number[] = [], l: number[] = [];
-      g.forEach((i) => (s.push(i.score), l.push(i.label)));
-      allScores.forEach((sc, j) => {
-        if (allLabels[j] !== own) (s.push(sc), l.push(allLabels[j]!));
-      });
-      vsOther = finite(rocAuc(s, l));
+    if (fk.length && !rl.length && reals.length) {
+      let wins = 0;
+      for (const f of fk) wins += lowerBound(reals, f.score) + (upperBound(reals, f.score) - lowerBound(reals, f.score)) / 2;
+      vsOther = wins / (fk.length * reals.length);
+    } else if (rl.length && !fk.length && fakes.length) {
+      let wins = 0;
+      for (const r of rl) wins += fakes.length - upperBound(fakes, r.score) + (upperBound(fakes, r.score) - lowerBound(fakes, r.score)) / 2;
+      vsOther = wins / (rl.length * fakes.length);
     }
     out[key] = {
       n: g.length,
-      real: reals.length,
-      fake: fakes.length,
+      real: rl.length,
+      fake: fk.length,
       recall: (caughtFakes + passedReals) / g.length,
-      fake_recall: fakes.length ? caughtFakes / fakes.length : null,
-      real_recall: reals.length ? passedReals / reals.length : null,
+      fake_recall: fk.length ? caughtFakes / fk.length : null,
+      real_recall: rl.length ? passedReals / rl.length : null,
       mean_score: mean(g.map((i) => i.score))!,
-      auc: fakes.length && reals.length ? finite(rocAuc(g.map((i) => i.score), g.map((i) => i.label))) : null,
+      auc: fk.length && rl.length ? finite(rocAuc(g.map((i) => i.score), g.map((i) => i.label))) : null,
       auc_vs_other: vsOther,
     };
   }
   return out;
+}
+
+/** First index in ascending `a` whose value is ≥ x. */
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in ascending `a` whose value is > x. */
+function upperBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Per content group (the manifest's `group`: a real clip and the fakes made from it), the AUC

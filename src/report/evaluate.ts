@@ -325,7 +325,7 @@ function misclassifiedSection(lists: MisclassifiedList[], threshold: number): st
   if (!shown.length) return `<section><h2>Misclassified clips</h2><p>None at threshold ${num(threshold)}.</p></section>`;
   const blocks = shown.map((l) => {
     const rows = l.clips
-      .map((c) => `<tr class="${c.label === "fake" ? "mf" : "mr"}"><td class="clip" title="${esc(c.path)}">${esc(c.path)}</td><td>${esc(c.source ?? "")}</td><td>${c.label === "fake" ? "fake → real" : "real → fake"}</td><td>${num(c.score)}</td></tr>`)
+      .map((c) => `<tr class="${c.label === "fake" ? "mf" : "mr"}"><td>${esc(c.path)}</td><td>${esc(c.source ?? "")}</td><td>${c.label === "fake" ? "missed" : "flagged"}</td><td>${num(c.score)}</td></tr>`)
       .join("");
     const fakes = l.clips.filter((c) => c.label === "fake").length;
     const id = `mis-${l.split}`;
@@ -333,7 +333,7 @@ function misclassifiedSection(lists: MisclassifiedList[], threshold: number): st
       `<div class="filter"><input type="radio" name="${id}" id="${id}-all" checked><label for="${id}-all">all (${l.clips.length})</label>` +
       `<input type="radio" name="${id}" id="${id}-f"><label for="${id}-f">fakes missed (${fakes})</label>` +
       `<input type="radio" name="${id}" id="${id}-r"><label for="${id}-r">reals flagged (${l.clips.length - fakes})</label>` +
-      `<div class="scroll"><table class="mis"><thead><tr><th>clip</th><th>source</th><th>label → predicted</th><th>score</th></tr></thead><tbody>${rows}</tbody></table></div></div>`;
+      `<div class="scroll"><table class="mis"><thead><tr><th>clip</th><th>source</th><th>fake missed / real flagged</th><th>score</th></tr></thead><tbody>${rows}</tbody></table></div></div>`;
   });
   return `<section><h2>Misclassified clips</h2><p class="hint">Every clip the model got wrong at threshold ${num(threshold)}, most confidently wrong first${shown.some((l) => l.total > l.clips.length) ? "; beyond the cap all are in predictions.jsonl (<code>predicted</code> ≠ <code>label</code>)" : ""}.</p>${blocks.join("")}</section>`;
 }
@@ -429,7 +429,7 @@ table.att td{vertical-align:middle}td.clip{max-width:300px;overflow:hidden;text-
 .strip{display:block;border-radius:2px}
 tr.kept td{font-weight:600;background:#f3f8ee}.resolved{color:#27ae60;font-weight:600}
 .filter>input{margin-left:10px}.filter label{font-size:12px;color:#555;margin-right:4px}
-.scroll{max-height:420px;overflow:auto;border:1px solid #eee;margin-top:4px}table.mis td.clip{max-width:520px}
+.scroll{max-height:420px;overflow:auto;border:1px solid #eee;margin-top:4px}table.mis td:first-child{max-width:520px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .filter>input:nth-of-type(2):checked~.scroll tr.mr,.filter>input:nth-of-type(3):checked~.scroll tr.mf{display:none}
 table.prov th{text-align:left;vertical-align:top;white-space:nowrap}table.prov td{text-align:left;word-break:break-all}code.params{font-size:11px;color:#444}
 `;

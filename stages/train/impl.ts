@@ -16,7 +16,9 @@ export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSum
   const split = readSplit(splitDir);
   const rows = readClips(extractDir);
   const info = readFeaturesInfo(extractDir);
-  const reader = new FeatureReader(extractDir, { dims: info.dims, expected: (d) => `extract.json says ${d}` });
+  // the transformer visits every clip each epoch: keep what fits in the reader's cache; the linear
+  // probe reads each clip once
+  const reader = new FeatureReader(extractDir, { dims: info.dims, expected: (d) => `extract.json says ${d}`, ...(ctx.params.model === "linear" ? { cacheBytes: 0 } : {}) });
   const skipped: { item: string; error: string }[] = [];
 
   const clipSet = (ids: string[], part: string): ClipSet => {

@@ -72,8 +72,8 @@ test("every misclassified clip is listed; small test sets get findings and a cav
   // test: real level 0.6 is flagged; val: real level 0.3 is flagged (see fixture.ts)
   assert.match(html, /test: 1 misclassified/);
   assert.match(html, /val: 1 misclassified/);
-  assert.match(html, /real\/test_real_3\.mp4<\/td><td>camera<\/td><td>real → fake<\/td>/);
-  assert.match(html, /real\/val_real_2\.mp4<\/td><td>camera<\/td><td>real → fake<\/td>/);
+  assert.match(html, /real\/test_real_3\.mp4<\/td><td>camera<\/td><td>flagged<\/td>/);
+  assert.match(html, /real\/val_real_2\.mp4<\/td><td>camera<\/td><td>flagged<\/td>/);
 
   // 4 fake / 4 real test clips: a finding in the summary, metrics.json and the report; a caveat on the card
   assert.ok(summary.findings!.some((f) => f.id === "evaluate:small-test-set"));
