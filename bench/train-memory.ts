@@ -74,7 +74,7 @@ function runChild(root: string, stage: string, dataDir: string, outDir: string, 
 
 /** n clips, half fake (a small shift on the first 8 features), 70/15/15 split, seeded. */
 async function makeData(dir: string, n: number, frames: number, dims: number): Promise<number> {
-  const { writeClipFeatures, writeVideos } = await import("../src/artifacts/features.js");
+  const { writeClipFeatures, writeFeaturesInfo, writeVideos } = await import("../src/artifacts/features.js");
   const { mulberry32 } = await import("../src/lib/random.js");
   const ex = join(dir, "extract"), sp = join(dir, "split");
   mkdirSync(join(ex, "features"), { recursive: true });
@@ -90,12 +90,13 @@ async function makeData(dir: string, n: number, frames: number, dims: number): P
     for (let k = 0; k < data.length; k++) data[k] = rand() - 0.5 + (label === "fake" && k % dims < 8 ? 0.1 : 0);
     const rel = writeClipFeatures(ex, id, { data, rows: frames, cols: dims });
     bytes += data.byteLength + 128;
-    rows.push({ id, path: `${label}/${id}.mp4`, label, label_raw: label, source: `${label}-src${i % 7}`, group: null, frames, dims, features: rel, error: null });
+    rows.push({ id, path: `${label}/${id}.mp4`, label, label_raw: label, source: `${label}-src${i % 7}`, group: null, frames, dims, features: rel, error: null,
+      fps: 25, width: 256, height: 256, duration: frames / 25, codec: "h264", pix_fmt: "yuv420p", format: "mp4", bytes: null, bitrate: null, source_frames: frames, sha256: null, phash: [] });
     const u = (i * 7919) % 100;
     split[u < 70 ? "train" : u < 85 ? "val" : "test"]!.push(id);
   }
   writeVideos(ex, rows);
-  writeFileSync(join(ex, "extract.json"), JSON.stringify({ params: { max_frames: frames }, feature: { name: "synthetic", dims, names: [] } }));
+  writeFeaturesInfo(ex, { params: { max_frames: frames }, feature: { name: "synthetic", dims, names: [] }, counts: { clips: n, ok: n, failed: 0 } });
   writeFileSync(join(sp, "split.json"), JSON.stringify({ ...split, seed: 0 }));
   return bytes;
 }

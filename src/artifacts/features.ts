@@ -6,7 +6,7 @@
 //   features/<id>.npy    float32 [frames, dims] in NumPy format, one per clip that has features
 //   extract.json         optional: { params, feature: { name, dims, names } }
 // This module is the one reader (and writer) of those files; see docs/runner.md "Artifacts".
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readJsonl, writeJsonl } from "../lib/jsonl.js";
 import { firstNonFinite, readNpy, writeNpy, type Matrix } from "../lib/npy.js";
@@ -156,6 +156,23 @@ export interface FeaturesInfo {
 
 export const INFO_FILE = "extract.json";
 
+/** Writes videos.jsonl into `dir`, one row per clip in the order given. */
+export function writeVideos(dir: string, rows: readonly VideoRecord[]): void {
+  writeJsonl(join(dir, VIDEOS_FILE), rows);
+}
+
+/** extract.json as a producer writes it: the recipe params, the extractor, clip counts. */
+export interface FeaturesInfoFile {
+  params: Record<string, Json>;
+  feature: { name: string; dims: number; names: string[] };
+  counts: { clips: number; ok: number; failed: number };
+}
+
+/** Writes extract.json into `dir` (2-space JSON, newline-terminated). */
+export function writeFeaturesInfo(dir: string, info: FeaturesInfoFile): void {
+  writeFileSync(join(dir, INFO_FILE), JSON.stringify(info, null, 2) + "\n");
+}
+
 export function readFeaturesInfo(dir: string): FeaturesInfo {
   const file = join(dir, INFO_FILE);
   if (!existsSync(file)) return { params: null, dims: null, name: null };
@@ -174,9 +191,4 @@ export function writeClipFeatures(dir: string, id: string, m: Matrix): string {
   const rel = `features/${id}.npy`;
   writeNpy(join(dir, rel), m);
   return rel;
-}
-
-/** Writes `<dir>/videos.jsonl`, one row per clip. */
-export function writeVideos(dir: string, rows: readonly Partial<VideoRecord>[]): void {
-  writeJsonl(join(dir, VIDEOS_FILE), rows);
 }

@@ -8,7 +8,6 @@ export default defineStage<TrainParams>({
   kind: "train",
   description: "train a detector on extracted features and the split: the transformer (TensorFlow.js) or a linear probe",
   params: trainParams,
-  code: [new URL(".", import.meta.url), new URL("../../src/model/", import.meta.url), new URL("../../src/lib/", import.meta.url), new URL("../../src/artifacts/", import.meta.url)],
   async run(ctx) {
     const { runTrain } = await import("./impl.js");
     return runTrain(ctx);
