@@ -101,8 +101,8 @@ test("gc: dry run deletes nothing; gc never deletes what the latest run referenc
   // the state table forgets the removed objects' files (and keeps the others')
   const store = await Store.open(join(dir, "artifacts"));
   try {
-    const rows = await store.db.query<{ path: string }>("SELECT path FROM file_state WHERE path LIKE ?", `${join(dir, "artifacts", "objects")}/%`);
-    const left = new Set(rows.map((r) => r.path.slice(join(dir, "artifacts", "objects").length + 1).split("/")[0]));
+    const rows = await store.db.query<{ dir: string }>("SELECT dir FROM dir_state WHERE dir LIKE ?", `${join(dir, "artifacts", "objects")}/%`);
+    const left = new Set(rows.map((r) => r.dir.slice(join(dir, "artifacts", "objects").length + 1).split("/")[0]));
     assert.deepEqual([...left].sort(), objects(dir));
   } finally {
     await store.close();
