@@ -5,7 +5,7 @@
 // address and committed locally before the executor sees it).
 import type { StageSummary } from "../stage.js";
 import type { KeyComponents } from "./fingerprint.js";
-import type { RunRecord } from "./records.js";
+import type { RunDigest, RunRecord } from "./records.js";
 
 /** What the index keeps for a stage key: which object is its output, and how it was made. */
 export interface CacheEntry {
@@ -65,7 +65,11 @@ export interface RunLog {
   get(id: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   list(limit?: number): Promise<RunRecord[]>;
-  /** An id, a unique id prefix, `latest` or `latest~N`; throws naming the problem otherwise. */
+  /** Newest first, after skipping the newest `offset`: each run without its stages' reasons, logs
+   * and summaries (bar metrics, facts, finding counts), for listings of many runs. */
+  digests(limit?: number, offset?: number): Promise<RunDigest[]>;
+  /** An id, a unique id prefix, `latest` or `latest~N`; throws naming the problem otherwise (a
+   * ConfigError: a ref that names no run is bad input). */
   resolve(ref: string): Promise<RunRecord>;
   delete(id: string): Promise<void>;
 }
