@@ -360,12 +360,17 @@ export function treeHashOf(files: Record<string, string>): string {
 
 /** sha256 of the canonical JSON of the sorted [path, sha256] pairs (for an array of string pairs
  * that is what JSON.stringify writes), fed to the hash in slices rather than one 10 MB string. */
+const HEX = /^[0-9a-f]*$/;
+
 function treeHashOfSorted(files: readonly { rel: string; sha256: string }[]): string {
   const h = createHash("sha256");
   h.update("[");
   for (let i = 0; i < files.length; i += 4096) {
     const parts: string[] = [];
-    for (let j = i; j < Math.min(i + 4096, files.length); j++) parts.push(`[${JSON.stringify(files[j]!.rel)},${JSON.stringify(files[j]!.sha256)}]`);
+    for (let j = i; j < Math.min(i + 4096, files.length); j++) {
+      const { rel, sha256: v } = files[j]!;
+      parts.push(`[${JSON.stringify(rel)},${HEX.test(v) ? `"${v}"` : JSON.stringify(v)}]`); // hex is its own JSON
+    }
     h.update(i ? `,${parts.join(",")}` : parts.join(","));
   }
   h.update("]");
