@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import type { VideoRecord } from "../src/artifacts/features.js";
 import { INFO_FILE, VIDEOS_FILE } from "../src/artifacts/features.js";
 import { writeJsonl } from "../src/lib/jsonl.js";
+import { mulberry32 as rng } from "../src/lib/random.js";
 import { writeNpy } from "../src/lib/npy.js";
 import { openDb } from "../src/runner/db.js";
 import { Records, type RunRecord, type StageRecord } from "../src/runner/records.js";
@@ -34,18 +35,6 @@ const arg = (name: string, def: string) => {
 };
 const FRAMES = [8, 32] as const;
 const DIMS = 32;
-
-/** A small fast PRNG (mulberry32): the data set is a function of N and the clip index. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The extract stand-in: writes the features artifact for `n` clips into `out`. */
 function generate(out: string, n: number): void {
