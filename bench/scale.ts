@@ -244,22 +244,26 @@ function exponent(points: [number, number][]): string {
 const f = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(d));
 const ns = CLIPS.filter((n) => perN[n]);
 const lines: string[] = [];
-lines.push(`${results.machine}; ${results.date}; load average at start ${(results.load_start as number[]).join(" ")}`, "");
-lines.push(`| stage | measure | ${ns.map((n) => `${n.toLocaleString("en")} clips`).join(" | ")} | exponent |`, `|---|---|${ns.map(() => "---:|").join("")}---:|`);
-for (const s of [...STAGES, "noop", "split_test90", "train_test90", "evaluate_test90"]) {
-  const ms = ns.map((n) => perN[n]![s] as Measure | undefined);
-  if (!ms.some(Boolean)) continue;
-  const label = s === "noop" ? "fully cached `dfd run`" : s.replace("_test90", " (test 0.9)");
-  for (const [what, get, d] of [
-    ["stage s", (m: Measure) => m.stageS, 2], ["process wall s", (m: Measure) => m.wallS, 2], ["CPU s", (m: Measure) => m.cpuS, 2], ["peak RSS MB", (m: Measure) => m.rssMb, 0],
-  ] as const) {
-    if (s === "noop" && what === "stage s") continue;
-    const vals = ms.map((m) => (m && m.status === "ok" ? get(m) : undefined));
-    lines.push(`| ${label} | ${what} | ${ms.map((m, i) => (m && m.status !== "ok" ? m.status : f(vals[i], d))).join(" | ")} | ${exponent(ns.map((n, i) => [n, vals[i] ?? NaN]))} |`);
+lines.push(`${results.machine}; ${results.date}; load average at start ${(results.load_start as number[]).join(" ")}`);
+const ROWS = [...STAGES, "noop", "split_test90", "train_test90", "evaluate_test90"];
+const label = (s: string) => (s === "noop" ? "fully cached `dfd run`" : s.replace("_test90", " (test 0.9)"));
+const head = (title: string) => ["", `| ${title} | ${ns.map((n) => `${n.toLocaleString("en")} clips`).join(" | ")} | exponent |`, `|---|${ns.map(() => "---:|").join("")}---:|`];
+for (const [title, get, d] of [
+  ["stage's own wall s (run record)", (m: Measure) => m.stageS, 2],
+  ["process wall s (`dfd run --only <stage>`)", (m: Measure) => m.wallS, 2],
+  ["process CPU s (user + sys, children included)", (m: Measure) => m.cpuS, 2],
+  ["process peak RSS MB", (m: Measure) => m.rssMb, 0],
+] as const) {
+  lines.push(...head(title));
+  for (const s of ROWS) {
+    const ms = ns.map((n) => perN[n]![s] as Measure | undefined);
+    if (!ms.some(Boolean) || (s === "noop" && get(ms.find(Boolean)!) === null)) continue;
+    const vals = ms.map((m) => (m && m.status === "ok" ? get(m) ?? undefined : undefined));
+    lines.push(`| ${label(s)} | ${ms.map((m, i) => (m && m.status !== "ok" ? m.status : f(vals[i], d))).join(" | ")} | ${exponent(ns.map((n, i) => [n, vals[i] ?? NaN]))} |`);
   }
-  const loads = ms.map((m) => (m ? f(m.load, 1) : "—"));
-  lines.push(`| ${label} | load average (1 min) | ${loads.join(" | ")} | |`);
 }
+lines.push("", `1-minute load average when each stage finished: ${ns.map((n) => `${n}: ${ROWS.map((s) => f((perN[n]![s] as Measure | undefined)?.load, 0)).join("/")}`).join("; ")}`);
+lines.push(`No-op runs: ${ns.map((n) => `${n}: ${(perN[n]!.noop as Measure | undefined)?.note ?? "—"}`).join("; ")}`);
 lines.push("", `| report.html | ${ns.map((n) => `${n.toLocaleString("en")} clips`).join(" | ")} |`, `|---|${ns.map(() => "---:|").join("")}`);
 lines.push(`| test 0.2: test clips / KiB | ${ns.map((n) => `${perN[n]!.test_clips_test20 ?? "—"} / ${f(perN[n]!.report_kib_test20 as number, 0)}`).join(" | ")} |`);
 lines.push(`| test 0.9: test clips / KiB | ${ns.map((n) => `${perN[n]!.test_clips_test90 ?? "—"} / ${f(perN[n]!.report_kib_test90 as number, 0)}`).join(" | ")} |`);
