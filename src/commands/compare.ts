@@ -1,8 +1,9 @@
 // `dfd compare <A> <B>`: params that differ, metrics with deltas, shared vs different stages, and
 // the first divergence with its reasons, and a warning when the runs were tested on different
 // test sets. --md for CI job summaries, --json for scripts. A ref that names no run exits 2.
+import { existsSync } from "node:fs";
 import { ConfigError } from "../runner/diagnostic.js";
-import { openArtifacts } from "../runner/project.js";
+import { artifactsDirFor, openArtifacts } from "../runner/project.js";
 import { compareRuns } from "../experiments/compare.js";
 import { renderComparisonMarkdown, renderComparisonText } from "../experiments/render.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
@@ -10,7 +11,9 @@ import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
 export function compareCommand(io: Io, refA: string, refB: string, flags: { pipeline?: string; json?: boolean; md?: boolean }): Promise<number> {
   return guard(io, async () => {
     if (flags.json && flags.md) throw new ConfigError("--json and --md: choose one");
-    const { store, records } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    const file = flags.pipeline ?? DEFAULT_PIPELINE;
+    if (!existsSync(artifactsDirFor(file))) throw new ConfigError(`${refA}: no runs recorded yet (no ${artifactsDirFor(file)}): \`dfd run\` first`);
+    const { store, records } = await openArtifacts(file);
     try {
       const a = await records.resolve(refA);
       const b = await records.resolve(refB);

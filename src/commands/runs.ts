@@ -1,7 +1,8 @@
 // `dfd runs`: the recorded runs, newest first, one row per experiment (fully cached re-runs folded
 // into the run they repeat), with the params that vary between them and their headline metrics.
+import { existsSync } from "node:fs";
 import { ConfigError } from "../runner/diagnostic.js";
-import { openArtifacts } from "../runner/project.js";
+import { artifactsDirFor, openArtifacts } from "../runner/project.js";
 import { headlineMetrics, runsView } from "../experiments/runs.js";
 import { numberColumn, table } from "../experiments/render.js";
 import type { Json } from "../params.js";
@@ -14,7 +15,12 @@ export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; 
   return guard(io, async () => {
     const limit = flags.limit === undefined ? 20 : Number(flags.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`--limit ${flags.limit}: expected a whole number ≥ 1`);
-    const { store, records } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    const file = flags.pipeline ?? DEFAULT_PIPELINE;
+    if (!existsSync(artifactsDirFor(file))) {
+      io.out(flags.json ? JSON.stringify({ runs: [], varyingParams: [] }) + "\n" : "no runs recorded yet\n");
+      return 0;
+    }
+    const { store, records } = await openArtifacts(file);
     try {
       // One more than shown: the run before the oldest shown, to tell whether that one is a re-run.
       const digests = await records.digests(limit + 1);

@@ -53,6 +53,17 @@ test("runs lists ok and failed runs newest first, with the params that vary", ()
   assert.match(zero.stderr, /--limit 0: expected a whole number/);
 });
 
+test("before any run: runs lists nothing (exit 0), compare is bad input (exit 2)", () => {
+  const dir = project({ "pipeline.yaml": PIPE });
+  const runs = dfd(dir, ["runs"]);
+  assert.equal(runs.code, 0, runs.stderr);
+  assert.equal(runs.stdout, "no runs recorded yet\n");
+  assert.deepEqual(lastJson(dfd(dir, ["runs", "--json"])), { runs: [], varyingParams: [] });
+  const c = dfd(dir, ["compare", "latest~1", "latest"]);
+  assert.equal(c.code, 2);
+  assert.match(c.stderr, /latest~1: no runs recorded yet/);
+});
+
 test("runs: a fully cached re-run folds into the run it repeats; params of stages that did not run do not vary", () => {
   const dir = project({ "pipeline.yaml": PIPE });
   assert.equal(run(dir, ["--until", "prep"]).code, 0); // model and score not run: their params are not "varying"
