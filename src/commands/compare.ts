@@ -13,11 +13,12 @@ export function compareCommand(io: Io, refA: string, refB: string, flags: { pipe
     if (flags.json && flags.md) throw new ConfigError("--json and --md: choose one");
     const file = flags.pipeline ?? DEFAULT_PIPELINE;
     if (!existsSync(artifactsDirFor(file))) throw new ConfigError(`${refA}: no runs recorded yet (no ${artifactsDirFor(file)}): \`dfd run\` first`);
-    const { store, records } = await openArtifacts(file);
+    const { store } = await openArtifacts(file);
+    const records = store.runs;
     try {
       const a = await records.resolve(refA);
       const b = await records.resolve(refB);
-      const c = await compareRuns(a, b, async (key) => (await store.getEntry(key))?.components);
+      const c = await compareRuns(a, b, async (key) => (await store.index.get(key))?.components, (hash) => store.lists.get(hash));
       io.out((flags.json ? JSON.stringify(c) : flags.md ? renderComparisonMarkdown(c) : renderComparisonText(c)) + "\n");
       return 0;
     } finally {

@@ -20,7 +20,8 @@ export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; 
       io.out(flags.json ? JSON.stringify({ runs: [], varyingParams: [] }) + "\n" : "no runs recorded yet\n");
       return 0;
     }
-    const { store, records } = await openArtifacts(file);
+    const { store } = await openArtifacts(file);
+    const records = store.runs;
     try {
       // One more than shown: the run before the oldest shown, to tell whether that one is a re-run.
       const digests = await records.digests(limit + 1);

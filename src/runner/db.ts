@@ -23,6 +23,8 @@ export async function openDb(file: string): Promise<Db> {
   // file_state table (a cache of hashes: dropping it only means files are hashed once more).
   await query("DROP TABLE IF EXISTS file_state");
   await query("CREATE TABLE IF NOT EXISTS dir_state(dir TEXT PRIMARY KEY, mtime TEXT, ino INTEGER, entries TEXT NOT NULL)");
+  // Tree file lists by tree hash (key components name trees by hash; `why` diffs the lists).
+  await query("CREATE TABLE IF NOT EXISTS file_lists(hash TEXT PRIMARY KEY, files TEXT)");
   return {
     kv,
     query,

@@ -286,6 +286,22 @@ export class FileHasher {
     await this.db.query("DELETE FROM dir_state WHERE dir = ? OR (dir >= ? AND dir < ?)", d, `${d}/`, `${d}0`);
   }
 
+  /** Files under `prefix` (a path prefix, e.g. a directory with its trailing "/") whose hash the
+   * state table holds (tests, diagnostics). */
+  async knownPaths(prefix: string): Promise<string[]> {
+    if (!this.db) return [];
+    const base = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) || "/" : prefix;
+    const rows = await this.db.query<{ dir: string; entries: string }>(
+      "SELECT dir, entries FROM dir_state WHERE dir = ? OR (dir >= ? AND dir < ?)", base, `${base.replace(/\/$/, "")}/`, `${base.replace(/\/$/, "")}0`);
+    const out: string[] = [];
+    for (const r of rows) {
+      const f = r.entries ? r.entries.split("/") : [];
+      const dir = r.dir.endsWith("/") ? r.dir : `${r.dir}/`;
+      for (let off = 0; off < f.length; off += F) if (f[off + 5] && (dir + f[off]).startsWith(prefix)) out.push(dir + f[off]);
+    }
+    return out.sort();
+  }
+
   /** Records already-known hashes, e.g. outputs just moved into the store. Trusted as given: the
    * caller knows the files have not changed since they were hashed. */
   async remember(files: FileInfo[]): Promise<void> {

@@ -9,6 +9,7 @@ import type { Json } from "../params.js";
 import type { StageSummary } from "../stage.js";
 import type { Db } from "./db.js";
 import { ConfigError } from "./diagnostic.js";
+import type { Reason } from "./reasons.js";
 import { isAlive } from "./lock.js";
 import type { RunLog } from "./store-api.js";
 
@@ -20,7 +21,8 @@ export interface StageRecord {
   kind: string;
   key: string | null;
   status: StageStatus;
-  reasons: string[];
+  /** Why it ran or was skipped (typed; plain strings in records written before dfd 0.2). */
+  reasons: (Reason | string)[];
   seconds: number;
   params: Json;
   outputHash: string | null;
