@@ -371,21 +371,23 @@ function walkDir(d: DirNode, stored: DirState | undefined, ignore: ((rel: string
 
 /** The hash of a tree given its relative path → sha256 map. */
 export function treeHashOf(files: Record<string, string>): string {
-  return treeHashOfSorted(Object.keys(files).sort().map((rel) => ({ rel, sha256: files[rel]! })));
+  return treeHashOfSorted(Object.keys(files).sort().map((rel) => ({ rel, sha256: files[rel]! })), false);
 }
 
 /** sha256 of the canonical JSON of the sorted [path, sha256] pairs (for an array of string pairs
  * that is what JSON.stringify writes), fed to the hash in slices rather than one 10 MB string. */
 const HEX = /^[0-9a-f]*$/;
 
-function treeHashOfSorted(files: readonly { rel: string; sha256: string }[]): string {
+/** `hex`: the values are known to be hex digests (this module's own), which are their own JSON
+ * inside quotes; otherwise each value is checked. */
+function treeHashOfSorted(files: readonly { rel: string; sha256: string }[], hex = true): string {
   const h = createHash("sha256");
   h.update("[");
   for (let i = 0; i < files.length; i += 4096) {
     const parts: string[] = [];
     for (let j = i; j < Math.min(i + 4096, files.length); j++) {
       const { rel, sha256: v } = files[j]!;
-      parts.push(`[${JSON.stringify(rel)},${HEX.test(v) ? `"${v}"` : JSON.stringify(v)}]`); // hex is its own JSON
+      parts.push(`[${JSON.stringify(rel)},${hex || HEX.test(v) ? `"${v}"` : JSON.stringify(v)}]`);
     }
     h.update(i ? `,${parts.join(",")}` : parts.join(","));
   }
