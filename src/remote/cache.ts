@@ -1,0 +1,166 @@
+// The remote cache's operations on top of a backend: publish a stage output (blobs, then its
+// record, exclusively), look a key up, download an output re-hashing every file against its
+// address, and keep run records. No policy here (when to push, what to do when the remote is
+// down): that is tiered.ts.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import { hostname, userInfo } from "node:os";
+import { dirname, join } from "node:path";
+import { dfdVersion } from "./version.js";
+import type { FileInfo } from "../runner/filehash.js";
+import type { RunRecord } from "../runner/records.js";
+import type { CacheEntry } from "../runner/store-api.js";
+import { mapLimit, type Backend } from "./backend.js";
+import { BadRecordError, RECORD_FORMAT, blobKey, encodeRecord, parseRecord, parseRun, recordKey, runKey, validRunId, type RemoteRecord } from "./layout.js";
+
+/** Requests in flight at once per transfer. */
+export const TRANSFER_CONCURRENCY = 8;
+
+/** A blob that is missing or whose bytes do not hash to its address. */
+export class BadBlobError extends Error {
+  constructor(readonly sha: string, message: string) {
+    super(message);
+  }
+}
+
+export class RemoteCache {
+  constructor(readonly backend: Backend, readonly readOnly: boolean) {}
+
+  get url(): string {
+    return this.backend.url;
+  }
+
+  /** The record for a stage key, checked (parseRecord); undefined when there is none. */
+  async getRecord(key: string, signal?: AbortSignal): Promise<RemoteRecord | undefined> {
+    const bytes = await this.backend.get(recordKey(key), signal);
+    return bytes && parseRecord(bytes, key, this.url);
+  }
+
+  /** Uploads the blobs of `files` (relative path → sha256) found under `dir` that the remote does
+   * not have yet (or all of `force`: blobs found corrupt there). Each file is re-hashed first, so
+   * a file that changed since it was hashed is never stored under the old address. */
+  async putBlobs(dir: string, files: Record<string, string>, opts: { force?: ReadonlySet<string>; signal?: AbortSignal } = {}): Promise<{ uploaded: number; bytes: number }> {
+    const bySha = new Map<string, string>();
+    for (const [rel, sha] of Object.entries(files)) if (!bySha.has(sha)) bySha.set(sha, rel);
+    let uploaded = 0;
+    let bytes = 0;
+    await mapLimit([...bySha], TRANSFER_CONCURRENCY, async ([sha, rel]) => {
+      if (!opts.force?.has(sha) && (await this.backend.exists(blobKey(sha), opts.signal))) return;
+      const file = join(dir, ...rel.split("/"));
+      const { size, md5, sha256 } = await hashFile(file);
+      if (sha256 !== sha) throw new Error(`${file} changed since it was hashed (sha256 ${sha256}, expected ${sha}): not uploaded`);
+      await this.backend.put(blobKey(sha), { file, size, md5, sha256 }, opts.signal);
+      uploaded++;
+      bytes += size;
+    });
+    return { uploaded, bytes };
+  }
+
+  /** Publishes a committed output: its blobs, then its record, which only the first writer of
+   * the key creates. Returns the record stored afterwards (ours, or the earlier writer's). */
+  async publish(entry: CacheEntry, dir: string, files: Record<string, string>, sizes: Record<string, number>, opts: { force?: ReadonlySet<string>; signal?: AbortSignal } = {}): Promise<{ created: boolean; stored: RemoteRecord; uploaded: number; bytes: number }> {
+    // The entry as the index keeps it, without this process's own marks (origin: "remote").
+    const plain: CacheEntry = { ...entry };
+    delete (plain as { origin?: unknown }).origin;
+    const up = await this.putBlobs(dir, files, opts);
+    const record: RemoteRecord = { format: RECORD_FORMAT, entry: plain, files, sizes, writer: writer() };
+    if (await this.backend.create(recordKey(entry.key), encodeRecord(record), opts.signal)) return { created: true, stored: record, ...up };
+    const winner = await this.getRecord(entry.key, opts.signal);
+    if (!winner) throw new BadRecordError(`${this.url}: record for key ${entry.key} exists but cannot be read back`);
+    return { created: false, stored: winner, ...up };
+  }
+
+  /** Downloads a record's files into `dest` (a new directory), checking each against its
+   * address and size. Returns what the local store needs to commit them without re-reading. */
+  async download(record: RemoteRecord, dest: string, signal?: AbortSignal): Promise<FileInfo[]> {
+    const entries = Object.entries(record.files);
+    await mkdir(dest, { recursive: true });
+    return mapLimit(entries, TRANSFER_CONCURRENCY, async ([rel, sha]) => {
+      const path = join(dest, ...rel.split("/"));
+      await mkdir(dirname(path), { recursive: true });
+      const got = await this.backend.download(blobKey(sha), path, signal);
+      const what = `${this.url}: key ${record.entry.key} (stage ${record.entry.stage}), file ${rel}: blob ${blobKey(sha)}`;
+      if (!got) throw new BadBlobError(sha, `${what} is missing`);
+      if (got.sha256 !== sha) throw new BadBlobError(sha, `${what} is corrupt (its bytes hash to ${got.sha256})`);
+      if (got.size !== record.sizes[rel]) throw new BadBlobError(sha, `${what} has ${got.size} bytes, the record says ${record.sizes[rel]}`);
+      const s = await stat(path);
+      return { path, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, sha256: sha };
+    });
+  }
+
+  // ---- run records ----
+
+  async putRun(record: RunRecord, signal?: AbortSignal): Promise<void> {
+    if (!validRunId(record.id)) throw new Error(`run id ${JSON.stringify(record.id)} cannot be stored remotely`);
+    await this.backend.put(runKey(record.id), Buffer.from(JSON.stringify(record) + "\n"), signal);
+  }
+
+  async getRun(id: string, signal?: AbortSignal): Promise<RunRecord | undefined> {
+    if (!validRunId(id)) return undefined;
+    const bytes = await this.backend.get(runKey(id), signal);
+    return bytes && parseRun(bytes, `${this.url}/${runKey(id)}`);
+  }
+
+  /** Run ids on the remote, oldest first (ids sort by start time). */
+  async runIds(signal?: AbortSignal): Promise<string[]> {
+    const keys = await this.backend.list("runs/", signal);
+    return keys.filter((k) => k.endsWith(".json")).map((k) => k.slice("runs/".length, -".json".length)).filter(validRunId).sort();
+  }
+
+  /** The newest `limit` runs, newest first. Unreadable records are skipped and reported. */
+  async listRuns(limit: number, signal?: AbortSignal, onBad?: (msg: string) => void): Promise<RunRecord[]> {
+    const ids = (await this.runIds(signal)).reverse().slice(0, limit);
+    const runs = await mapLimit(ids, TRANSFER_CONCURRENCY, async (id) => {
+      try {
+        return await this.getRun(id, signal);
+      } catch (e) {
+        if (!(e instanceof BadRecordError)) throw e;
+        onBad?.(e.message);
+        return undefined;
+      }
+    });
+    return runs.filter((r): r is RunRecord => !!r).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
+  }
+
+  /** A run by id, unique id prefix, latest or latest~N, on the remote. */
+  async resolveRun(ref: string, signal?: AbortSignal): Promise<RunRecord> {
+    const latest = /^latest(?:~(\d+))?$/.exec(ref);
+    const ids = await this.runIds(signal);
+    let id: string | undefined;
+    if (latest) {
+      const back = Number(latest[1] ?? 0);
+      if (!ids.length) throw new Error(`${this.url}: no runs recorded on the remote yet`);
+      id = ids[ids.length - 1 - back];
+      if (!id) throw new Error(`${ref}: only ${ids.length} run(s) on ${this.url} (latest~${ids.length - 1} is the oldest)`);
+    } else {
+      const matches = ids.filter((i) => i.startsWith(ref));
+      if (matches.length > 1 && !matches.includes(ref))
+        throw new Error(`${ref}: ambiguous run id prefix on ${this.url}, matches ${matches.slice(0, 5).join(", ")}${matches.length > 5 ? ", …" : ""}`);
+      id = matches.includes(ref) ? ref : matches[0];
+      if (!id) throw new Error(`${ref}: no such run here or on ${this.url} (see \`dfd runs --remote\`)`);
+    }
+    const run = await this.getRun(id, signal);
+    if (!run) throw new Error(`${ref}: run ${id} vanished from ${this.url}`);
+    return run;
+  }
+}
+
+/** sha256 (hex), MD5 (base64) and size of a file, in one read. */
+export async function hashFile(file: string): Promise<{ sha256: string; md5: string; size: number }> {
+  const s = createHash("sha256");
+  const m = createHash("md5");
+  let size = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    s.update(chunk as Buffer);
+    m.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: s.digest("hex"), md5: m.digest("base64"), size };
+}
+
+function writer(): RemoteRecord["writer"] {
+  let user: string | undefined;
+  try { user = userInfo().username; } catch { /* no passwd entry (containers) */ }
+  return { host: hostname(), ...(user ? { user } : {}), dfd: dfdVersion() };
+}
