@@ -12,7 +12,8 @@ import type { FileInfo } from "../runner/filehash.js";
 import type { RunRecord } from "../runner/records.js";
 import type { CacheEntry } from "../runner/store-api.js";
 import { mapLimit, type Backend } from "./backend.js";
-import { BadRecordError, RECORD_FORMAT, blobKey, encodeRecord, parseRecord, parseRun, recordKey, runKey, validRunId, type RemoteRecord } from "./layout.js";
+import { canonicalJson, sha256 as sha } from "../runner/canonical.js";
+import { BadRecordError, RECORD_FORMAT, blobKey, encodeRecord, itemKey, parseItemRecord, parseRecord, parseRun, parseTree, recordKey, runKey, treeKey, validRunId, type ItemRecord, type RemoteRecord } from "./layout.js";
 
 /** Requests in flight at once per transfer. */
 export const TRANSFER_CONCURRENCY = 8;
@@ -73,20 +74,62 @@ export class RemoteCache {
 
   /** Downloads a record's files into `dest` (a new directory), checking each against its
    * address and size. Returns what the local store needs to commit them without re-reading. */
-  async download(record: RemoteRecord, dest: string, signal?: AbortSignal): Promise<FileInfo[]> {
-    const entries = Object.entries(record.files);
+  download(record: RemoteRecord, dest: string, signal?: AbortSignal): Promise<FileInfo[]> {
+    return this.fetchFiles(record.files, dest, `key ${record.entry.key} (stage ${record.entry.stage})`, record.sizes, signal);
+  }
+
+  /** Downloads blobs to dest/<relative path> (files that must not exist yet), each checked against
+   * its sha256 (and size when known); `what` names the owner in errors. */
+  async fetchFiles(files: Record<string, string>, dest: string, what: string, sizes?: Record<string, number>, signal?: AbortSignal): Promise<FileInfo[]> {
     await mkdir(dest, { recursive: true });
-    return mapLimit(entries, TRANSFER_CONCURRENCY, async ([rel, sha]) => {
+    return mapLimit(Object.entries(files), TRANSFER_CONCURRENCY, async ([rel, sha]) => {
       const path = join(dest, ...rel.split("/"));
       await mkdir(dirname(path), { recursive: true });
       const got = await this.backend.download(blobKey(sha), path, signal);
-      const what = `${this.url}: key ${record.entry.key} (stage ${record.entry.stage}), file ${rel}: blob ${blobKey(sha)}`;
-      if (!got) throw new BadBlobError(sha, `${what} is missing`);
-      if (got.sha256 !== sha) throw new BadBlobError(sha, `${what} is corrupt (its bytes hash to ${got.sha256})`);
-      if (got.size !== record.sizes[rel]) throw new BadBlobError(sha, `${what} has ${got.size} bytes, the record says ${record.sizes[rel]}`);
+      const where = `${this.url}: ${what}, file ${rel}: blob ${blobKey(sha)}`;
+      if (!got) throw new BadBlobError(sha, `${where} is missing`);
+      if (got.sha256 !== sha) throw new BadBlobError(sha, `${where} is corrupt (its bytes hash to ${got.sha256})`);
+      if (sizes && got.size !== sizes[rel]) throw new BadBlobError(sha, `${where} has ${got.size} bytes, the record says ${sizes[rel]}`);
       const s = await stat(path);
       return { path, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, sha256: sha };
     });
+  }
+
+  // ---- fan-out items and input trees (src/distributed/) ----
+
+  /** An item's record, checked; undefined when there is none. `sha256`, when given, must be the
+   * record's own hash (what the worker that wrote it reported). */
+  async getItem(key: string, sha256?: string, signal?: AbortSignal): Promise<{ record: ItemRecord; sha256: string; size: number } | undefined> {
+    const bytes = await this.backend.get(itemKey(key), signal);
+    if (!bytes) return undefined;
+    const got = sha(bytes);
+    if (sha256 && got !== sha256) throw new BadRecordError(`${this.url}: item record ${key} hashes to ${got}, the worker reported ${sha256}`);
+    return { record: parseItemRecord(bytes, key, this.url), sha256: got, size: bytes.length };
+  }
+
+  /** Stores an item's files, then its record (first writer wins). Returns the stored record's
+   * hash and size: ours, or the first writer's. */
+  async putItem(record: Omit<ItemRecord, "format" | "writer">, dir: string, opts: { force?: ReadonlySet<string>; signal?: AbortSignal } = {}): Promise<{ sha256: string; size: number }> {
+    const signal = opts.signal;
+    await this.putBlobs(dir, record.files, opts);
+    const full: ItemRecord = { format: RECORD_FORMAT, ...record, writer: writer() };
+    const bytes = Buffer.from(canonicalJson(full) + "\n");
+    if (await this.backend.create(itemKey(record.key), bytes, signal)) return { sha256: sha(bytes), size: bytes.length };
+    const winner = await this.getItem(record.key, undefined, signal);
+    if (!winner) throw new BadRecordError(`${this.url}: item record ${record.key} exists but cannot be read back`);
+    return { sha256: winner.sha256, size: winner.size };
+  }
+
+  /** Publishes a tree's file list (trees/<hash>.json) unless it is there. */
+  async putTree(hash: string, files: Record<string, string>, signal?: AbortSignal): Promise<void> {
+    if (await this.backend.exists(treeKey(hash), signal)) return;
+    await this.backend.create(treeKey(hash), Buffer.from(canonicalJson({ files }) + "\n"), signal);
+  }
+
+  /** A tree's file list, checked against its hash; undefined when the remote has none. */
+  async getTree(hash: string, signal?: AbortSignal): Promise<Record<string, string> | undefined> {
+    const bytes = await this.backend.get(treeKey(hash), signal);
+    return bytes && parseTree(bytes, hash, this.url);
   }
 
   // ---- run records ----

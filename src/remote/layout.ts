@@ -6,12 +6,15 @@
 //                             (relative path → sha256, size) and the cache entry (summary, the
 //                             key's components for `why`): the "action cache"
 //   runs/<run id>.json        finished run records (dfd runs --remote, dfd compare)
-//   items/<item key>.json     fan-out items finished by `dfd worker`s (src/distributed/)
+//   items/<item key>.json     fan-out items finished by `dfd worker`s (src/distributed/): the
+//                             item's JSON result and its files
+//   trees/<tree hash>.json    a tree's file list (an input a worker needs): hashes to its name
 //
 // Blobs are written first and the record last, exclusively (first writer wins), so a record is
 // never visible before everything it points at. A reader re-hashes every blob it downloads.
 import { canonicalJson, sha256 } from "../runner/canonical.js";
 import { treeHashOf } from "../runner/filehash.js";
+import type { Json } from "../params.js";
 import type { RunRecord } from "../runner/records.js";
 import type { CacheEntry } from "../runner/store-api.js";
 
@@ -19,6 +22,7 @@ export const blobKey = (sha: string): string => `cas/${sha.slice(0, 2)}/${sha}`;
 export const recordKey = (key: string): string => `ac/${key}.json`;
 export const runKey = (id: string): string => `runs/${id}.json`;
 export const itemKey = (key: string): string => `items/${key}.json`;
+export const treeKey = (hash: string): string => `trees/${hash}.json`;
 
 export const RECORD_FORMAT = 1;
 
@@ -61,16 +65,68 @@ export function parseRecord(bytes: Buffer, key: string, where: string): RemoteRe
   if (!e || typeof e !== "object" || e.key !== key) throw bad(`is for another key (${JSON.stringify(e?.key)})`);
   if (typeof e.outputHash !== "string" || !HEX64.test(e.outputHash)) throw bad("has no valid output hash");
   if (typeof e.stage !== "string" || typeof e.kind !== "string" || !e.components || typeof e.components !== "object") throw bad("is incomplete");
-  if (!r.files || typeof r.files !== "object" || !r.sizes || typeof r.sizes !== "object") throw bad("has no file list");
-  for (const [p, sha] of Object.entries(r.files)) {
-    if (!safeRelativePath(p)) throw bad(`names an unsafe path ${JSON.stringify(p)}`);
-    if (typeof sha !== "string" || !HEX64.test(sha)) throw bad(`has an invalid sha256 for ${p}`);
-    const size = r.sizes[p];
-    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) throw bad(`has no size for ${p}`);
-  }
+  checkFiles(r.files, r.sizes ?? null, bad);
   const tree = treeHashOf(r.files);
   if (tree !== e.outputHash) throw bad(`lists files that hash to ${tree}, not its output ${e.outputHash}`);
   return r;
+}
+
+/** Checks a file list (relative path → sha256, and sizes when given) from a remote document. */
+function checkFiles(files: unknown, sizes: unknown, bad: (why: string) => Error): void {
+  if (!files || typeof files !== "object" || Array.isArray(files)) throw bad("has no file list");
+  if (sizes !== undefined && (!sizes || typeof sizes !== "object")) throw bad("has no sizes");
+  for (const [p, sha] of Object.entries(files as Record<string, unknown>)) {
+    if (!safeRelativePath(p)) throw bad(`names an unsafe path ${JSON.stringify(p)}`);
+    if (typeof sha !== "string" || !HEX64.test(sha)) throw bad(`has an invalid sha256 for ${p}`);
+    if (sizes === undefined) continue;
+    const size = (sizes as Record<string, unknown>)[p];
+    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) throw bad(`has no size for ${p}`);
+  }
+}
+
+/** A fan-out item's result on the remote (items/<item key>.json). */
+export interface ItemRecord {
+  format: typeof RECORD_FORMAT;
+  /** The item key it is stored under. */
+  key: string;
+  /** The item's id (for messages). */
+  item: string;
+  /** What the kind's worker returned for the item. */
+  result: Json;
+  /** The files it wrote: relative path → sha256, and sizes. */
+  files: Record<string, string>;
+  sizes: Record<string, number>;
+  writer: RemoteRecord["writer"];
+}
+
+export function parseItemRecord(bytes: Buffer, key: string, where: string): ItemRecord {
+  let r: ItemRecord;
+  try {
+    r = JSON.parse(bytes.toString("utf8")) as ItemRecord;
+  } catch (e) {
+    throw new BadRecordError(`${where}: item record ${key} is not valid JSON (${(e as Error).message})`);
+  }
+  const bad = (why: string) => new BadRecordError(`${where}: item record ${key} ${why}: not used`);
+  if (!r || typeof r !== "object" || r.format !== RECORD_FORMAT) throw bad("has an unknown format");
+  if (r.key !== key) throw bad(`is for another item key (${JSON.stringify(r.key)})`);
+  if (typeof r.item !== "string" || !("result" in r)) throw bad("is incomplete");
+  checkFiles(r.files, r.sizes, bad);
+  return r;
+}
+
+/** A tree's file list (trees/<hash>.json): must hash to its name. */
+export function parseTree(bytes: Buffer, hash: string, where: string): Record<string, string> {
+  let t: { files?: unknown };
+  try {
+    t = JSON.parse(bytes.toString("utf8")) as { files?: unknown };
+  } catch (e) {
+    throw new BadRecordError(`${where}: tree ${hash} is not valid JSON (${(e as Error).message})`);
+  }
+  const bad = (why: string) => new BadRecordError(`${where}: tree ${hash} ${why}: not used`);
+  checkFiles(t?.files, undefined, bad);
+  const files = t.files as Record<string, string>;
+  if (treeHashOf(files) !== hash) throw bad("lists files that hash to something else");
+  return files;
 }
 
 export function encodeRecord(r: RemoteRecord): Buffer {
