@@ -26,6 +26,8 @@ export interface TieredOptions {
   tmpDir: string;
   /** One line per problem; the caller prefixes nothing (messages start with "remote cache"). */
   warn(message: string): void;
+  /** Throw remote problems instead of warning and going on without the remote (push, pull). */
+  strict?: boolean;
 }
 
 export interface TransferStats {
@@ -99,11 +101,21 @@ export class TieredStore<L extends Local = Local> implements StageStore {
     await this.pushing;
   }
 
-  /** Flushes pushes, closes the remote client and the local store. */
+  /** Flushes pushes, closes the remote client and the local store. With DFD_STATS set, prints
+   * what went over the wire. */
   async close(): Promise<void> {
     await this.flush();
+    if (process.env.DFD_STATS) this.opts.warn(this.statsLine());
     this.remote.backend.close();
     await this.local.close?.();
+  }
+
+  /** One line: hits, transfers, requests by type. */
+  statsLine(): string {
+    const s = this.stats;
+    const r = this.remote.backend.stats;
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    return `remote ${this.remote.url}: ${s.remoteHits} remote hit(s), ${s.downloaded} output(s) downloaded (${mb(s.downloadedBytes)} MB), ${s.published} published (${s.uploadedBlobs} blobs, ${mb(s.uploadedBytes)} MB); requests: GET ${r.get}, HEAD ${r.head}, PUT ${r.put}, LIST ${r.list}; ${mb(r.bytesIn)} MB in, ${mb(r.bytesOut)} MB out`;
   }
 
   /** Runs a remote operation; a remote failure disables the remote (one warning) and yields
@@ -119,6 +131,7 @@ export class TieredStore<L extends Local = Local> implements StageStore {
   }
 
   private onError(e: unknown, what: string): void {
+    if (this.opts.strict) throw e;
     if (e instanceof BadRecordError || e instanceof BadBlobError) {
       this.warn(`remote cache: ${e.message}; ${what.startsWith("fetch") ? "the stage runs here instead" : "ignored"}`);
       if (e instanceof BadBlobError) this.badBlobs.add(e.sha);
