@@ -6,9 +6,9 @@
 //   features/<id>.npy    float32 [frames, dims] in NumPy format, one per clip that has features
 //   extract.json         optional: { params, feature: { name, dims, names } }
 // This module is the one reader (and writer) of those files; see docs/runner.md "Artifacts".
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readJsonl } from "../lib/jsonl.js";
+import { readJsonl, writeJsonl } from "../lib/jsonl.js";
 import { firstNonFinite, readNpy, type Matrix } from "../lib/npy.js";
 import type { Json } from "../params.js";
 import { findInput, type StageContext } from "../stage.js";
@@ -115,6 +115,23 @@ export interface FeaturesInfo {
 }
 
 export const INFO_FILE = "extract.json";
+
+/** Writes videos.jsonl into `dir`, one row per clip in the order given. */
+export function writeVideos(dir: string, rows: readonly VideoRecord[]): void {
+  writeJsonl(join(dir, VIDEOS_FILE), rows);
+}
+
+/** extract.json as a producer writes it: the recipe params, the extractor, clip counts. */
+export interface FeaturesInfoFile {
+  params: Record<string, Json>;
+  feature: { name: string; dims: number; names: string[] };
+  counts: { clips: number; ok: number; failed: number };
+}
+
+/** Writes extract.json into `dir` (2-space JSON, newline-terminated). */
+export function writeFeaturesInfo(dir: string, info: FeaturesInfoFile): void {
+  writeFileSync(join(dir, INFO_FILE), JSON.stringify(info, null, 2) + "\n");
+}
 
 export function readFeaturesInfo(dir: string): FeaturesInfo {
   const file = join(dir, INFO_FILE);

@@ -8,11 +8,12 @@ import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
 export function compareCommand(io: Io, refA: string, refB: string, flags: { pipeline?: string; json?: boolean; md?: boolean }): Promise<number> {
   return guard(io, async () => {
     if (flags.json && flags.md) throw new Error("--json and --md: choose one");
-    const { store, records } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    const { store } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    const records = store.runs;
     try {
       const a = await records.resolve(refA);
       const b = await records.resolve(refB);
-      const c = await compareRuns(a, b, async (key) => (await store.getEntry(key))?.components);
+      const c = await compareRuns(a, b, async (key) => (await store.index.get(key))?.components, (hash) => store.lists.get(hash));
       io.out((flags.json ? JSON.stringify(c) : flags.md ? renderComparisonMarkdown(c) : renderComparisonText(c)) + "\n");
       return 0;
     } finally {

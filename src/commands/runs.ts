@@ -10,7 +10,8 @@ export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; 
   return guard(io, async () => {
     const limit = flags.limit === undefined ? 20 : Number(flags.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit ${flags.limit}: expected a whole number ≥ 1`);
-    const { store, records } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    const { store } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    const records = store.runs;
     try {
       const runs = await records.list(limit);
       const varying = varyingParams(runs);

@@ -1,7 +1,8 @@
 // Two runs side by side: which params differ, the metrics with deltas, which stages the runs shared
 // (same cache key, so literally the same output) and where they first diverged, and why.
 import type { Json } from "../params.js";
-import { diffJson as explainParams, explain, jsonDiffs, type JsonDiff, type KeyComponents } from "../runner/fingerprint.js";
+import { diffComponents, type KeyComponents, type ListLookup } from "../runner/fingerprint.js";
+import { jsonDiffs, paramReasons, renderReasons, type JsonDiff } from "../runner/reasons.js";
 import type { RunRecord, StageRecord } from "../runner/records.js";
 
 /** Looks up the key components behind a stage's cache key (from the cache index), when still there. */
@@ -40,7 +41,7 @@ export interface Comparison {
   firstDivergence?: { stage: string; reasons: string[] };
 }
 
-export async function compareRuns(a: RunRecord, b: RunRecord, componentsOf: ComponentsOf = async () => undefined): Promise<Comparison> {
+export async function compareRuns(a: RunRecord, b: RunRecord, componentsOf: ComponentsOf = async () => undefined, lists?: ListLookup): Promise<Comparison> {
   const byName = (r: RunRecord) => new Map(r.stages.map((s) => [s.name, s]));
   const sa = byName(a);
   const sb = byName(b);
@@ -62,7 +63,7 @@ export async function compareRuns(a: RunRecord, b: RunRecord, componentsOf: Comp
       ...(x ? { a: { key: x.key ?? null, status: x.status } } : {}),
       ...(y ? { b: { key: y.key ?? null, status: y.status } } : {}),
     });
-    if (relation !== "shared" && !firstDivergence) firstDivergence = { stage: name, reasons: await divergenceReasons(x, y, componentsOf) };
+    if (relation !== "shared" && !firstDivergence) firstDivergence = { stage: name, reasons: await divergenceReasons(x, y, componentsOf, lists) };
   }
   if (a.data !== b.data && (a.data || b.data)) params.unshift({ path: "data", a: a.data ?? null, b: b.data ?? null });
 
@@ -89,16 +90,15 @@ function sameOutput(x: StageRecord, y: StageRecord): boolean {
 
 /** Why stage x (run A) and y (run B) have different keys: the runner's own explanation of the two
  * key components when the cache index still has them, else what the records show. */
-async function divergenceReasons(x: StageRecord | undefined, y: StageRecord | undefined, componentsOf: ComponentsOf): Promise<string[]> {
+async function divergenceReasons(x: StageRecord | undefined, y: StageRecord | undefined, componentsOf: ComponentsOf, lists?: ListLookup): Promise<string[]> {
   if (!x) return ["stage only in the second run"];
   if (!y) return ["stage only in the first run"];
   const [cx, cy] = await Promise.all([x.key ? componentsOf(x.key) : undefined, y.key ? componentsOf(y.key) : undefined]);
   if (cx && cy) {
-    const r = explain(cx, cy);
+    const r = renderReasons(await diffComponents(cx, cy, lists));
     if (r.length) return r;
   }
-  const reasons: string[] = [];
-  explainParams(x.params, y.params, "params", reasons);
+  const reasons: string[] = renderReasons(paramReasons(x.params, y.params));
   if (x.status !== y.status) reasons.push(`status ${x.status} → ${y.status}${y.error ? ` (${y.error.split("\n")[0]})` : ""}`);
   if (!reasons.length) reasons.push("cache key differs (code, data or an upstream output; the entries behind the keys are gone)");
   return reasons;

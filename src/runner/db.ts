@@ -20,6 +20,8 @@ export async function openDb(file: string): Promise<Db> {
   await query("PRAGMA journal_mode=WAL");
   await query("PRAGMA synchronous=NORMAL");
   await query("CREATE TABLE IF NOT EXISTS file_state(path TEXT PRIMARY KEY, size INTEGER, mtime REAL, ino INTEGER, sha256 TEXT)");
+  // Tree file lists by tree hash (key components name trees by hash; `why` diffs the lists).
+  await query("CREATE TABLE IF NOT EXISTS file_lists(hash TEXT PRIMARY KEY, files TEXT)");
   return {
     kv,
     query,

@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import type { Json } from "../params.js";
 import type { StageSummary } from "../stage.js";
 import type { Db } from "./db.js";
+import type { Reason } from "./reasons.js";
+import type { RunLog } from "./store-api.js";
 import { isAlive } from "./lock.js";
 
 export type RunStatus = "running" | "ok" | "failed" | "interrupted";
@@ -16,7 +18,8 @@ export interface StageRecord {
   kind: string;
   key: string | null;
   status: StageStatus;
-  reasons: string[];
+  /** Why it ran or was skipped (typed; plain strings in records written before dfd 0.2). */
+  reasons: (Reason | string)[];
   seconds: number;
   params: Json;
   outputHash: string | null;
@@ -51,7 +54,7 @@ function settle(r: RunRecord): RunRecord {
   return r.status === "running" && r.pid !== process.pid && !isAlive(r.pid) ? { ...r, status: "interrupted" } : r;
 }
 
-export class Records {
+export class Records implements RunLog {
   constructor(private readonly db: Db) {}
 
   async put(record: RunRecord): Promise<void> {

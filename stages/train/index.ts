@@ -8,7 +8,6 @@ export default defineStage<TrainParams>({
   kind: "train",
   description: "train the transformer detector (TensorFlow.js) on extracted features and the split",
   params: trainParams,
-  code: [new URL(".", import.meta.url), new URL("../../src/model/", import.meta.url), new URL("../../src/lib/", import.meta.url), new URL("../../src/artifacts/", import.meta.url)],
   async run(ctx) {
     const { runTrain } = await import("./impl.js");
     return runTrain(ctx);

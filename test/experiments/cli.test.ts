@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Store } from "../../src/runner/store.js";
+import { LocalStore } from "../../src/runner/local-store.js";
 import { dfd, lastJson, project, run, start, until } from "../helpers/cli.js";
 
 // prep ~ extract (shared), model ~ train (its param differs between experiments), score ~ evaluate.
@@ -99,10 +99,10 @@ test("gc: dry run deletes nothing; gc never deletes what the latest run referenc
   assert.match(gc.stdout, /freed \d+(\.\d)? KiB in 4 outputs/);
   assert.equal(objects(dir).length, 3);
   // the state table forgets the removed objects' files (and keeps the others')
-  const store = await Store.open(join(dir, "artifacts"));
+  const store = await LocalStore.open(join(dir, "artifacts"));
   try {
-    const rows = await store.db.query<{ path: string }>("SELECT path FROM file_state WHERE path LIKE ?", `${join(dir, "artifacts", "objects")}/%`);
-    const left = new Set(rows.map((r) => r.path.slice(join(dir, "artifacts", "objects").length + 1).split("/")[0]));
+    const rows = await store.statePaths(`${join(dir, "artifacts", "objects")}/`);
+    const left = new Set(rows.map((r) => r.slice(join(dir, "artifacts", "objects").length + 1).split("/")[0]));
     assert.deepEqual([...left].sort(), objects(dir));
   } finally {
     await store.close();
