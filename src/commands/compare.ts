@@ -1,6 +1,6 @@
 // `dfd compare <A> <B>`: params that differ, metrics with deltas, shared vs different stages, and
 // the first divergence with its reasons. --md for CI job summaries, --json for scripts.
-import { openArtifacts } from "../runner/project.js";
+import { openShared } from "../runner/project.js";
 import { compareRuns } from "../experiments/compare.js";
 import { renderComparisonMarkdown, renderComparisonText } from "../experiments/render.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
@@ -8,7 +8,8 @@ import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
 export function compareCommand(io: Io, refA: string, refB: string, flags: { pipeline?: string; json?: boolean; md?: boolean }): Promise<number> {
   return guard(io, async () => {
     if (flags.json && flags.md) throw new Error("--json and --md: choose one");
-    const { store } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    // With a remote cache, runs and cache entries made on other machines resolve too.
+    const { store } = await openShared(flags.pipeline ?? DEFAULT_PIPELINE);
     const records = store.runs;
     try {
       const a = await records.resolve(refA);

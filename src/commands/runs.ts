@@ -6,11 +6,15 @@ import type { Json } from "../params.js";
 import type { RunRecord } from "../runner/records.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
 
-export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; limit?: string }): Promise<number> {
+export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; limit?: string; remote?: boolean }): Promise<number> {
   return guard(io, async () => {
     const limit = flags.limit === undefined ? 20 : Number(flags.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit ${flags.limit}: expected a whole number ≥ 1`);
-    const { store } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    const file = flags.pipeline ?? DEFAULT_PIPELINE;
+    // --remote: the team's runs on the remote cache (no local artifacts needed).
+    const store = flags.remote
+      ? await (await import("../remote/attach.js")).remoteRunLog(file, (m) => io.err(`dfd: ${m}\n`)).then((r) => ({ runs: r, close: async () => r.close() }))
+      : (await openArtifacts(file)).store;
     const records = store.runs;
     try {
       const runs = await records.list(limit);

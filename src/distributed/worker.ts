@@ -26,7 +26,10 @@ type AnyKind = StageKind<any>;
 /** A kind as this worker has it: the loaded kind and its version for given params. */
 export interface WorkerKind {
   kind: AnyKind;
+  /** Code version and environment block for these params (as written in pipeline.yaml). */
   version(params: Json): Promise<{ code: string; env: Record<string, string> }>;
+  /** The params as the kind receives them here (path params made absolute on this machine). */
+  runParams?(params: Json): Json;
 }
 
 export interface WorkerOptions {
@@ -124,7 +127,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     try {
       const sig = canonicalJson([job.uses, job.code, job.params, job.inputs.map((i) => [i.name, i.tree.hash]), job.data?.tree.hash ?? null]);
       const worker = await kindWorker(sig, () => wk.kind.fanOut!.worker({
-        name: job.stage, params: job.params, inputs, ...(data !== undefined ? { data } : {}), projectDir: opts.projectDir,
+        name: job.stage, params: wk.runParams ? wk.runParams(job.params) : job.params, inputs, ...(data !== undefined ? { data } : {}), projectDir: opts.projectDir,
         tmpDir: join(opts.workDir, "tmp"), log: logger(job.stage), signal: opts.signal, cpus: opts.cpus,
       }));
       const result = await worker.run(job.item, outDir, signal);
@@ -140,6 +143,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const worker = new Worker(ITEM_QUEUE, async (job, _token, signal) => {
     const t0 = Date.now();
     const item = (job.data as Partial<ItemJob>)?.item?.id ?? job.id;
+    opts.log(`item ${item} (${(job.data as Partial<ItemJob>)?.stage ?? "?"}) started${job.attemptsMade ? ` (attempt ${job.attemptsMade + 1})` : ""}`);
     try {
       const r = await processJob(job.data, signal ?? opts.signal);
       opts.log(`item ${item} (${(job.data as ItemJob).stage}) done in ${((Date.now() - t0) / 1000).toFixed(2)} s`);

@@ -7,7 +7,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { dirname, join } from "node:path";
-import { dfdVersion } from "./version.js";
+import { dfdVersionOf as dfdVersion } from "../runner/components.js";
 import type { FileInfo } from "../runner/filehash.js";
 import type { RunRecord } from "../runner/records.js";
 import type { CacheEntry } from "../runner/store-api.js";

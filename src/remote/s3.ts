@@ -46,10 +46,12 @@ export class S3Backend implements Backend {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const s3 = await import("@aws-sdk/client-s3");
     const endpoint = opts.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (endpoint ? "us-east-1" : undefined);
     const client = new s3.S3Client({
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-      // A custom endpoint rarely cares about the region, but the signer needs one.
-      ...(endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? { region: "us-east-1" } : {}),
+      // The region from the environment, else the profile; a custom endpoint rarely cares, but the
+      // signer needs one.
+      ...(region ? { region } : {}),
       // Checksums only where the API requires them: S3-compatible servers (RGW 16) reject the
       // newer trailing-checksum uploads, and dfd re-hashes everything it downloads anyway.
       requestChecksumCalculation: "WHEN_REQUIRED",

@@ -14,9 +14,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { FileHasher, type TreeHash } from "../runner/filehash.js";
+import type { FileHasher, TreeHash } from "../runner/filehash.js";
 import type { RunRecord } from "../runner/records.js";
-import type { CacheEntry, CacheIndex, ObjectState, ObjectStore, RunLog, StageStore } from "../runner/store-api.js";
+import type { CacheEntry, CacheIndex, FileLists, ObjectState, ObjectStore, RunLog, StageStore } from "../runner/store-api.js";
 import { RemoteError } from "./backend.js";
 import { BadBlobError, type RemoteCache } from "./cache.js";
 import { BadRecordError, type RemoteRecord } from "./layout.js";
@@ -42,12 +42,13 @@ export interface TransferStats {
 }
 
 /** The local store's parts a tiered store uses beyond the seams. */
-type Local = StageStore & { hasher?: FileHasher; close?(): Promise<void> };
+type Local = StageStore & { close?(): Promise<void> };
 
 export class TieredStore<L extends Local = Local> implements StageStore {
   readonly index: CacheIndex;
   readonly objects: ObjectStore;
   readonly runs: RunLog;
+  readonly lists: FileLists;
   readonly stats: TransferStats = { remoteHits: 0, downloaded: 0, downloadedBytes: 0, published: 0, uploadedBlobs: 0, uploadedBytes: 0 };
   /** Set once the remote failed: why (it is not asked again in this process). */
   disabled: string | undefined;
@@ -62,7 +63,14 @@ export class TieredStore<L extends Local = Local> implements StageStore {
     this.index = {
       get: (key) => this.get(key),
       putIfAbsent: (entry) => this.putIfAbsent(entry),
+      // A forced re-run: replaced here; on the remote the first writer stays (the push says so
+      // when the outputs differ).
+      replace: async (entry) => {
+        await local.index.replace(entry);
+        if (this.writable) void this.queuePush(entry);
+      },
     };
+    this.lists = local.lists;
     this.objects = {
       dir: (hash) => local.objects.dir(hash),
       check: (hash) => local.objects.check(hash),
@@ -74,12 +82,13 @@ export class TieredStore<L extends Local = Local> implements StageStore {
       put: (r) => this.putRun(r),
       get: async (id) => (await local.runs.get(id)) ?? (await this.ask(`read run ${id}`, () => this.remote.getRun(id))),
       list: (limit) => local.runs.list(limit),
+      latest: () => local.runs.latest(),
       resolve: (ref) => this.resolveRun(ref),
       delete: (id) => local.runs.delete(id),
     };
   }
 
-  get hasher(): FileHasher | undefined {
+  get hasher(): FileHasher {
     return this.local.hasher;
   }
 
@@ -170,7 +179,7 @@ export class TieredStore<L extends Local = Local> implements StageStore {
   private async fetch(hash: string, _files?: Record<string, string>, record?: RemoteRecord): Promise<ObjectState> {
     const state = await this.local.objects.check(hash);
     if (state === "ok") {
-      await this.indexLocally(hash);
+      await this.indexLocally(hash, record);
       return state;
     }
     const rec = record ?? this.pending.get(hash)?.[0];
@@ -223,8 +232,7 @@ export class TieredStore<L extends Local = Local> implements StageStore {
   /** Publishes one local entry's output now (dfd push). Returns what happened. */
   async push(entry: CacheEntry): Promise<"created" | "existed" | "conflict"> {
     const dir = this.local.objects.dir(entry.outputHash);
-    const hasher = this.local.hasher ?? new FileHasher(undefined);
-    const tree = await hasher.hashTree(dir);
+    const tree = await this.local.hasher.hashTree(dir);
     if (tree.hash !== entry.outputHash) throw new Error(`local output ${dir} of ${entry.stage} no longer matches its address (run dfd verify): not pushed`);
     const sizes: Record<string, number> = {};
     const rel = (p: string) => p.slice(dir.length + 1).split("\\").join("/");
