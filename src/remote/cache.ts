@@ -113,7 +113,8 @@ export class RemoteCache {
     const signal = opts.signal;
     await this.putBlobs(dir, record.files, opts);
     const full: ItemRecord = { format: RECORD_FORMAT, ...record, writer: writer() };
-    const bytes = Buffer.from(canonicalJson(full) + "\n");
+    // Plain JSON, not canonical: the result's key order is part of what assemble writes.
+    const bytes = Buffer.from(JSON.stringify(full) + "\n");
     if (await this.backend.create(itemKey(record.key), bytes, signal)) return { sha256: sha(bytes), size: bytes.length };
     const winner = await this.getItem(record.key, undefined, signal);
     if (!winner) throw new BadRecordError(`${this.url}: item record ${record.key} exists but cannot be read back`);
