@@ -94,7 +94,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     error: (m) => opts.log(`${prefix}: error: ${m}`),
   });
 
-  const processJob = async (raw: unknown, signal: AbortSignal): Promise<ItemReturn> => {
+  /** Where an item's time went (ms): what the log line and the benchmark show. */
+  interface Timing { inputs: number; run: number; upload: number; cached: boolean }
+  const processJob = async (raw: unknown, signal: AbortSignal, timing: Timing): Promise<ItemReturn> => {
     const shape = jobShapeError(raw);
     if (shape) throw new RefusedJob(`worker ${me()} cannot run this job: ${shape} (update dfd on this worker or on the coordinator)`);
     const job = raw as ItemJob;
@@ -112,7 +114,11 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       throw new RefusedJob(`worker ${me()} has another environment for stage kind ${job.uses}: ${envDiff.map((k) => `${k} ${mine.env[k] ?? "(none)"} here, ${job.env[k] ?? "(none)"} on the coordinator`).join("; ")}: the item key includes the environment, so this worker refuses the item`);
     const { cache, trees } = await remoteFor(job);
     const done = job.repair ? undefined : await cache.getItem(job.key, undefined, signal);
-    if (done) return { item: job.item.id, sha256: done.sha256, size: done.size };
+    if (done) {
+      timing.cached = true;
+      return { item: job.item.id, sha256: done.sha256, size: done.size };
+    }
+    let t = performance.now();
 
     const inputs: StageInput[] = [];
     for (const i of job.inputs) inputs.push({ name: i.name, kind: i.kind, dir: await trees.materialize(i.tree, signal) });
@@ -121,6 +127,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       const root = await trees.materialize(job.data.tree, signal);
       data = job.data.file ? join(root, job.data.file) : root;
     }
+    timing.inputs = performance.now() - t;
     const scratch = join(opts.workDir, "tmp", `${job.key.slice(0, 16)}-${randomBytes(3).toString("hex")}`);
     const outDir = join(scratch, "out");
     mkdirSync(outDir, { recursive: true });
@@ -130,10 +137,14 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         name: job.stage, params: wk.runParams ? wk.runParams(job.params) : job.params, inputs, ...(data !== undefined ? { data } : {}), projectDir: opts.projectDir,
         tmpDir: join(opts.workDir, "tmp"), log: logger(job.stage), signal: opts.signal, cpus: opts.cpus,
       }));
+      t = performance.now();
       const result = await worker.run(job.item, outDir, signal);
+      timing.run = performance.now() - t;
+      t = performance.now();
       const tree = await new FileHasher(undefined).hashTree(outDir);
       const sizes = Object.fromEntries(tree.infos.map((f) => [f.path.slice(outDir.length + 1).split("\\").join("/"), f.size]));
       const stored = await cache.putItem({ key: job.key, item: job.item.id, result: JSON.parse(JSON.stringify(result ?? null)) as Json, files: tree.files, sizes }, outDir, { signal, ...(job.repair ? { force: new Set(job.repair) } : {}) });
+      timing.upload = performance.now() - t;
       return { item: job.item.id, ...stored };
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -145,8 +156,10 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     const item = (job.data as Partial<ItemJob>)?.item?.id ?? job.id;
     opts.log(`item ${item} (${(job.data as Partial<ItemJob>)?.stage ?? "?"}) started${job.attemptsMade ? ` (attempt ${job.attemptsMade + 1})` : ""}`);
     try {
-      const r = await processJob(job.data, signal ?? opts.signal);
-      opts.log(`item ${item} (${(job.data as ItemJob).stage}) done in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+      const timing: Timing = { inputs: 0, run: 0, upload: 0, cached: false };
+      const r = await processJob(job.data, signal ?? opts.signal, timing);
+      const ms = (n: number) => n.toFixed(0);
+      opts.log(`item ${item} (${(job.data as ItemJob).stage}) done in ${((Date.now() - t0) / 1000).toFixed(2)} s${timing.cached ? " (already on the remote cache)" : ` (inputs ${ms(timing.inputs)} ms, run ${ms(timing.run)} ms, results ${ms(timing.upload)} ms)`}`);
       return r;
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -169,6 +182,12 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   opts.log("stopping: finishing the items in progress (again to abandon them: they go to other workers)");
   await worker.close();
   for (const w of workers.values()) await w.then((x) => x.close()).catch(() => {});
-  for (const r of remotes.values()) await r.then((x) => x.cache.backend.close()).catch(() => {});
+  for (const r of remotes.values()) {
+    await r.then((x) => {
+      const s = x.cache.backend.stats;
+      opts.log(`requests to ${x.cache.url}: GET ${s.get}, HEAD ${s.head}, PUT ${s.put}, LIST ${s.list}; ${(s.bytesIn / 1e6).toFixed(1)} MB in, ${(s.bytesOut / 1e6).toFixed(1)} MB out`);
+      x.cache.backend.close();
+    }).catch(() => {});
+  }
   connection.disconnect();
 }

@@ -10,6 +10,7 @@ import { openBackend } from "../../src/remote/open.js";
 import type { Backend } from "../../src/remote/backend.js";
 import { dfd, lastJson, project, run, start, until } from "../helpers/cli.js";
 import { NO_S3, awsEnv, newBucket, newFileRemote, ownGateway, s3 } from "./servers.js";
+import { SMALL_DEMO_PIPELINE } from "../helpers/demo-pipeline.js";
 
 const server = s3();
 
@@ -27,18 +28,6 @@ const SHELL = (sleep = 0) => `stages:
 `;
 const INPUTS = { "inputs/a.txt": "alpha\n", "inputs/b.txt": "beta\n" };
 
-/** The small demo pipeline (as in test/experiments/demo-compare.test.ts). */
-const DEMO = `stages:
-  demo: { uses: demo, with: { real: 6, fake: 6, size: 64 } }
-  extract: { uses: extract, needs: [demo], with: { size: 64, max_frames: 12 } }
-  diagnose: { uses: diagnose, needs: [extract] }
-  split: { uses: split, needs: [extract, diagnose], with: { val: 0.25, test: 0.25, seed: 1 } }
-  train:
-    uses: train
-    needs: [extract, split]
-    with: { backend: cpu, threads: 1, d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, max_epochs: 3, min_epochs: 2, batch_size: 4, lr: 0.003 }
-  evaluate: { uses: evaluate, needs: [train, split, extract, diagnose], with: { backend: cpu, bootstrap: 50 } }
-`;
 
 interface Remote {
   url: string;
@@ -247,10 +236,10 @@ describe("remote cache through the CLI: failures of the server", { skip: server?
 describe("remote cache: the demo pipeline from the remote", { skip: server ? false : NO_S3 }, () => {
   test("a fresh clone runs the whole demo pipeline from the remote: nothing recomputed, verify clean", async () => {
     const remote = await s3Remote();
-    const a = project({ "pipeline.yaml": DEMO });
+    const a = project({ "pipeline.yaml": SMALL_DEMO_PIPELINE });
     const ra = run(a, [], remote.env);
     assert.equal(ra.code, 0, ra.stderr);
-    const b = project({ "pipeline.yaml": DEMO });
+    const b = project({ "pipeline.yaml": SMALL_DEMO_PIPELINE });
     const rb = run(b, [], remote.env);
     assert.equal(rb.code, 0, rb.stderr);
     assert.deepEqual(rb.status, { demo: "cached", extract: "cached", diagnose: "cached", split: "cached", train: "cached", evaluate: "cached" });
