@@ -1,68 +1,32 @@
-// One fold's model: fit on the training clips (early stopping and the threshold on the fold's
-// validation clips), then score the held-out clips. The one place crossval meets the model code.
-// PROVISIONAL shape until the model library (fitDetector for transformer and linear) lands.
+// One fold's model through the model library (src/model/fit.ts fitDetector, the same entry point
+// the train stage uses): fit on the fold's training clips (early stopping, λ and the threshold on
+// its validation clips), then score the held-out ones. The one place crossval meets model code.
 import type { Matrix } from "../../src/lib/npy.js";
-import { f1OptimalThreshold } from "../../src/lib/metrics.js";
+import type { ClipSet } from "../../src/model/clips.js";
+import { fitDetector } from "../../src/model/fit.js";
+import type { ModelKind, ModelParams } from "../../src/model/params.js";
 import type { Json } from "../../src/params.js";
-import { fitLinear, scoreLinear } from "./linear.js";
-import type { ModelKind, ModelParams } from "./model-params.js";
-
-export interface Labelled {
-  clips: Matrix[];
-  /** 1 = fake, 0 = real. */
-  labels: number[];
-}
+import type { Logger } from "../../src/stage.js";
 
 export interface FoldFit {
   /** P(fake) per held-out clip, in input order. */
   scores: number[];
-  /** Decision threshold (F1-optimal on val; 0.5 without a two-class val set). */
+  /** The decision threshold the library chose on the fold's validation clips. */
   threshold: number;
-  /** Small facts for the report (epochs, backend...). */
+  /** Deterministic facts for the report (from the fit's history: no timings). */
   facts: Record<string, Json>;
 }
 
-export async function fitAndScore(kind: ModelKind, p: ModelParams, train: Labelled, val: Labelled, test: Matrix[], signal: AbortSignal): Promise<FoldFit> {
-  if (kind === "linear") {
-    const model = fitLinear(train.clips, train.labels, p.linear.l2);
-    const valScores = scoreLinear(model, val.clips);
-    return { scores: scoreLinear(model, test), threshold: threshold(valScores, val.labels), facts: { features: model.w.length - 1 } };
-  }
-  const [{ computeNormalization, standardize }, { useBackend }, { validateConfig }, { fit }, { scoreClips }, { disposeWeights }] = await Promise.all([
-    import("../../src/model/batches.js"),
-    import("../../src/model/backend.js"),
-    import("../../src/model/config.js"),
-    import("../../src/model/train.js"),
-    import("../../src/model/predict.js"),
-    import("../../src/model/weights.js"),
-  ]);
-  const norm = computeNormalization(train.clips);
-  const std = (ms: Matrix[]) => ms.map((m) => standardize(m, norm));
-  const config = {
-    inputDims: train.clips[0]!.cols, dModel: p.d_model, layers: p.layers, heads: p.heads, ff: p.ff,
-    dropout: p.dropout, pooling: p.pooling, seqLen: p.seq_len,
-  };
-  validateConfig(config);
-  const choice = await useBackend(p.backend);
-  const result = await fit({ ids: [], clips: std(train.clips), labels: train.labels }, { ids: [], clips: std(val.clips), labels: val.labels }, {
-    config,
-    loss: p.loss.type === "focal" ? { type: "focal", alpha: p.loss.alpha, gamma: p.loss.gamma } : { type: "bce" },
-    lr: p.lr, weightDecay: p.weight_decay, clipNorm: p.clip_norm, batchSize: p.batch_size,
-    maxEpochs: p.max_epochs, minEpochs: p.min_epochs, patience: p.patience,
-    randomPadding: p.random_padding, seed: p.seed, threads: p.threads, signal,
-  });
+export async function fitAndScore(kind: ModelKind, p: ModelParams, train: ClipSet, val: ClipSet, test: readonly Matrix[], signal: AbortSignal, log: Pick<Logger, "info" | "warn" | "debug">): Promise<FoldFit> {
+  const f = await fitDetector({ ...p, model: kind }, train, val.ids.length ? val : undefined, { signal, log });
   try {
-    const scores = scoreClips(result.weights, config, std(test)).scores;
-    return {
-      scores,
-      threshold: result.threshold,
-      facts: { backend: choice.backend, epochs: result.history.length, best_epoch: result.bestEpoch, threads: result.threads },
-    };
+    const scores = (await f.detector.score([...test])).map((s) => s.score);
+    const h = f.history;
+    const facts: Record<string, Json> = { backend: h.backend, threshold_source: h.threshold_source };
+    if (h.best_epoch !== null) Object.assign(facts, { epochs: h.epochs.length, best_epoch: h.best_epoch });
+    if (h.linear) Object.assign(facts, { l2: h.linear.l2, l2_source: h.linear.l2_source });
+    return { scores, threshold: h.threshold, facts };
   } finally {
-    disposeWeights(result.weights);
+    f.detector.dispose();
   }
-}
-
-function threshold(scores: number[], labels: number[]): number {
-  return labels.includes(0) && labels.includes(1) ? f1OptimalThreshold(scores, labels) : 0.5;
 }

@@ -5,14 +5,15 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeCrossval, type CrossvalJson, type CrossvalPrediction, type ModelReport } from "../../src/artifacts/crossval.js";
-import { featuresInput, readClipFeatures, readClips, readFeaturesInfo, type ClipRow } from "../../src/artifacts/features.js";
+import { featuresInput, readClipFeatures, readClips, readFeaturesInfo, sourceOf, type ClipRow } from "../../src/artifacts/features.js";
 import type { Matrix } from "../../src/lib/npy.js";
 import type { Json } from "../../src/params.js";
 import type { Finding, ItemResult, ItemWorker, ItemWorkerContext, StageContext, StageSummary, WorkItem } from "../../src/stage.js";
-import { fitAndScore, type Labelled } from "./fit.js";
+import { fitAndScore } from "./fit.js";
 import { planFolds, type FoldClip, type FoldPlan } from "./folds.js";
 import { modelReport, type FoldInfo, type OofScore } from "./metrics.js";
-import type { ModelKind } from "./model-params.js";
+import type { ClipSet } from "../../src/model/clips.js";
+import type { ModelKind } from "../../src/model/params.js";
 import type { CrossvalParams } from "./params.js";
 import { renderReport } from "./report.js";
 
@@ -40,17 +41,9 @@ function usableClips(dir: string): { rows: Map<string, ClipRow>; clips: FoldClip
   const clips: FoldClip[] = [];
   for (const r of [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     if (r.error !== null || r.features === null || r.frames === 0) continue;
-    clips.push({ id: r.id, label: r.label === "fake" ? 1 : 0, source: sourceOf(r), group: r.group ?? null });
+    clips.push({ id: r.id, label: r.label === "fake" ? 1 : 0, source: sourceOf({ source: r.source, label: r.label, label_raw: r.label_raw ?? null }), group: r.group ?? null });
   }
   return { rows, clips };
-}
-
-/** The clip's source, or null when unknown or when it merely repeats the class folder's name
- * (`real/a.mp4` says nothing about where a clip came from). */
-export function sourceOf(r: Pick<ClipRow, "source" | "label" | "label_raw">): string | null {
-  if (r.source === null) return null;
-  const s = r.source.toLowerCase();
-  return s === r.label || s === r.label_raw?.toLowerCase() ? null : r.source;
 }
 
 function plan(ctx: Pick<StageContext<CrossvalParams>, "name" | "inputs" | "params">): { dir: string; rows: Map<string, ClipRow>; clips: FoldClip[]; plan: FoldPlan } {
@@ -97,19 +90,20 @@ export async function crossvalWorker(ctx: ItemWorkerContext<CrossvalParams>): Pr
     }
     return m;
   };
-  /** The clips of `ids` (with their augmentation variants when `variants`), labelled. */
-  const load = (ids: string[], variants = false): Labelled => {
-    const out: Labelled = { clips: [], labels: [] };
+  /** The clips of `ids` (with their augmentation variants when `variants`) as a ClipSet. */
+  const load = (ids: string[], variants = false): ClipSet & { matrices: Matrix[] } => {
+    const out = { ids: [] as string[], labels: [] as number[], matrices: [] as Matrix[] };
     for (const id of ids) {
       const row = rows.get(id);
       if (!row?.features) throw new Error(`${join(dir, "videos.jsonl")}: no usable clip "${id}"`);
       const label = row.label === "fake" ? 1 : 0;
-      for (const features of [row.features, ...(variants ? (row.augmented ?? []).map((a) => a.features) : [])]) {
-        out.clips.push(read(id, features));
+      (variants ? [row.features, ...(row.augmented ?? []).map((a) => a.features)] : [row.features]).forEach((features, k) => {
+        out.ids.push(k ? `${id}#aug${k}` : id);
         out.labels.push(label);
-      }
+        out.matrices.push(read(id, features));
+      });
     }
-    return out;
+    return { ...out, read: (i) => out.matrices[i]! };
   };
   // One fit at a time in this process: the transformer uses every core it is given on its own.
   let queue: Promise<unknown> = Promise.resolve();
@@ -122,9 +116,9 @@ export async function crossvalWorker(ctx: ItemWorkerContext<CrossvalParams>): Pr
         if (!train.labels.includes(0) || !train.labels.includes(1))
           throw new Error(`fold ${p.fold + 1} has no ${train.labels.includes(1) ? "real" : "fake"} training clip: use fewer folds`);
         const t0 = performance.now();
-        const extra = train.clips.length - p.train.length;
+        const extra = train.ids.length - p.train.length;
         ctx.log.info(`${item.id}: fitting on ${p.train.length} clips${extra ? ` (+${extra} re-encoded variants)` : ""} (${p.val.length} val), scoring ${p.test.length} held out (${p.held_out.join(", ")})`);
-        const r = await fitAndScore(p.model, ctx.params.train, train, load(p.val), load(p.test).clips, signal);
+        const r = await fitAndScore(p.model, ctx.params.train, train, load(p.val), load(p.test).matrices, signal, ctx.log);
         ctx.log.info(`${item.id}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         const result: FoldResult = { model: p.model, fold: p.fold, threshold: r.threshold, scores: p.test.map((id, i) => [id, r.scores[i]!]), facts: r.facts };
         return result as unknown as Json;

@@ -5,7 +5,7 @@
 // resampled within each fold) and the pooled AUC with a source-level bootstrap interval (whole
 // sources resampled per class: how much the number depends on which generators happen to be in
 // the set). JSON has no NaN: undefined numbers are null, with a note saying why.
-import { bootstrapAucs, quantile, rocAuc } from "../../src/lib/metrics.js";
+import { bootstrapAucs, perSource, quantile, rocAuc, type SourceStats } from "../../src/lib/metrics.js";
 import { mulberry32 } from "../../src/lib/random.js";
 import type { FoldReport, ModelReport, SourceReport } from "../../src/artifacts/crossval.js";
 import type { Json } from "../../src/params.js";
@@ -57,7 +57,7 @@ export function modelReport(model: string, scores: readonly OofScore[], folds: r
   if (defined.length < foldReports.length)
     notes.push(`${foldReports.length - defined.length} of ${foldReports.length} folds hold out one class only: their AUC is undefined (see the per-source table)`);
 
-  const sources = sourceReports(scores, correct);
+  const sources = sourceReports(scores, thresholdOf);
   const sourceAucs = sources.map((s) => s.auc).filter((a): a is number => a !== null);
   const fakeRecall = share(scores.filter((s) => s.label === 1), correct);
   const realRecall = share(scores.filter((s) => s.label === 0), correct);
@@ -76,28 +76,26 @@ export function modelReport(model: string, scores: readonly OofScore[], folds: r
   };
 }
 
-function sourceReports(scores: readonly OofScore[], correct: (s: OofScore) => boolean): SourceReport[] {
-  const bySource = groupBy(scores, (s) => s.source ?? "(none)");
-  return [...bySource.keys()].sort().map((name): SourceReport => {
-    const mine = bySource.get(name)!;
-    const labels = new Set(mine.map((s) => s.label));
-    const label = labels.size > 1 ? "mixed" : mine[0]!.label === 1 ? "fake" : "real";
-    const other = (pool: readonly OofScore[]) => pool.filter((s) => s.label !== mine[0]!.label);
-    const aucAgainst = (pool: readonly OofScore[]): number | null => {
-      if (label === "mixed" || !pool.length) return null;
-      const all = [...mine, ...pool];
-      return finite(rocAuc(all.map((s) => s.score), all.map((s) => s.label)));
-    };
-    const folds = [...new Set(mine.map((s) => s.fold))];
+/** Per source (src/lib/metrics.ts perSource): recall, mean score and AUC against the other class
+ * within its own fold (one model, its threshold), and the AUC against every held-out clip of the
+ * other class (all folds' scores together). */
+function sourceReports(scores: readonly OofScore[], thresholdOf: ReadonlyMap<number, number>): SourceReport[] {
+  const pooled = perSource(scores, 0.5);
+  const inFold = new Map<string, { fold: number; stats: SourceStats }>();
+  for (const [fold, threshold] of thresholdOf)
+    for (const [name, stats] of Object.entries(perSource(scores.filter((s) => s.fold === fold), threshold)))
+      if (!inFold.has(name)) inFold.set(name, { fold, stats });
+  return Object.keys(pooled).map((name): SourceReport => {
+    const { fold, stats } = inFold.get(name)!;
     return {
       source: name,
-      label,
-      n: mine.length,
-      fold: folds[0]! + 1,
-      recall: share(mine, correct)!,
-      mean_score: mean(mine.map((s) => s.score)),
-      auc: aucAgainst(other(scores)),
-      auc_in_fold: aucAgainst(other(scores.filter((s) => s.fold === folds[0]))),
+      label: stats.real && stats.fake ? "mixed" : stats.fake ? "fake" : "real",
+      n: pooled[name]!.n,
+      fold: fold + 1,
+      recall: stats.recall,
+      mean_score: stats.mean_score,
+      auc: pooled[name]!.auc_vs_other,
+      auc_in_fold: stats.auc_vs_other,
     };
   });
 }

@@ -1,7 +1,7 @@
 // crossval's params: the runner validates `with:` against this spec; the kind receives
 // CrossvalParams. `train:` holds the model's params (the same ones the train stage takes).
 import type { ParamsSpec } from "../../src/params.js";
-import { MODEL_KINDS, modelParams, type ModelKind, type ModelParams } from "./model-params.js";
+import { modelParams, type ModelKind, type ModelParams } from "../../src/model/params.js";
 
 export type CrossvalGroupBy = "auto" | "source" | "group";
 
@@ -31,13 +31,13 @@ export const crossvalParams: ParamsSpec = {
   },
   seed: { type: "number", integer: true, default: 0, doc: "seed of the fold assignment and the bootstrap" },
   models: {
-    type: "array", items: { type: "string", enum: MODEL_KINDS }, default: ["transformer"],
-    doc: "models to cross-validate, each on the same folds (transformer, linear)",
+    type: "array", items: { type: "string", enum: ["transformer", "linear"] }, default: ["transformer"],
+    doc: "models to cross-validate, each on the same folds (transformer, linear); train.model is ignored",
   },
   bootstrap: { type: "number", integer: true, min: 0, default: 1000, doc: "bootstrap resamples for the 95 % intervals; 0 = none" },
   augmented: {
     type: "boolean", default: true,
     doc: "also train on the re-encoded variants of each fold's training clips when the features have them (extract's augment:); never on val or test clips",
   },
-  train: { type: "object", doc: "the model's params (as the train stage's)", properties: modelParams },
+  train: { type: "object", doc: "the models' params (the train stage's: src/model/params.ts)", properties: modelParams },
 };
