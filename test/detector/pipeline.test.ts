@@ -42,6 +42,14 @@ stages:
     uses: crossval
     needs: [extract]
     with: { folds: 3, models: [linear], bootstrap: 100 }
+  split:
+    uses: split
+    needs: [extract]
+    with: { group_by: source, val: 0.25, test: 0.25 }
+  train:
+    uses: train
+    needs: [extract, split]
+    with: { model: linear }
 `;
 
 test("extract with an ONNX encoder, format control and augmentation, then crossval; the model file is part of the key", async () => {
@@ -78,12 +86,28 @@ test("extract with an ONNX encoder, format control and augmentation, then crossv
   assert.equal(cv.clips, 12);
   assert.ok(cv.models.linear!.folds.every((f) => f.held_out.length === 2));
 
-  // cached as long as nothing changes; a new model file makes extract (and crossval) stale
-  assert.deepEqual(run(dir).status, { extract: "cached", crossval: "cached" });
+  // train used the train split's variants (and only theirs); predict re-applies the encoder and
+  // the format control the model was trained with
+  const trainDir = dfd(dir, ["path", "train"]).stdout.trim();
+  const split = JSON.parse(readFileSync(join(dfd(dir, ["path", "split"]).stdout.trim(), "split.json"), "utf8"));
+  const history = JSON.parse(readFileSync(join(trainDir, "history.json"), "utf8"));
+  assert.equal(history.train_clips, 2 * split.train.length);
+  assert.equal(history.val_clips, split.val.length);
+  const p = dfd(dir, ["predict", "--model", "latest", "--json", "data/fake/gen0_0.mp4"]);
+  assert.equal(p.code, 0, p.stderr);
+  const scored = JSON.parse(p.stdout.trim().split("\n").pop()!);
+  assert.ok(scored.score >= 0 && scored.score <= 1 && scored.path === "data/fake/gen0_0.mp4", p.stdout);
+
+  // cached as long as nothing changes; a new model file makes extract (and everything after) stale
+  assert.deepEqual(run(dir).status, { extract: "cached", crossval: "cached", split: "cached", train: "cached" });
   writeConvModel(join(dir, "enc.onnx"), W, [0, 0, 0, 0.5]);
   const again = run(dir, ["--dry-run"]);
   assert.equal(again.status.extract, "would-run", JSON.stringify(again.json));
   assert.match(again.reasons.extract!.join("\n"), /enc\.onnx/);
+  // and predict refuses the model whose encoder changed under it
+  const stale = dfd(dir, ["predict", "--model", "latest", "data/fake/gen0_0.mp4"]);
+  assert.notEqual(stale.code, 0);
+  assert.match(stale.stderr, /encoder model .*enc\.onnx as it was then .* has changed since/);
 });
 
 test("features: encoder without onnxruntime-node fails with the install command; without model: it says what to set", async () => {
