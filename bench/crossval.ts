@@ -4,7 +4,7 @@
 // regular expression (an ablation without re-extracting).
 //
 //   node --import tsx bench/crossval.ts DIR [--models linear,transformer] [--folds 5] [--group-by auto]
-//        [--only '^spec_'] [--train '{"seq_len":16}'] [--linear-l2 0.1] [--seed 0] [--out DIR]
+//        [--only '^spec_'] [--train '{"seq_len":16}'] [--linear-l2 0.1] [--seed 0] [--repeats 1] [--out DIR]
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -27,6 +27,7 @@ const { values, positionals } = parseArgs({
     train: { type: "string", default: "{}" },
     "linear-l2": { type: "string" },
     seed: { type: "string", default: "0" },
+    repeats: { type: "string", default: "1" },
     bootstrap: { type: "string", default: "1000" },
     out: { type: "string" },
   },
@@ -75,6 +76,7 @@ const params = defaults(kind.params, {
   group_by: values["group-by"],
   models: values.models!.split(","),
   seed: Number(values.seed),
+  repeats: Number(values.repeats),
   bootstrap: Number(values.bootstrap),
   train,
 }) as unknown as CrossvalParams;
@@ -91,7 +93,7 @@ try {
   const s = (await runKind(kind, ctx)) as StageSummary;
   for (const l of s.lines ?? []) process.stdout.write(l + "\n");
   for (const f of s.findings ?? []) process.stdout.write(`${f.severity}: ${f.reason}\n`);
-  process.stdout.write(`(${((performance.now() - started) / 1000).toFixed(1)} s; report: ${join(outDir, "report.md")})\n`);
+  process.stdout.write(`(${((performance.now() - started) / 1000).toFixed(1)} s${values.out ? `; report: ${join(outDir, "report.md")}` : ""})\n`);
 } finally {
   if (!values.out) process.on("exit", () => rmSync(root, { recursive: true, force: true }));
 }

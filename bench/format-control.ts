@@ -33,7 +33,7 @@ const lane = async () => {
   while (next < ds.entries.length) {
     const e = ds.entries[next++]!;
     if (e.error || !e.label) continue;
-    const rel = e.path.replace(/\.[^./]+$/, "") + ".mkv";
+    const rel = `${e.path}.mkv`; // keeps the original extension: a.mp4 and a.avi stay apart
     mkdirSync(dirname(join(out, rel)), { recursive: true });
     const code = await new Promise<number | null>((res) => {
       const p = spawn(ffmpegBinary().path, ["-y", ...reencodeArgs(e.file, spec, join(out, rel))], { stdio: ["ignore", "ignore", "pipe"] });

@@ -23,14 +23,18 @@ export interface CrossvalJson {
   folds: number | null;
   group_by: string;
   seed: number;
+  /** Fold assignments drawn (seeds seed, seed + 1, ...). */
+  repeats: number;
   clips: number;
   units: number;
   ungrouped: number;
-  plan: { fold: number; held_out: string[]; train: number; val: number; test: number }[];
+  plan: { repeat?: number; fold: number; held_out: string[]; train: number; val: number; test: number }[];
   models: Record<string, ModelReport>;
 }
 
 export interface FoldReport {
+  /** 1-based repeat of the fold assignment (present with repeats > 1). */
+  repeat?: number;
   /** 1-based, as printed. */
   fold: number;
   held_out: string[];
@@ -78,6 +82,8 @@ export interface ModelReport {
   mean_source_auc: number | null;
   /** (fake recall + real recall) / 2 over all clips, each at its fold's threshold. */
   balanced_accuracy: number | null;
+  /** With repeats > 1: each repeat's seed, mean fold AUC and pooled AUC (the numbers above are their means). */
+  repeats?: { seed: number; auc: number | null; pooled_auc: number | null }[];
   notes: string[];
 }
 
@@ -85,7 +91,8 @@ export interface ModelReport {
 export interface CrossvalPrediction {
   id: string;
   model: string;
-  /** 1-based fold that held the clip out. */
+  /** 1-based repeat (with repeats > 1) and fold that held the clip out. */
+  repeat?: number;
   fold: number;
   label: "real" | "fake";
   source: string | null;

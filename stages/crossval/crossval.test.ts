@@ -78,7 +78,7 @@ test("folds: group_by source ignores groups, null folds = one per unit, clear er
 });
 
 test("metrics: fold AUCs, per-source AUCs and recall, hand-computed; one-class folds are null with a note", () => {
-  const s = (id: string, label: 0 | 1, source: string, fold: number, score: number): OofScore => ({ id, label, source, fold, score });
+  const s = (id: string, label: 0 | 1, source: string, fold: number, score: number): OofScore => ({ id, label, source, repeat: 0, fold, score });
   const scores = [
     // fold 0: perfect (AUC 1); threshold 0.5
     s("a", 0, "cam", 0, 0.1), s("b", 0, "cam", 0, 0.2), s("c", 1, "genA", 0, 0.8), s("d", 1, "genA", 0, 0.9),
@@ -87,8 +87,8 @@ test("metrics: fold AUCs, per-source AUCs and recall, hand-computed; one-class f
     // fold 2: fakes only
     s("i", 1, "genC", 2, 0.4), s("j", 1, "genC", 2, 0.45),
   ];
-  const folds = [0, 1, 2].map((index) => ({ index, heldOut: [`u${index}`], train: 10, val: 2, threshold: 0.5, facts: {} }));
-  const r = modelReport("m", scores, folds, { bootstrap: 200, seed: 1 });
+  const folds = [0, 1, 2].map((index) => ({ repeat: 0, index, heldOut: [`u${index}`], train: 10, val: 2, threshold: 0.5, facts: {} }));
+  const r = modelReport("m", scores, folds, { bootstrap: 200, seed: 1, seeds: [1] });
   assert.deepEqual(r.folds.map((f) => f.auc), [1, 0.75, null]);
   assert.equal(r.auc, 0.875);
   assert.equal(r.folds_with_auc, 2);
@@ -106,7 +106,17 @@ test("metrics: fold AUCs, per-source AUCs and recall, hand-computed; one-class f
   assert.equal(r.balanced_accuracy, (4 / 6 + 3 / 4) / 2);
   // pooled: 6 fakes × 4 reals
   assert.ok(r.pooled_auc! > 0.7 && r.pooled_auc! < 0.9);
-  assert.deepEqual(modelReport("m", scores, folds, { bootstrap: 200, seed: 1 }), r, "seeded");
+  assert.deepEqual(modelReport("m", scores, folds, { bootstrap: 200, seed: 1, seeds: [1] }), r, "seeded");
+  assert.equal(r.repeats, undefined);
+  // a second repeat with the same scores: the same means, a note, per-repeat numbers
+  const twice = modelReport("m", [...scores, ...scores.map((x) => ({ ...x, repeat: 1 }))], [...folds, ...folds.map((f) => ({ ...f, repeat: 1 }))], { bootstrap: 200, seed: 1, seeds: [1, 2] });
+  assert.equal(twice.auc, 0.875);
+  assert.equal(twice.pooled_auc, r.pooled_auc);
+  assert.deepEqual(twice.repeats!.map((x) => x.seed), [1, 2]);
+  assert.equal(twice.folds.length, 6);
+  assert.equal(twice.folds[3]!.repeat, 2);
+  assert.deepEqual(twice.sources, r.sources);
+  assert.match(twice.notes.join(" "), /mean over 2 repeats of the fold assignment \(seeds 1, 2\)/);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -194,6 +204,29 @@ test("crossval (linear): one item per fold, every usable clip scored once by a m
     const again = await runCrossval(root, dir, { folds: 3, models: ["linear"], bootstrap: 200 });
     assert.equal(readFileSync(join(again.outDir, "crossval.json"), "utf8"), readFileSync(join(r.outDir, "crossval.json"), "utf8"));
     assert.deepEqual(again.items.map((i) => i.contentHash), r.items.map((i) => i.contentHash));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("crossval: repeats draw the folds again with the next seeds and average", async () => {
+  const { root, dir } = fixture();
+  try {
+    const r = await runCrossval(root, dir, { folds: 3, repeats: 3, seed: 4, models: ["linear"], bootstrap: 100 });
+    assert.equal(r.items.length, 9);
+    assert.equal(r.items[4]!.id, "linear/r2/fold-2");
+    assert.equal(r.predictions.length, 3 * 48);
+    assert.deepEqual(new Set(r.predictions.map((p) => p.repeat)), new Set([1, 2, 3]));
+    const m = r.json.models.linear!;
+    assert.equal(r.json.repeats, 3);
+    assert.deepEqual(m.repeats!.map((x) => x.seed), [4, 5, 6]);
+    assert.ok(Math.abs(m.auc! - m.repeats!.reduce((a, x) => a + x.auc!, 0) / 3) < 1e-12);
+    // each repeat's plan is the plan of its seed alone
+    const single = await runCrossval(root, dir, { folds: 3, seed: 5, models: ["linear"], bootstrap: 100 });
+    assert.deepEqual(r.json.plan.filter((f) => f.repeat === 2).map((f) => f.held_out), single.json.plan.map((f) => f.held_out));
+    assert.equal(m.repeats![1]!.auc, single.json.models.linear!.auc);
+    assert.match(r.summary.lines![0]!, /^3 folds × 3 repeats over 12 source groups/);
+    await assert.rejects(runCrossval(root, dir, { folds: null, repeats: 2, models: ["linear"] }), /repeats needs folds: K/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -19,6 +19,8 @@ import { renderReport } from "./report.js";
 
 interface FoldPayload {
   model: ModelKind;
+  /** 0-based repeat of the fold assignment. */
+  repeat: number;
   fold: number;
   held_out: string[];
   train: string[];
@@ -28,6 +30,7 @@ interface FoldPayload {
 
 interface FoldResult {
   model: ModelKind;
+  repeat: number;
   fold: number;
   threshold: number;
   /** [clip id, P(fake)] per held-out clip. */
@@ -46,16 +49,23 @@ function usableClips(dir: string): { rows: Map<string, ClipRow>; clips: FoldClip
   return { rows, clips };
 }
 
-function plan(ctx: Pick<StageContext<CrossvalParams>, "name" | "inputs" | "params">): { dir: string; rows: Map<string, ClipRow>; clips: FoldClip[]; plan: FoldPlan } {
+/** The seeds of the repeats' fold assignments. */
+function seedsOf(p: CrossvalParams): number[] {
+  if (p.repeats > 1 && p.folds === null) throw new Error("crossval: repeats needs folds: K (leaving one group out is the same every time)");
+  return Array.from({ length: p.repeats ?? 1 }, (_, r) => p.seed + r);
+}
+
+function plan(ctx: Pick<StageContext<CrossvalParams>, "name" | "inputs" | "params">): { dir: string; rows: Map<string, ClipRow>; clips: FoldClip[]; plans: FoldPlan[] } {
   const dir = featuresInput(ctx);
   const { rows, clips } = usableClips(dir);
   if (!clips.some((c) => c.label === 0) || !clips.some((c) => c.label === 1))
     throw new Error(`crossval: ${join(dir, "videos.jsonl")} needs usable real and fake clips (has ${clips.filter((c) => c.label === 0).length} real, ${clips.filter((c) => c.label === 1).length} fake)`);
-  return { dir, rows, clips, plan: planFolds(clips, ctx.params) };
+  return { dir, rows, clips, plans: seedsOf(ctx.params).map((seed) => planFolds(clips, { ...ctx.params, seed })) };
 }
 
 export async function crossvalItems(ctx: StageContext<CrossvalParams>): Promise<WorkItem[]> {
-  const { dir, rows, plan: p } = plan(ctx);
+  const { dir, rows, plans } = plan(ctx);
+  const p = plans[0]!;
   // what each clip's item reads: its features (and, in training sets, its variants')
   const fileHash = new Map<string, string>();
   const variantHash = new Map<string, string>();
@@ -65,15 +75,16 @@ export async function crossvalItems(ctx: StageContext<CrossvalParams>): Promise<
     if (ctx.params.augmented && row.augmented?.length) variantHash.set(c, row.augmented.map((a) => sha256(readFileSync(join(dir, a.features)))).join(","));
   }
   const items: WorkItem[] = [];
-  for (const model of unique(ctx.params.models)) {
-    for (const f of p.folds) {
-      const payload: FoldPayload = { model, fold: f.index, held_out: f.heldOut, train: f.train, val: f.val, test: f.test };
+  for (const model of unique(ctx.params.models))
+    for (const [repeat, rp] of plans.entries())
+    for (const f of rp.folds) {
+      const payload: FoldPayload = { model, repeat, fold: f.index, held_out: f.heldOut, train: f.train, val: f.val, test: f.test };
       const h = createHash("sha256");
       for (const [set, ids] of [["train", f.train], ["val", f.val], ["test", f.test]] as const)
         for (const id of ids) h.update(`${set}\0${id}\0${rows.get(id)!.label}\0${fileHash.get(id)}\0${set === "train" ? variantHash.get(id) ?? "" : ""}\n`);
-      items.push({ id: `${model}/fold-${f.index + 1}`, contentHash: h.digest("hex"), payload: payload as unknown as Json });
+      const name = plans.length > 1 ? `${model}/r${repeat + 1}/fold-${f.index + 1}` : `${model}/fold-${f.index + 1}`;
+      items.push({ id: name, contentHash: h.digest("hex"), payload: payload as unknown as Json });
     }
-  }
   return items;
 }
 
@@ -120,7 +131,7 @@ export async function crossvalWorker(ctx: ItemWorkerContext<CrossvalParams>): Pr
         ctx.log.info(`${item.id}: fitting on ${p.train.length} clips${extra ? ` (+${extra} re-encoded variants)` : ""} (${p.val.length} val), scoring ${p.test.length} held out (${p.held_out.join(", ")})`);
         const r = await fitAndScore(p.model, ctx.params.train, train, load(p.val), load(p.test).matrices, signal, ctx.log);
         ctx.log.info(`${item.id}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-        const result: FoldResult = { model: p.model, fold: p.fold, threshold: r.threshold, scores: p.test.map((id, i) => [id, r.scores[i]!]), facts: r.facts };
+        const result: FoldResult = { model: p.model, repeat: p.repeat ?? 0, fold: p.fold, threshold: r.threshold, scores: p.test.map((id, i) => [id, r.scores[i]!]), facts: r.facts };
         return result as unknown as Json;
       });
       queue = next.catch(() => {});
@@ -134,23 +145,28 @@ export async function crossvalWorker(ctx: ItemWorkerContext<CrossvalParams>): Pr
 
 export async function crossvalAssemble(ctx: StageContext<CrossvalParams>, results: ItemResult[]): Promise<StageSummary> {
   const p = ctx.params;
-  const { dir, rows, clips, plan: fp } = plan(ctx);
+  const { dir, rows, clips, plans } = plan(ctx);
+  const seeds = seedsOf(p);
+  const fp = plans[0]!;
   const clipOf = new Map(clips.map((c) => [c.id, c]));
   const models: Record<string, ModelReport> = {};
   const predictions: CrossvalPrediction[] = [];
   for (const model of unique(p.models)) {
     const mine = results.map((r) => r.result as unknown as FoldResult).filter((r) => r.model === model);
-    const folds: FoldInfo[] = fp.folds.map((f) => {
-      const r = mine.find((x) => x.fold === f.index);
-      if (!r) throw new Error(`crossval: no result for ${model} fold ${f.index + 1}`);
-      return { index: f.index, heldOut: f.heldOut, train: f.train.length, val: f.val.length, threshold: r.threshold, facts: r.facts };
-    });
+    const folds: FoldInfo[] = plans.flatMap((rp, repeat) => rp.folds.map((f) => {
+      const r = mine.find((x) => (x.repeat ?? 0) === repeat && x.fold === f.index);
+      if (!r) throw new Error(`crossval: no result for ${model} repeat ${repeat + 1} fold ${f.index + 1}`);
+      return { repeat, index: f.index, heldOut: f.heldOut, train: f.train.length, val: f.val.length, threshold: r.threshold, facts: r.facts };
+    }));
     const scores: OofScore[] = mine.flatMap((r) => r.scores.map(([id, score]) => {
       const c = clipOf.get(id)!;
-      predictions.push({ id, model, fold: r.fold + 1, label: c.label === 1 ? "fake" : "real", source: c.source, group: c.group, path: rows.get(id)!.path, score, threshold: r.threshold });
-      return { id, label: c.label, source: c.source, fold: r.fold, score };
+      predictions.push({
+        id, model, ...(plans.length > 1 ? { repeat: (r.repeat ?? 0) + 1 } : {}), fold: r.fold + 1, label: c.label === 1 ? "fake" : "real",
+        source: c.source, group: c.group, path: rows.get(id)!.path, score, threshold: r.threshold,
+      });
+      return { id, label: c.label, source: c.source, repeat: r.repeat ?? 0, fold: r.fold, score };
     }));
-    models[model] = modelReport(model, scores, folds, { bootstrap: p.bootstrap, seed: p.seed });
+    models[model] = modelReport(model, scores, folds, { bootstrap: p.bootstrap, seed: p.seed, seeds });
   }
   const info = readFeaturesInfo(dir);
   const out: CrossvalJson = {
@@ -158,10 +174,13 @@ export async function crossvalAssemble(ctx: StageContext<CrossvalParams>, result
     folds: p.folds,
     group_by: p.group_by,
     seed: p.seed,
+    repeats: plans.length,
     clips: clips.length,
     units: fp.units.length,
     ungrouped: fp.ungrouped,
-    plan: fp.folds.map((f) => ({ fold: f.index + 1, held_out: f.heldOut, train: f.train.length, val: f.val.length, test: f.test.length })),
+    plan: plans.flatMap((rp, repeat) => rp.folds.map((f) => ({
+      ...(plans.length > 1 ? { repeat: repeat + 1 } : {}), fold: f.index + 1, held_out: f.heldOut, train: f.train.length, val: f.val.length, test: f.test.length,
+    }))),
     models,
   };
   writeCrossval(ctx.outDir, out, predictions);
@@ -177,7 +196,7 @@ export async function crossvalAssemble(ctx: StageContext<CrossvalParams>, result
       data: { ungrouped: fp.ungrouped },
     });
   const metrics: Record<string, number> = {};
-  const lines = [`${fp.folds.length} folds over ${fp.units.length} source groups (${clips.length} clips, group_by ${p.group_by}), ${info.name ?? "features"} ${info.dims ?? ""}`.trim()];
+  const lines = [`${fp.folds.length} folds${plans.length > 1 ? ` × ${plans.length} repeats` : ""} over ${fp.units.length} source groups (${clips.length} clips, group_by ${p.group_by}), ${info.name ?? "features"} ${info.dims ?? ""}`.trim()];
   for (const [name, m] of Object.entries(models)) {
     const ci = m.auc_ci95 ? ` [${fmt(m.auc_ci95[0])}–${fmt(m.auc_ci95[1])}]` : "";
     const pci = m.pooled_auc_ci95 ? ` [${fmt(m.pooled_auc_ci95[0])}–${fmt(m.pooled_auc_ci95[1])}]` : "";

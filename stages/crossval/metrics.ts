@@ -1,27 +1,31 @@
-// Cross-validation numbers from out-of-fold scores: every clip is scored once, by the model of the
-// fold that held its source group out. Per fold the ROC-AUC of its held-out clips (defined when
-// they hold both classes); per source its recall at its fold's threshold and its AUC against every
-// held-out clip of the other class; overall the mean fold AUC with a bootstrap interval (clips
-// resampled within each fold) and the pooled AUC with a source-level bootstrap interval (whole
-// sources resampled per class: how much the number depends on which generators happen to be in
-// the set). JSON has no NaN: undefined numbers are null, with a note saying why.
-import { bootstrapAucs, perSource, quantile, rocAuc, type SourceStats } from "../../src/lib/metrics.js";
-import { mulberry32 } from "../../src/lib/random.js";
+// Cross-validation numbers from out-of-fold scores: in each repeat every clip is scored once, by
+// the model of the fold that held its source group out. Per fold the ROC-AUC of its held-out clips
+// (defined when they hold both classes); per source its recall at its fold's threshold and its AUC
+// against every held-out clip of the other class; overall the mean fold AUC with a bootstrap
+// interval (clips resampled within each fold) and the pooled AUC with a source-level bootstrap
+// interval (whole sources resampled per class: how much the number depends on which generators
+// happen to be in the set). With repeats (the folds drawn again with other seeds) every number is
+// the mean over repeats, and the intervals resample all repeats at once. JSON has no NaN: undefined
+// numbers are null, with a note saying why.
 import type { FoldReport, ModelReport, SourceReport } from "../../src/artifacts/crossval.js";
+import { bootstrapAucs, perSource, quantile, rocAuc } from "../../src/lib/metrics.js";
+import { mulberry32 } from "../../src/lib/random.js";
 import type { Json } from "../../src/params.js";
 
-/** One held-out clip's score. */
+/** One held-out clip's score in one repeat. */
 export interface OofScore {
   id: string;
   /** 1 = fake, 0 = real. */
   label: 0 | 1;
   source: string | null;
-  /** 0-based fold that held it out. */
+  /** 0-based repeat and fold (within the repeat) that held it out. */
+  repeat: number;
   fold: number;
   score: number;
 }
 
 export interface FoldInfo {
+  repeat: number;
   index: number;
   heldOut: string[];
   train: number;
@@ -30,15 +34,20 @@ export interface FoldInfo {
   facts: Record<string, Json>;
 }
 
-export function modelReport(model: string, scores: readonly OofScore[], folds: readonly FoldInfo[], opts: { bootstrap: number; seed: number }): ModelReport {
+const key = (x: { repeat: number; fold?: number; index?: number }) => `${x.repeat}/${x.fold ?? x.index}`;
+
+export function modelReport(model: string, scores: readonly OofScore[], folds: readonly FoldInfo[], opts: { bootstrap: number; seed: number; seeds: number[] }): ModelReport {
   const notes: string[] = [];
-  const thresholdOf = new Map(folds.map((f) => [f.index, f.threshold]));
-  const correct = (s: OofScore) => (s.score >= thresholdOf.get(s.fold)!) === (s.label === 1);
+  const thresholdOf = new Map(folds.map((f) => [key(f), f.threshold]));
+  const correct = (s: OofScore) => (s.score >= thresholdOf.get(key(s))!) === (s.label === 1);
+  const byFold = groupBy(scores, key);
+  const repeats = opts.seeds.length;
   const foldReports = folds.map((f): FoldReport => {
-    const mine = scores.filter((s) => s.fold === f.index);
+    const mine = byFold.get(key(f)) ?? [];
     const fakes = mine.filter((s) => s.label === 1);
     const reals = mine.filter((s) => s.label === 0);
     return {
+      ...(repeats > 1 ? { repeat: f.repeat + 1 } : {}),
       fold: f.index + 1,
       held_out: f.heldOut,
       train: f.train,
@@ -53,90 +62,109 @@ export function modelReport(model: string, scores: readonly OofScore[], folds: r
       facts: f.facts,
     };
   });
-  const defined = foldReports.filter((f) => f.auc !== null);
-  if (defined.length < foldReports.length)
-    notes.push(`${foldReports.length - defined.length} of ${foldReports.length} folds hold out one class only: their AUC is undefined (see the per-source table)`);
-
-  const sources = sourceReports(scores, thresholdOf);
+  const defined = folds.filter((_, i) => foldReports[i]!.auc !== null);
+  if (defined.length < folds.length)
+    notes.push(`${folds.length - defined.length} of ${folds.length} folds hold out one class only: their AUC is undefined (see the per-source table)`);
+  const perRepeat = opts.seeds.map((seed, r) => {
+    const mine = scores.filter((s) => s.repeat === r);
+    const aucs = foldReports.filter((f, i) => folds[i]!.repeat === r && f.auc !== null).map((f) => f.auc!);
+    return { seed, auc: aucs.length ? mean(aucs) : null, pooled_auc: finite(rocAuc(mine.map((s) => s.score), mine.map((s) => s.label))) };
+  });
+  if (repeats > 1) notes.push(`every number is the mean over ${repeats} repeats of the fold assignment (seeds ${opts.seeds.join(", ")})`);
+  const sources = sourceReports(scores, folds);
   const sourceAucs = sources.map((s) => s.auc).filter((a): a is number => a !== null);
   const fakeRecall = share(scores.filter((s) => s.label === 1), correct);
   const realRecall = share(scores.filter((s) => s.label === 0), correct);
+  const pooled = perRepeat.map((r) => r.pooled_auc).filter((a): a is number => a !== null);
   return {
     model,
     folds: foldReports,
     sources,
-    auc: defined.length ? mean(defined.map((f) => f.auc!)) : null,
-    auc_ci95: meanFoldAucCi(scores, defined.map((f) => f.fold - 1), opts),
+    auc: defined.length ? mean(foldReports.filter((f) => f.auc !== null).map((f) => f.auc!)) : null,
+    auc_ci95: meanFoldAucCi(byFold, defined.map(key), opts),
     folds_with_auc: defined.length,
-    pooled_auc: finite(rocAuc(scores.map((s) => s.score), scores.map((s) => s.label))),
-    pooled_auc_ci95: sourceBootstrapCi(scores, opts),
+    pooled_auc: pooled.length === repeats ? mean(pooled) : null,
+    pooled_auc_ci95: sourceBootstrapCi(scores, repeats, opts),
     mean_source_auc: sourceAucs.length ? mean(sourceAucs) : null,
     balanced_accuracy: fakeRecall !== null && realRecall !== null ? (fakeRecall + realRecall) / 2 : null,
+    ...(repeats > 1 ? { repeats: perRepeat } : {}),
     notes,
   };
 }
 
 /** Per source (src/lib/metrics.ts perSource): recall, mean score and AUC against the other class
  * within its own fold (one model, its threshold), and the AUC against every held-out clip of the
- * other class (all folds' scores together). */
-function sourceReports(scores: readonly OofScore[], thresholdOf: ReadonlyMap<number, number>): SourceReport[] {
-  const pooled = perSource(scores, 0.5);
-  const inFold = new Map<string, { fold: number; stats: SourceStats }>();
-  for (const [fold, threshold] of thresholdOf)
-    for (const [name, stats] of Object.entries(perSource(scores.filter((s) => s.fold === fold), threshold)))
-      if (!inFold.has(name)) inFold.set(name, { fold, stats });
-  return Object.keys(pooled).map((name): SourceReport => {
-    const { fold, stats } = inFold.get(name)!;
+ * other class (all folds' scores of the repeat together); means over repeats. */
+function sourceReports(scores: readonly OofScore[], folds: readonly FoldInfo[]): SourceReport[] {
+  const acc = new Map<string, { label: SourceReport["label"]; n: number; fold: number; recall: number[]; mean_score: number[]; auc: number[]; auc_in_fold: number[] }>();
+  const repeats = [...new Set(folds.map((f) => f.repeat))];
+  for (const r of repeats) {
+    const mine = scores.filter((s) => s.repeat === r);
+    const pooled = perSource(mine, 0.5);
+    for (const f of folds.filter((x) => x.repeat === r))
+      for (const [name, st] of Object.entries(perSource(mine.filter((s) => s.fold === f.index), f.threshold))) {
+        let a = acc.get(name);
+        if (!a) {
+          a = { label: st.real && st.fake ? "mixed" : st.fake ? "fake" : "real", n: pooled[name]!.n, fold: f.index + 1, recall: [], mean_score: [], auc: [], auc_in_fold: [] };
+          acc.set(name, a);
+        }
+        if (a.recall.length > (repeats.indexOf(r) ?? 0)) continue; // a source split over folds: its first fold speaks
+        a.recall.push(st.recall);
+        a.mean_score.push(st.mean_score);
+        if (pooled[name]!.auc_vs_other !== null) a.auc.push(pooled[name]!.auc_vs_other!);
+        if (st.auc_vs_other !== null) a.auc_in_fold.push(st.auc_vs_other);
+      }
+  }
+  return [...acc.keys()].sort().map((name): SourceReport => {
+    const a = acc.get(name)!;
     return {
-      source: name,
-      label: stats.real && stats.fake ? "mixed" : stats.fake ? "fake" : "real",
-      n: pooled[name]!.n,
-      fold: fold + 1,
-      recall: stats.recall,
-      mean_score: stats.mean_score,
-      auc: pooled[name]!.auc_vs_other,
-      auc_in_fold: stats.auc_vs_other,
+      source: name, label: a.label, n: a.n, fold: a.fold,
+      recall: mean(a.recall), mean_score: mean(a.mean_score),
+      auc: a.auc.length ? mean(a.auc) : null, auc_in_fold: a.auc_in_fold.length ? mean(a.auc_in_fold) : null,
     };
   });
 }
 
 /** 95 % interval of the mean fold AUC: each fold's clips resampled within class (its own seeded
- * stream), the mean taken per round. */
-function meanFoldAucCi(scores: readonly OofScore[], folds: number[], o: { bootstrap: number; seed: number }): [number, number] | null {
+ * stream), the mean over every fold (of every repeat) taken per round. */
+function meanFoldAucCi(byFold: ReadonlyMap<string, OofScore[]>, folds: string[], o: { bootstrap: number; seed: number }): [number, number] | null {
   if (!o.bootstrap || !folds.length) return null;
-  const rounds = folds.map((f) => {
-    const mine = scores.filter((s) => s.fold === f);
-    return bootstrapAucs(mine.map((s) => s.score), mine.map((s) => s.label), o.bootstrap, o.seed * 1000 + f)!;
+  const rounds = folds.map((f, i) => {
+    const mine = byFold.get(f)!;
+    return bootstrapAucs(mine.map((s) => s.score), mine.map((s) => s.label), o.bootstrap, o.seed * 1000 + i)!;
   });
   const means = Array.from({ length: o.bootstrap }, (_, r) => mean(rounds.map((a) => a[r]!))).sort((a, b) => a - b);
   return [quantile(means, 0.025), quantile(means, 0.975)];
 }
 
 /** 95 % interval of the pooled AUC over resamples of whole sources (real sources among real
- * ones, fake among fake ones; clips without a source count as their own source). */
-function sourceBootstrapCi(scores: readonly OofScore[], o: { bootstrap: number; seed: number }): [number, number] | null {
+ * ones, fake among fake ones; clips without a source count as their own source); with repeats,
+ * each round's number is the mean of the repeats' pooled AUCs on the same resampled sources. */
+function sourceBootstrapCi(scores: readonly OofScore[], repeats: number, o: { bootstrap: number; seed: number }): [number, number] | null {
   if (!o.bootstrap) return null;
-  const clusters = [...groupBy(scores, (s) => s.source ?? `clip:${s.id}`).values()];
+  const clusters = [...groupBy(scores.filter((s) => s.repeat === 0), (s) => s.source ?? `clip:${s.id}`).values()];
   const strata = [0, 1].map((l) => clusters.filter((c) => c.every((s) => s.label === l)));
   const mixed = clusters.filter((c) => !c.every((s) => s.label === c[0]!.label));
   if (!strata[0]!.length || !strata[1]!.length) return null;
+  const scoreOf = new Map(scores.map((s) => [`${s.repeat}/${s.id}`, s.score]));
   const rand = mulberry32(o.seed ^ 0x2545f491);
   const aucs: number[] = [];
-  for (let r = 0; r < o.bootstrap; r++) {
+  for (let round = 0; round < o.bootstrap; round++) {
     const pick: OofScore[] = [];
     for (const stratum of [...strata, mixed]) for (let i = 0; i < stratum.length; i++) pick.push(...stratum[Math.floor(rand() * stratum.length)]!);
-    const auc = rocAuc(pick.map((s) => s.score), pick.map((s) => s.label));
-    if (Number.isFinite(auc)) aucs.push(auc);
+    const labels = pick.map((s) => s.label);
+    const perRepeat = Array.from({ length: repeats }, (_, r) => rocAuc(pick.map((s) => scoreOf.get(`${r}/${s.id}`)!), labels));
+    if (perRepeat.every(Number.isFinite)) aucs.push(mean(perRepeat));
   }
   if (!aucs.length) return null;
   aucs.sort((a, b) => a - b);
   return [quantile(aucs, 0.025), quantile(aucs, 0.975)];
 }
 
-function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+function groupBy<T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const it of items) {
-    const k = key(it);
+    const k = keyOf(it);
     const g = out.get(k);
     if (g) g.push(it);
     else out.set(k, [it]);

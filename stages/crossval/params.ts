@@ -10,6 +10,7 @@ export interface CrossvalParams {
   group_by: CrossvalGroupBy;
   val: number;
   seed: number;
+  repeats: number;
   models: ModelKind[];
   bootstrap: number;
   augmented: boolean;
@@ -30,6 +31,10 @@ export const crossvalParams: ParamsSpec = {
     doc: "share of each fold's training groups (per class) held out for early stopping and the decision threshold; 0 = none (threshold 0.5)",
   },
   seed: { type: "number", integer: true, default: 0, doc: "seed of the fold assignment and the bootstrap" },
+  repeats: {
+    type: "number", integer: true, min: 1, max: 20, default: 1,
+    doc: "repeated K-fold: the fold assignment drawn this many times (seeds seed, seed + 1, ...), every number the mean over repeats — with few source groups one assignment's luck moves the mean AUC by ±0.05",
+  },
   models: {
     type: "array", items: { type: "string", enum: ["transformer", "linear"] }, default: ["transformer"],
     doc: "models to cross-validate, each on the same folds (transformer, linear); train.model is ignored",

@@ -4,7 +4,8 @@ import type { CrossvalJson } from "../../src/artifacts/crossval.js";
 
 export function renderReport(r: CrossvalJson): string {
   const out: string[] = [];
-  const how = r.folds === null ? `leave one source group out (${r.plan.length} folds)` : `${r.plan.length} folds of whole source groups`;
+  const k = r.plan.length / (r.repeats || 1);
+  const how = r.folds === null ? `leave one source group out (${k} folds)` : `${k} folds of whole source groups${r.repeats > 1 ? `, ${r.repeats} repeats` : ""}`;
   out.push(`# Cross-validation: ${how}`, "");
   out.push(`${r.clips} clips in ${r.units} source groups (group_by ${r.group_by}); features ${r.features.name ?? "?"} (${r.features.dims ?? "?"} dims).`);
   out.push("Every clip is scored by the model of the one fold that held its whole source group out of training.", "");
@@ -15,11 +16,13 @@ export function renderReport(r: CrossvalJson): string {
   for (const m of Object.values(r.models)) {
     out.push(`## ${m.model}`, "");
     for (const n of m.notes) out.push(`- ${n}`);
-    if (m.notes.length) out.push("");
-    out.push("| fold | held out | train / val / test | AUC | threshold | fake recall | real recall |", "|---|---|---|---|---|---|---|");
+    if (m.repeats) out.push(`- per repeat (seed: mean fold AUC / pooled AUC): ${m.repeats.map((x) => `${x.seed}: ${num(x.auc)} / ${num(x.pooled_auc)}`).join("; ")}`);
+    if (m.notes.length || m.repeats) out.push("");
+    const rep = m.repeats ? "repeat | " : "";
+    out.push(`| ${rep}fold | held out | train / val / test | AUC | threshold | fake recall | real recall |`, `|${"---|".repeat(m.repeats ? 8 : 7)}`);
     for (const f of m.folds)
-      out.push(`| ${f.fold} | ${f.held_out.join(", ")} | ${f.train} / ${f.val} / ${f.n} (${f.real} real, ${f.fake} fake) | ${num(f.auc)} | ${num(f.threshold)} | ${num(f.fake_recall)} | ${num(f.real_recall)} |`);
-    out.push("", "| source | class | clips | fold | recall | mean score | AUC vs other class (all folds) | AUC vs other class (its fold) |", "|---|---|---|---|---|---|---|---|");
+      out.push(`| ${m.repeats ? `${f.repeat} | ` : ""}${f.fold} | ${f.held_out.join(", ")} | ${f.train} / ${f.val} / ${f.n} (${f.real} real, ${f.fake} fake) | ${num(f.auc)} | ${num(f.threshold)} | ${num(f.fake_recall)} | ${num(f.real_recall)} |`);
+    out.push("", `| source | class | clips | fold${m.repeats ? " (repeat 1)" : ""} | recall | mean score | AUC vs other class (all folds) | AUC vs other class (its fold) |`, "|---|---|---|---|---|---|---|---|");
     for (const s of m.sources)
       out.push(`| ${s.source} | ${s.label} | ${s.n} | ${s.fold} | ${num(s.recall)} | ${num(s.mean_score)} | ${num(s.auc)} | ${num(s.auc_in_fold)} |`);
     out.push("");
