@@ -8,7 +8,7 @@
 // the mean over repeats, and the intervals resample all repeats at once. JSON has no NaN: undefined
 // numbers are null, with a note saying why.
 import type { FoldReport, ModelReport, SourceReport } from "../../src/artifacts/crossval.js";
-import { bootstrapAucs, perSource, quantile, rocAuc } from "../../src/lib/metrics.js";
+import { perSource, quantile, rocAuc } from "../../src/lib/metrics.js";
 import { mulberry32 } from "../../src/lib/random.js";
 import type { Json } from "../../src/params.js";
 
@@ -125,16 +125,60 @@ function sourceReports(scores: readonly OofScore[], folds: readonly FoldInfo[]):
   });
 }
 
-/** 95 % interval of the mean fold AUC: each fold's clips resampled within class (its own seeded
- * stream), the mean over every fold (of every repeat) taken per round. */
+/** 95 % interval of the mean fold AUC by a Poisson bootstrap over clips: each round gives every
+ * clip one weight (Poisson(1), seeded), shared by all the folds that hold it in the different
+ * repeats, and takes the mean of the folds' weighted AUCs. Sharing the weights across repeats
+ * keeps the interval honest: repeats re-use the same clips, so they add no independent evidence. */
 function meanFoldAucCi(byFold: ReadonlyMap<string, OofScore[]>, folds: string[], o: { bootstrap: number; seed: number }): [number, number] | null {
   if (!o.bootstrap || !folds.length) return null;
-  const rounds = folds.map((f, i) => {
-    const mine = byFold.get(f)!;
-    return bootstrapAucs(mine.map((s) => s.score), mine.map((s) => s.label), o.bootstrap, o.seed * 1000 + i)!;
-  });
-  const means = Array.from({ length: o.bootstrap }, (_, r) => mean(rounds.map((a) => a[r]!))).sort((a, b) => a - b);
+  const ids = [...new Set(folds.flatMap((f) => byFold.get(f)!.map((s) => s.id)))].sort();
+  const slot = new Map(ids.map((id, i) => [id, i]));
+  // each fold's clips sorted by score once, as (slot, label, score)
+  const sorted = folds.map((f) => [...byFold.get(f)!].sort((a, b) => a.score - b.score).map((s) => ({ slot: slot.get(s.id)!, label: s.label, score: s.score })));
+  const rand = mulberry32(o.seed ^ 0x68e31da4);
+  const weights = new Float64Array(ids.length);
+  const means: number[] = [];
+  for (let round = 0; round < o.bootstrap; round++) {
+    for (let i = 0; i < weights.length; i++) weights[i] = poisson1(rand);
+    let sum = 0, count = 0;
+    for (const clips of sorted) {
+      const auc = weightedAuc(clips, weights);
+      if (auc !== null) {
+        sum += auc;
+        count++;
+      }
+    }
+    if (count === folds.length) means.push(sum / count);
+  }
+  if (!means.length) return null;
+  means.sort((a, b) => a - b);
   return [quantile(means, 0.025), quantile(means, 0.975)];
+}
+
+/** ROC-AUC with clip weights (ties count one half) over clips sorted by score; null when a class
+ * has no weight. */
+function weightedAuc(clips: readonly { slot: number; label: 0 | 1; score: number }[], w: Float64Array): number | null {
+  let negBelow = 0, wins = 0, pos = 0;
+  for (let i = 0; i < clips.length; ) {
+    let j = i, p = 0, n = 0;
+    for (; j < clips.length && clips[j]!.score === clips[i]!.score; j++) {
+      const c = clips[j]!;
+      if (c.label === 1) p += w[c.slot]!;
+      else n += w[c.slot]!;
+    }
+    wins += p * (negBelow + n / 2);
+    negBelow += n;
+    pos += p;
+    i = j;
+  }
+  return pos > 0 && negBelow > 0 ? wins / (pos * negBelow) : null;
+}
+
+/** A Poisson(1) draw (Knuth's product of uniforms). */
+function poisson1(rand: () => number): number {
+  let k = 0;
+  for (let p = rand(); p > Math.exp(-1); p *= rand()) k++;
+  return k;
 }
 
 /** 95 % interval of the pooled AUC over resamples of whole sources (real sources among real
