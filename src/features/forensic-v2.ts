@@ -22,6 +22,7 @@
 // Deterministic: plain float64 maths in a fixed order, rounded once to float32.
 import { isPowerOfTwo, powerSpectrumHalf } from "./fft.js";
 import type { SyncFeatureExtractor } from "./extractor.js";
+import { checkSquareFrame, peakRatio, radialLayout } from "./forensic.js";
 
 const Y_BINS = 32;
 const C_BINS = 12;
@@ -65,25 +66,9 @@ function rings(n: number, bins: number): Rings {
   const key = `${n}/${bins}`;
   let g = ringCache.get(key);
   if (g) return g;
-  const w1 = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
-  const window = new Float64Array(n * n);
-  const ring = new Int16Array(n * n).fill(-1);
-  const weight = new Float64Array(n * n);
-  const count = new Float64Array(bins);
-  for (let y = 0; y < n; y++) {
-    const fy = y < n / 2 ? y : y - n;
-    for (let x = 0; x < n; x++) {
-      const i = y * n + x;
-      window[i] = w1[x]! * w1[y]!;
-      if (x > n / 2) continue;
-      const r = Math.sqrt(x * x + fy * fy) / (n / 2);
-      if (r === 0 || r > 1) continue;
-      const k = Math.min(bins - 1, Math.ceil(r * bins) - 1);
-      ring[i] = k;
-      weight[i] = x === 0 || x === n / 2 ? 1 : 2;
-      count[k]! += weight[i]!;
-    }
-  }
+  // ring k holds radii in (k, k + 1] / bins: the first ring is never empty (v1's floor leaves its
+  // first bin to DC alone below 48 pixels)
+  const { window, bin: ring, weight, binCount: count } = radialLayout(n, bins, (r) => Math.min(bins - 1, Math.ceil(r * bins) - 1));
   if (count.some((c) => c === 0)) throw new Error(`forensic-v2 needs frames of at least 64×64 (its ${bins}-ring spectrum), got ${n}×${n}: set extract.size: 64 or more`);
   g = { window, ring, weight, count };
   ringCache.set(key, g);
@@ -113,9 +98,7 @@ export const forensicV2: SyncFeatureExtractor = {
   names: NAMES,
   sizeError: (size) => (isPowerOfTwo(size) ? undefined : `forensic-v2 needs size to be a power of two (64, 128, 256...), got ${size}`),
   frame(rgb, w, h, prev) {
-    if (w !== h || !isPowerOfTwo(w)) throw new Error(`forensic-v2 needs square power-of-two frames, got ${w}×${h}`);
-    if (rgb.length !== w * h * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${w * h * 3}`);
-    if (prev && prev.length !== rgb.length) throw new Error(`previous frame has ${prev.length} bytes, expected ${rgb.length}`);
+    checkSquareFrame("forensic-v2", rgb, w, h, prev);
     const n = w;
     const N = n * n;
     const s = scratch(n);
@@ -133,7 +116,7 @@ export const forensicV2: SyncFeatureExtractor = {
     const ySpec = spectrum(s.y, n, Y_BINS, s);
     out.set(ySpec.rings, o);
     o += Y_BINS;
-    const yPeaks = PERIODS.map((p) => peakRatio(s.power, n, p));
+    const yPeaks = PERIODS.map((p) => gridPeak(s.power, n, p));
     out.set(spectrum(s.cb, n, C_BINS, s).rings, o);
     o += C_BINS;
     out.set(spectrum(s.cr, n, C_BINS, s).rings, o);
@@ -142,7 +125,7 @@ export const forensicV2: SyncFeatureExtractor = {
     medianResidual(s.y, n, s.res);
     out.set(spectrum(s.res, n, R_BINS, s).rings, o);
     o += R_BINS;
-    const rPeaks = PERIODS.map((p) => peakRatio(s.power, n, p));
+    const rPeaks = PERIODS.map((p) => gridPeak(s.power, n, p));
     for (const v of yPeaks) out[o++] = v;
     for (const v of rPeaks) out[o++] = v;
 
@@ -210,33 +193,11 @@ function spectrum(img: Float64Array, n: number, bins: number, s: Scratch): { rin
   return { rings: out };
 }
 
-/** Power at (fx, fy) from a half-plane spectrum (real input: P(f) = P(-f)). */
-function powerAt(power: Float64Array, n: number, fx: number, fy: number): number {
-  let x = ((fx % n) + n) % n;
-  let y = ((fy % n) + n) % n;
-  if (x > n / 2) {
-    x = (n - x) % n;
-    y = (n - y) % n;
-  }
-  return power[y * n + x]!;
-}
-
-/** log(mean power at the grid frequencies of period p — (n/p, 0), (0, n/p), (n/p, n/p) — against
- * the ring two cells around each; the Hann window spreads a peak over ±1 cell). */
-function peakRatio(power: Float64Array, n: number, p: number): number {
+/** The up-sampling grid of period p: log power at (n/p, 0), (0, n/p), (n/p, n/p) against the
+ * ring two cells around each (forensic-v1's peakRatio). */
+function gridPeak(power: Float64Array, n: number, p: number): number {
   const f = Math.round(n / p);
-  const cells = [[f, 0], [0, f], [f, f]] as const;
-  let peak = 0, around = 0, count = 0;
-  for (const [fx, fy] of cells) {
-    peak += powerAt(power, n, fx, fy);
-    for (let dy = -2; dy <= 2; dy++)
-      for (let dx = -2; dx <= 2; dx++) {
-        if (Math.max(Math.abs(dx), Math.abs(dy)) !== 2) continue;
-        around += powerAt(power, n, fx + dx, fy + dy);
-        count++;
-      }
-  }
-  return Math.log((peak / cells.length + 1e-9) / (around / count + 1e-9));
+  return peakRatio(power, n, [[f, 0], [0, f], [f, f]]);
 }
 
 /** out = img − median3×3(img) on interior pixels, 0 on the border. */
