@@ -21,11 +21,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { VideoRecord } from "../src/artifacts/features.js";
-import { INFO_FILE, VIDEOS_FILE } from "../src/artifacts/features.js";
-import { writeJsonl } from "../src/lib/jsonl.js";
+import { writeClipFeatures, writeFeaturesInfo, writeVideos, type VideoRecord } from "../src/artifacts/features.js";
 import { mulberry32 as rng } from "../src/lib/random.js";
-import { writeNpy } from "../src/lib/npy.js";
 import { openDb } from "../src/runner/db.js";
 import { Records, type RunRecord, type StageRecord } from "../src/runner/records.js";
 
@@ -49,21 +46,24 @@ function generate(out: string, n: number): void {
     const data = new Float32Array(frames * DIMS);
     const shift = fake ? 0.15 : -0.15; // a weak signal: the model has something to find
     for (let k = 0; k < data.length; k++) data[k] = (r() - 0.5) * 2 + (k % DIMS < 4 ? shift : 0);
-    writeNpy(join(out, "features", `${id}.npy`), { data, rows: frames, cols: DIMS });
+    const features = writeClipFeatures(out, id, { data, rows: frames, cols: DIMS });
     const hex = () => Math.floor(r() * 2 ** 32).toString(16).padStart(8, "0");
     const fps = fake ? [8, 24, 30][Math.floor(3 * r())]! : [25, 29.97, 30][Math.floor(3 * r())]!;
     const w = [512, 640, 1280][Math.floor(3 * r())]!;
     const bytes = Math.round(1e5 + 1e6 * r());
     rows.push({
       id, path: `${fake ? "fake" : "real"}/${id}.mp4`, label: fake ? "fake" : "real", label_raw: fake ? "fake" : "real",
-      source: `${fake ? "gen" : "cam"}${Math.floor(r() * sources)}`, group: null, frames, dims: DIMS, features: `features/${id}.npy`,
+      source: `${fake ? "gen" : "cam"}${Math.floor(r() * sources)}`, group: null, frames, dims: DIMS, features,
       fps, width: w, height: Math.round((w * 9) / 16), duration: frames / fps, codec: "h264", pix_fmt: "yuv420p", format: "mp4",
       bytes, bitrate: Math.round((bytes * 8) / (frames / fps)), source_frames: frames, sha256: null,
       phash: Array.from({ length: 4 }, () => hex() + hex()), error: null,
     });
   }
-  writeJsonl(join(out, VIDEOS_FILE), rows);
-  writeFileSync(join(out, INFO_FILE), JSON.stringify({ params: { synthetic: true, clips: n }, feature: { name: "synthetic", dims: DIMS, names: null } }) + "\n");
+  writeVideos(out, rows);
+  writeFeaturesInfo(out, {
+    params: { synthetic: true, clips: n }, feature: { name: "synthetic", dims: DIMS, names: Array.from({ length: DIMS }, (_, k) => `f${k}`) },
+    counts: { clips: n, ok: n, failed: 0 },
+  });
 }
 
 if (process.argv.includes("--generate")) {
