@@ -165,103 +165,114 @@ export function masksWithin(bits: number, radius: number): Uint32Array {
 /** Calls `verify(a, b)` (a < b) once for every clip pair that has a frame-hash pair within `max`.
  *
  * The time goes into reads at random places: hundreds of probed keys per hash, of which ~10–20 %
- * are in use (each a false candidate, almost always). So the tables are laid out for the cache.
- * Per chunk: `occupancy` interleaves the bitmap of keys in use with the number of used keys before
- * each 32-key word, so a probe of an unused key reads one cached pair of words; `slots` holds, per
- * used key, its bucket's last hash inline as [clip, hi, lo, start of the rest], so a probe of a
- * used key usually costs one more read; `rest` holds the bucket's other hashes as [clip, hi, lo].
- * Buckets list their hashes by clip (counting sort, stable) and are walked from the end, stopping
- * at clips ≤ a, so each pair is looked at from its first clip only. */
+ * are in use (each a false candidate, almost always). So the work is laid out for the cache: one
+ * chunk's table at a time, and per table a bitmap of the keys still live (their bucket holds a
+ * clip after the one being queried; 512 KB at 22 bits), so a probe of an unused or dead key, the
+ * usual case, reads one word of it. Per used key, `slots` holds its bucket's last hash inline as
+ * [clip, hi, lo, start of the rest] (found by rank: `used` bitmap + `before`, the used keys before
+ * each word), so a probe of a live key usually costs one more read; `rest` holds the bucket's
+ * other hashes as [clip, hi, lo]. Buckets list their hashes by clip (counting sort, stable) and
+ * are walked from the end, stopping at clips ≤ a, so each pair is met from its first clip only;
+ * once clip a is done, the keys whose bucket ends with it die. Pairs met in several chunks are
+ * verified once. */
 function indexCandidates(p: Packed, max: number, chunks: readonly Chunk[], verify: (a: number, b: number) => void): void {
+  const clips = p.ids.length;
+  const pairs: number[] = []; // a * clips + b
+  for (const c of chunks) if (c.radius >= 0) chunkCandidates(p, max, c, pairs);
+  const sorted = Float64Array.from(pairs).sort();
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+    const x = sorted[i]!;
+    const a = Math.floor(x / clips);
+    verify(a, x - a * clips);
+  }
+}
+
+/** One chunk's table, probed by every hash: pushes a * clips + b for each clip pair (a < b) with a
+ * frame-hash pair within `max` whose chunks are within the chunk's radius. */
+function chunkCandidates(p: Packed, max: number, c: Chunk, pairs: number[]): void {
   const { hi, lo, owner, start } = p;
   const n = hi.length;
   const clips = p.ids.length;
-  const tables = chunks
-    .filter((c) => c.radius >= 0)
-    .map((c) => {
-      const size = 2 ** c.bits;
-      const words = Math.ceil(size / 32);
-      const keys = new Uint32Array(n);
-      const count = new Uint32Array(size);
-      for (let i = 0; i < n; i++) {
-        const k = chunkKey(hi[i]!, lo[i]!, c.start, c.bits);
-        keys[i] = k;
-        count[k]!++;
-      }
-      const occupancy = new Uint32Array(2 * words);
-      let used = 0;
-      for (let w = 0; w < words; w++) {
-        occupancy[2 * w + 1] = used;
-        let bits = 0;
-        for (let b = 0; b < 32 && 32 * w + b < size; b++) if (count[32 * w + b]! > 0) bits |= 1 << b;
-        occupancy[2 * w] = bits;
-        used += popcount(bits >>> 0);
-      }
-      // slot of each used key, and where its bucket's other hashes go in `rest`
-      const slotOf = new Int32Array(size);
-      const next = new Uint32Array(size);
-      const slots = new Int32Array(4 * (used + 1));
-      for (let k = 0, u = 0, r = 0; k < size; k++) {
-        if (count[k] === 0) continue;
-        slotOf[k] = u;
-        slots[4 * u + 3] = r;
-        next[k] = r;
-        r += count[k]! - 1;
-        u++;
-        slots[4 * used + 3] = r;
-      }
-      const rest = new Int32Array(3 * (n - used));
-      for (let i = 0; i < n; i++) {
-        const k = keys[i]!;
-        const u = slotOf[k]!;
-        if (--count[k]! === 0) {
-          // the bucket's last hash (highest index, so latest clip): inline in the slot
-          slots[4 * u] = owner[i]!;
-          slots[4 * u + 1] = hi[i]!;
-          slots[4 * u + 2] = lo[i]!;
-        } else {
-          const e = 3 * next[k]!++;
-          rest[e] = owner[i]!;
-          rest[e + 1] = hi[i]!;
-          rest[e + 2] = lo[i]!;
-        }
-      }
-      return { keys, occupancy, slots, rest, masks: masksWithin(c.bits, c.radius) };
-    });
-  const seen = new Int32Array(clips).fill(-1); // seen[b] = a: (a, b) already a candidate
-  const found = new Int32Array(clips);
-  let nFound = 0;
+  const size = 2 ** c.bits;
+  const words = Math.ceil(size / 32);
+  const keys = new Uint32Array(n);
+  const count = new Uint32Array(size);
+  for (let i = 0; i < n; i++) {
+    const k = chunkKey(hi[i]!, lo[i]!, c.start, c.bits);
+    keys[i] = k;
+    count[k]!++;
+  }
+  const live = new Uint32Array(words);
+  const usedBits = new Uint32Array(words);
+  const before = new Uint32Array(words);
+  let used = 0;
+  for (let w = 0; w < words; w++) {
+    let bits = 0;
+    for (let b = 0; b < 32 && 32 * w + b < size; b++) if (count[32 * w + b]! > 0) bits |= 1 << b;
+    live[w] = bits;
+    usedBits[w] = bits;
+    before[w] = used;
+    used += popcount(bits >>> 0);
+  }
+  // slot of each used key, and where its bucket's other hashes go in `rest`
+  const slots = new Int32Array(4 * (used + 1));
+  const next = new Uint32Array(size);
+  for (let k = 0, u = 0, r = 0; k < size; k++) {
+    if (count[k] === 0) continue;
+    slots[4 * u + 3] = r;
+    next[k] = r;
+    r += count[k]! - 1;
+    u++;
+    slots[4 * used + 3] = r;
+  }
+  const slotOf = (k: number) => 4 * (before[k >>> 5]! + popcount((usedBits[k >>> 5]! & ((1 << (k & 31)) - 1)) >>> 0));
+  const rest = new Int32Array(3 * (n - used));
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    if (--count[k]! === 0) {
+      // the bucket's last hash (highest index, so latest clip): inline in the slot
+      const s = slotOf(k);
+      slots[s] = owner[i]!;
+      slots[s + 1] = hi[i]!;
+      slots[s + 2] = lo[i]!;
+    } else {
+      const e = 3 * next[k]!++;
+      rest[e] = owner[i]!;
+      rest[e + 1] = hi[i]!;
+      rest[e + 2] = lo[i]!;
+    }
+  }
+  const masks = masksWithin(c.bits, c.radius);
+  const seen = new Int32Array(clips).fill(-1); // seen[b] = a: (a, b) already a candidate here
   const candidate = (a: number, b: number, qhi: number, qlo: number, h: number, l: number) => {
     if (popcount((qhi ^ h) >>> 0) + popcount((qlo ^ l) >>> 0) > max || seen[b] === a) return;
     seen[b] = a;
-    found[nFound++] = b;
+    pairs.push(a * clips + b);
   };
   for (let a = 0; a < clips; a++) {
-    nFound = 0;
     for (let q = start[a]!; q < start[a + 1]!; q++) {
       const qhi = hi[q]!;
       const qlo = lo[q]!;
-      for (let ti = 0; ti < tables.length; ti++) {
-        const { keys, occupancy, slots, rest, masks } = tables[ti]!;
-        const key = keys[q]!;
-        for (let m = 0; m < masks.length; m++) {
-          const k = (key ^ masks[m]!) >>> 0;
-          const w = k >>> 5;
-          const word = occupancy[2 * w]!;
-          const bit = 1 << (k & 31);
-          if ((word & bit) === 0) continue;
-          const s = 4 * (occupancy[2 * w + 1]! + popcount((word & (bit - 1)) >>> 0));
-          if (slots[s]! <= a) continue; // the latest clip in the bucket is not after a
-          candidate(a, slots[s]!, qhi, qlo, slots[s + 1]!, slots[s + 2]!);
-          for (let e = 3 * slots[s + 7]! - 3, first = 3 * slots[s + 3]!; e >= first; e -= 3) {
-            const b = rest[e]!;
-            if (b <= a) break;
-            candidate(a, b, qhi, qlo, rest[e + 1]!, rest[e + 2]!);
-          }
+      const key = keys[q]!;
+      for (let m = 0; m < masks.length; m++) {
+        const k = (key ^ masks[m]!) >>> 0;
+        if ((live[k >>> 5]! & (1 << (k & 31))) === 0) continue;
+        const s = slotOf(k);
+        if (slots[s]! <= a) continue; // only a's own hashes: the bucket dies after a
+        candidate(a, slots[s]!, qhi, qlo, slots[s + 1]!, slots[s + 2]!);
+        for (let e = 3 * slots[s + 7]! - 3, first = 3 * slots[s + 3]!; e >= first; e -= 3) {
+          const b = rest[e]!;
+          if (b <= a) break;
+          candidate(a, b, qhi, qlo, rest[e + 1]!, rest[e + 2]!);
         }
       }
     }
-    for (let i = 0; i < nFound; i++) verify(a, found[i]!);
+    // the buckets whose last hash is clip a's hold no clip after a: their keys die
+    for (let q = start[a]!; q < start[a + 1]!; q++) {
+      const k = keys[q]!;
+      if (slots[slotOf(k)]! <= a) live[k >>> 5] = (live[k >>> 5]! & ~(1 << (k & 31))) >>> 0;
+    }
   }
 }
 
