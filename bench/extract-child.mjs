@@ -13,6 +13,7 @@ const { ffmpegBinary } = await import(new URL("src/video/ffmpeg.js", dist).href)
 const { decodeArgs } = await import(new URL("src/video/frames.js", dist).href);
 const { EXTRACT_DEFAULTS } = await import(new URL("stages/extract/params.js", dist).href);
 const extract = (await import(new URL("stages/extract/index.js", dist).href)).default;
+const { runKind, standaloneProvenance } = await import(new URL("src/runner/in-process.js", dist).href);
 
 const [mode, data, workersArg, outRoot, paramsJson] = process.argv.slice(2);
 const workers = Number(workersArg ?? 2);
@@ -41,9 +42,10 @@ if (mode === "bare") {
   mkdirSync(outDir, { recursive: true });
   mkdirSync(tmpDir, { recursive: true });
   const quiet = () => {};
-  await extract.run({
+  await runKind(extract, {
     name: "extract", params, inputs: [], data, projectDir: outRoot, outDir, tmpDir, progress: quiet,
     log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, signal: new AbortController().signal, cpus: workers,
+    logFile: join(outRoot, "extract.log"), provenance: standaloneProvenance(),
   });
   const rows = readFileSync(join(outDir, "videos.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
   clips = rows.length;

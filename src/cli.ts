@@ -23,12 +23,16 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showSuggestionAfterError(true);
 
-  const pipelineOpt = () => new Option("-p, --pipeline <file>", "the pipeline file").default(DEFAULT_PIPELINE);
+  const pipelineOpt = () => new Option("-p, --pipeline <file>", `the pipeline file (default: ${DEFAULT_PIPELINE})`);
+  const runOpt = () => new Option("--run <ref>", "answer for a recorded run (latest, latest~N, a run id or prefix): its --set overrides");
+  const { dfdVersionOf } = await import("./runner/components.js");
+  program.version(dfdVersionOf(), "-V, --version", "print dfd's version");
 
   program
     .command("run")
     .description("run the stale stages of a pipeline, reusing cached outputs")
-    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
+    .argument("[pipeline]", `pipeline file (or -p; default ${DEFAULT_PIPELINE})`)
+    .addOption(pipelineOpt())
     .option("--from <stage>", "re-run this stage and everything downstream of it")
     .option("--until <stage>", "run only this stage and what it needs")
     .option("--only <stages...>", "run only these stages (their inputs must be cached)")
@@ -38,6 +42,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option("-j, --jobs <n>", "stages run in parallel (default: cores)")
     .option("--json", "print one JSON object as the last line of stdout")
     .option("--lock-timeout <seconds>", "give up waiting for another dfd run after this long")
+    .option("--executor <type>", "where fanned-out stages' items run: local (default) or bullmq (`dfd worker`s)")
+    .option("--queue <redis-url>", "the Redis of --executor bullmq, e.g. redis://127.0.0.1:6379")
     .action(async (file: string, flags) => {
       const { runCommand } = await import("./commands/run.js");
       code = await runCommand(io, file, flags);
@@ -46,8 +52,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   program
     .command("status")
     .description("show each stage as fresh or stale, with every reason")
-    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
+    .argument("[pipeline]", `pipeline file (or -p; default ${DEFAULT_PIPELINE})`)
+    .addOption(pipelineOpt())
     .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .addOption(runOpt())
     .option("--json", "print one JSON object as the last line of stdout")
     .action(async (file: string, flags) => {
       const { statusCommand } = await import("./commands/status.js");
@@ -60,6 +68,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .argument("<stage>")
     .addOption(pipelineOpt())
     .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .addOption(runOpt())
     .option("--json", "print one JSON object")
     .action(async (stage: string, flags) => {
       const { whyCommand } = await import("./commands/why.js");
@@ -72,6 +81,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .argument("<stage>")
     .addOption(pipelineOpt())
     .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .addOption(runOpt())
+    .option("--json", "print one JSON object")
     .action(async (stage: string, flags) => {
       const { pathCommand } = await import("./commands/path.js");
       code = await pathCommand(io, stage, flags);
@@ -80,8 +91,12 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   program
     .command("dag")
     .description("print the stage graph, marked by status")
-    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
-    .addOption(new Option("--format <format>", "output format").choices(["text", "mermaid", "dot"]).default("text"))
+    .argument("[pipeline]", `pipeline file (or -p; default ${DEFAULT_PIPELINE})`)
+    .addOption(pipelineOpt())
+    .addOption(new Option("--format <format>", "output format").choices(["text", "mermaid", "dot", "json"]).default("text"))
+    .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .addOption(runOpt())
+    .option("--json", "print one JSON object (same as --format json)")
     .action(async (file: string, flags) => {
       const { dagCommand } = await import("./commands/dag.js");
       code = await dagCommand(io, file, flags);
@@ -90,7 +105,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   program
     .command("verify")
     .description("re-hash every cached artifact and report any that does not match its address")
-    .argument("[pipeline]", "pipeline file (locates artifacts/)", DEFAULT_PIPELINE)
+    .argument("[pipeline]", `pipeline file (locates artifacts/; or -p; default ${DEFAULT_PIPELINE})`)
+    .addOption(pipelineOpt())
     .option("--json", "print one JSON object")
     .action(async (file: string, flags) => {
       const { verifyCommand } = await import("./commands/verify.js");
@@ -102,10 +118,48 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .description("list recorded runs, newest first, with the params that vary and their metrics")
     .addOption(pipelineOpt())
     .option("--limit <n>", "at most this many runs", "20")
+    .option("--remote", "the runs recorded on the remote cache (the whole team's)")
     .option("--json", "print one JSON object")
     .action(async (flags) => {
       const { runsCommand } = await import("./commands/runs.js");
       code = await runsCommand(io, flags);
+    });
+
+  // The team's remote cache and distributed execution (docs/team.md).
+  program
+    .command("push")
+    .description("publish a run's stage outputs and its record to the remote cache")
+    .addOption(pipelineOpt())
+    .option("--run <ref>", "the run: an id, a unique prefix, latest or latest~N", "latest")
+    .option("--json", "print one JSON object")
+    .action(async (flags) => {
+      const { pushCommand } = await import("./commands/push.js");
+      code = await pushCommand(io, flags);
+    });
+
+  program
+    .command("pull")
+    .description("download what the remote cache has for the pipeline's stages (or for a run's)")
+    .addOption(pipelineOpt())
+    .option("--run <ref>", "a recorded run (here or on the remote) instead of the pipeline's current keys")
+    .option("--set <key=value>", "evaluate the pipeline with these overrides", collect, [])
+    .option("--json", "print one JSON object")
+    .action(async (flags) => {
+      const { pullCommand } = await import("./commands/pull.js");
+      code = await pullCommand(io, flags);
+    });
+
+  program
+    .command("worker")
+    .description("run fan-out items (extract's clips) for `dfd run --executor bullmq` coordinators")
+    .requiredOption("--queue <redis-url>", "the coordinators' Redis, e.g. redis://127.0.0.1:6379")
+    .option("-j, --jobs <n>", "items at a time (default: cores)")
+    .option("--project <dir>", "where module-path kinds (uses: ./kinds/x.js) resolve (default: .)")
+    .option("--work-dir <dir>", "inputs cache and scratch space (default: a dfd-worker dir in the temp dir)")
+    .option("--lock-duration <seconds>", "a job's lock: a worker killed mid-item is noticed after about this long", "30")
+    .action(async (flags) => {
+      const { workerCommand } = await import("./commands/worker.js");
+      code = await workerCommand(io, flags);
     });
 
   program
@@ -157,11 +211,11 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   return code;
 }
 
-async function runPredict(io: Io, paths: string[], flags: { model: string; pipeline: string; json?: boolean; backend?: string; jobs?: string }): Promise<number> {
+async function runPredict(io: Io, paths: string[], flags: { model: string; pipeline?: string; json?: boolean; backend?: string; jobs?: string }): Promise<number> {
   const { guard } = await import("./commands/common.js");
   return guard(io, async () => {
     const { resolveModelRef } = await import("./commands/model-ref.js");
-    const model = await resolveModelRef(flags.model, io.cwd, flags.pipeline);
+    const model = await resolveModelRef(flags.model, io.cwd, flags.pipeline ?? DEFAULT_PIPELINE);
     // Imported by URL so the CLI builds even while predict is being written.
     const mod = (await import(new URL("./commands/predict.js", import.meta.url).href)) as typeof import("./commands/predict.js");
     return mod.predict(paths, {

@@ -6,9 +6,10 @@
 //   features/<id>.npy    float32 [frames, dims] in NumPy format, one per clip that has features
 //   extract.json         optional: { params, feature: { name, dims, names } }
 // This module is the one reader (and writer) of those files; see docs/runner.md "Artifacts".
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { firstNonFinite, readNpy, type Matrix } from "../lib/npy.js";
+import { writeJsonl } from "../lib/jsonl.js";
+import { firstNonFinite, readNpy, writeNpy, type Matrix } from "../lib/npy.js";
 import type { Json } from "../params.js";
 import { findInput, type StageContext } from "../stage.js";
 import { readJsonFile } from "./json.js";
@@ -58,7 +59,11 @@ export interface ClipRow {
   id: string;
   path: string;
   label: "real" | "fake";
+  /** The class as written in the data set (folder or manifest), when known. */
+  label_raw?: string | null;
   source: string | null;
+  /** Paired-content group (manifest.csv `group`), when known. */
+  group?: string | null;
   /** features/<id>.npy, relative to the extract dir; null when extraction failed. */
   features: string | null;
   frames: number;
@@ -163,7 +168,7 @@ export function readClips(extractDir: string): Map<string, ClipRow> {
   const rows = new Map<string, ClipRow>();
   for (const v of readVideos(extractDir)) {
     if (v.label === null) continue;
-    rows.set(v.id, { id: v.id, path: v.path, label: v.label, source: v.source, features: v.features, frames: v.frames ?? 0, error: v.error });
+    rows.set(v.id, { id: v.id, path: v.path, label: v.label, label_raw: v.label_raw, source: v.source, group: v.group, features: v.features, frames: v.frames ?? 0, error: v.error });
   }
   return rows;
 }
@@ -188,7 +193,7 @@ export function byLabel<T extends { label: Label | null }>(rows: readonly T[]): 
 
 /** One clip's features/<id>.npy, checked before a model sees it: present, `dims` wide (when known;
  * `expected(dims)` says who expects that, for the message), at least one frame, every value finite. */
-export function readClipFeatures(extractDir: string, row: ClipRow, dims: number | null | undefined, expected: (dims: number) => string): Matrix {
+export function readClipFeatures(extractDir: string, row: Pick<ClipRow, "id" | "path" | "features">, dims: number | null | undefined, expected: (dims: number) => string): Matrix {
   const file = join(extractDir, row.features!);
   if (!existsSync(file)) throw new Error(`${file}: missing (listed for clip ${row.id} in videos.jsonl)`);
   const m = readNpy(file);
@@ -197,6 +202,40 @@ export function readClipFeatures(extractDir: string, row: ClipRow, dims: number 
   const bad = firstNonFinite(m.data);
   if (bad >= 0) throw new Error(`${file}: non-finite value at frame ${Math.floor(bad / m.cols)}, dim ${bad % m.cols}`);
   return m;
+}
+
+/** Reads clips' features on demand (readClipFeatures' checks on every read) with a bounded
+ * in-memory cache: the first clips read stay in memory until `cacheBytes` is used (default
+ * 256 MiB), the rest are re-read from their .npy files. A trainer that visits every clip each epoch
+ * so holds at most `cacheBytes` of features, whatever the clip count. When `dims` is unknown (no
+ * extract.json), the first clip read fixes the width and every other clip must match it. */
+export class FeatureReader {
+  private readonly cache = new Map<string, Matrix>();
+  private cached = 0;
+  private widthFrom: string | undefined;
+  dims: number | null;
+  constructor(readonly extractDir: string, opts: { dims?: number | null; expected?: (dims: number) => string; cacheBytes?: number } = {}) {
+    this.dims = opts.dims ?? null;
+    this.expected = opts.expected ?? ((d) => `other clips have ${d}`);
+    this.cacheBytes = opts.cacheBytes ?? 256 * 2 ** 20;
+  }
+  private readonly expected: (dims: number) => string;
+  private readonly cacheBytes: number;
+
+  read(row: ClipRow): Matrix {
+    const hit = this.cache.get(row.id);
+    if (hit) return hit;
+    const m = readClipFeatures(this.extractDir, row, this.dims, this.dims !== null && this.widthFrom ? (d) => `${this.widthFrom} has ${d}` : this.expected);
+    if (this.dims === null) {
+      this.dims = m.cols;
+      this.widthFrom = join(this.extractDir, row.features!);
+    }
+    if (this.cached + m.data.byteLength <= this.cacheBytes) {
+      this.cache.set(row.id, m);
+      this.cached += m.data.byteLength;
+    }
+    return m;
+  }
 }
 
 /** extract.json: the params the features were made with (saved with a model, re-applied by
@@ -210,6 +249,23 @@ export interface FeaturesInfo {
 
 export const INFO_FILE = "extract.json";
 
+/** Writes videos.jsonl into `dir`, one row per clip in the order given. */
+export function writeVideos(dir: string, rows: readonly VideoRecord[]): void {
+  writeJsonl(join(dir, VIDEOS_FILE), rows);
+}
+
+/** extract.json as a producer writes it: the recipe params, the extractor, clip counts. */
+export interface FeaturesInfoFile {
+  params: Record<string, Json>;
+  feature: { name: string; dims: number; names: string[] };
+  counts: { clips: number; ok: number; failed: number };
+}
+
+/** Writes extract.json into `dir` (2-space JSON, newline-terminated). */
+export function writeFeaturesInfo(dir: string, info: FeaturesInfoFile): void {
+  writeFileSync(join(dir, INFO_FILE), JSON.stringify(info, null, 2) + "\n");
+}
+
 export function readFeaturesInfo(dir: string): FeaturesInfo {
   const file = join(dir, INFO_FILE);
   if (!existsSync(file)) return { params: null, dims: null, name: null };
@@ -219,4 +275,13 @@ export function readFeaturesInfo(dir: string): FeaturesInfo {
     dims: typeof e.feature?.dims === "number" ? e.feature.dims : null,
     name: typeof e.feature?.name === "string" ? e.feature.name : null,
   };
+}
+
+/** Writes one clip's features as `<dir>/features/<id>.npy` (the directory must exist) and returns
+ * the path videos.jsonl lists for it. For producers of the artifact other than extract (a user's
+ * kind, tests, benches). */
+export function writeClipFeatures(dir: string, id: string, m: Matrix): string {
+  const rel = `features/${id}.npy`;
+  writeNpy(join(dir, rel), m);
+  return rel;
 }

@@ -10,7 +10,8 @@ export async function resolveModelRef(model: string, cwd: string, pipelineFile: 
   if (!looksLikeRun) throw new Error(`--model ${model}: no such directory (give a train stage's output, \`dfd path train\`, or a run: latest, latest~N, a run id)`);
   const pipeline = resolve(cwd, pipelineFile);
   if (!existsSync(artifactsDirFor(pipeline))) throw new Error(`--model ${model}: no runs recorded next to ${pipeline} (use --pipeline to point at the project)`);
-  const { store, records } = await openArtifacts(pipeline);
+  const { store } = await openArtifacts(pipeline);
+  const records = store.runs;
   try {
     const run = await records.resolve(model);
     const trains = run.stages.filter((s) => s.kind === "train");

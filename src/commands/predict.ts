@@ -5,8 +5,9 @@
 // as training did. Folders expand to the video files under them. A bad clip gets an error line and
 // does not stop the others; the exit code is 1 when any clip failed.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { extname, join, relative, resolve } from "node:path";
+import { extname, join, relative, resolve, sep } from "node:path";
 import type { Matrix } from "../lib/npy.js";
+import type { Json } from "../params.js";
 
 export interface PredictOptions {
   /** A train stage's output dir (`dfd path train`) or its model/ subdir. */
@@ -19,6 +20,9 @@ export interface PredictOptions {
   signal?: AbortSignal;
   /** Base for relative display paths; default process.cwd(). */
   cwd?: string;
+  /** The project (pipeline.yaml's folder) a module feature extractor's recorded path is relative
+   * to; default: the project whose artifacts hold the model, else `cwd`. */
+  projectDir?: string;
 }
 
 export interface PredictIO {
@@ -84,19 +88,23 @@ export async function predict(paths: readonly string[], opts: PredictOptions, io
   if (opts.jobs !== undefined && !(Number.isInteger(opts.jobs) && opts.jobs >= 1)) throw new Error(`--jobs must be a whole number of at least 1, got ${opts.jobs}`);
   const modelDir = resolveModelDir(opts.model, opts.cwd);
   const clips = await expandPaths(paths, opts.cwd);
-  const { extractClipFeatures } = await import("../../stages/extract/clip.js");
-  const { withDefaults } = await import("../../stages/extract/params.js");
+  const { extractClipFeatures } = await import("../features/clip.js");
+  const { asRecipe, recipeExtractor } = await import("../features/recipe.js");
   const model = await (loadModel ?? defaultLoader(opts.backend))(modelDir);
   try {
     if (!model.meta.extract || typeof model.meta.extract !== "object")
-      throw new Error(`${join(modelDir, "dfd.json")}: no "extract" params saved with the model: retrain it with this dfd version`);
-    const extract = withDefaults(model.meta.extract as Parameters<typeof withDefaults>[0]);
+      throw new Error(
+        `${join(modelDir, "dfd.json")}: this model was trained on features that dfd's extract stage did not make (the stage that wrote them left no extract.json params), ` +
+          `so dfd predict cannot re-create them: compute the clips' features with your own feature script (as the pipeline did), then score them with the model (docs/data.md "Scoring features you made yourself")`,
+      );
+    const extract = asRecipe(model.meta.extract as Record<string, Json>);
+    const extractor = await recipeExtractor(extract, [...new Set([opts.projectDir, projectOf(modelDir), opts.cwd ?? process.cwd()].filter((d): d is string => !!d))], `the model ${modelDir}`);
     const threshold = model.meta.threshold;
 
     const scoreOne = async (c: { path: string; file: string; error?: string }): Promise<ClipPrediction> => {
       if (c.error) return { path: c.path, score: null, label: null, frames: null, error: c.error };
       try {
-        const { features } = await extractClipFeatures(c.file, extract, { signal: opts.signal });
+        const { features } = await extractClipFeatures(c.file, extract, extractor, { signal: opts.signal });
         const [r] = await model.score([features]);
         if (!r || !Number.isFinite(r.score)) throw new Error(`model returned ${r?.score} for this clip`);
         return { path: c.path, score: r.score, label: r.score >= threshold ? "fake" : "real", frames: features.rows };
@@ -163,6 +171,14 @@ async function inOrder<T, R>(items: readonly T[], limit: number, work: (t: T) =>
     deliver(r);
     start();
   }
+}
+
+/** The project folder whose artifacts/ holds `modelDir` (a cached train output is
+ * <project>/artifacts/objects/<hash>/model), or undefined. */
+function projectOf(modelDir: string): string | undefined {
+  const parts = resolve(modelDir).split(sep);
+  const i = parts.lastIndexOf("artifacts");
+  return i > 0 ? parts.slice(0, i).join(sep) || sep : undefined;
 }
 
 function statSafe(p: string) {

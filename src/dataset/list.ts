@@ -54,6 +54,13 @@ export function sourceOf(relPath: string, fallback: string): string {
   return parent && parent !== "." ? parent : fallback;
 }
 
+/** The folder a data set's relative paths start from: the folder itself, or a manifest file's
+ * folder (what listDataset returns as `root`). */
+export function datasetRoot(dataPath: string): string {
+  const abs = resolve(dataPath);
+  return existsSync(abs) && statSync(abs).isFile() ? dirname(abs) : abs;
+}
+
 export function listDataset(dataPath: string): Dataset {
   const abs = resolve(dataPath);
   if (!existsSync(abs)) throw new Error(`data path ${abs} does not exist`);

@@ -49,7 +49,7 @@ export async function generateDemo(ctx: StageContext<DemoParams>): Promise<Stage
       const job = jobs[next++]!;
       const r = await runCapture(bin, encodeArgs(job, join(ctx.outDir, job.rel)), { signal: ctx.signal });
       if (r.code !== 0) throw new Error(`demo: ffmpeg failed to make ${job.rel}: ${reasonFrom(r.stderr)}`);
-      ctx.progress(++done, jobs.length, `${done}/${jobs.length} clips`);
+      ctx.progress(++done, jobs.length);
     }
   });
   await Promise.all(lanes);

@@ -1,128 +1,184 @@
-// The extract stage body (loaded lazily by index.ts): list the data set, run every clip through
-// extractClipFeatures with features computed in the worker pool, write features/<id>.npy as each
-// clip finishes, then videos.jsonl and extract.json. Memory is one clip's frames in flight per
-// concurrent clip plus small per-clip records, whatever the data set's size.
+// The extract stage body (loaded lazily by index.ts), as a fan-out (src/stage.ts):
+//  - items: one per clip of the data set, in path order; the payload says where the clip is
+//    (relative to the data root) and how it is labelled, contentHash is the file's sha256;
+//  - worker: a thread pool per process; run(item) decodes one clip, computes its features in a
+//    pool thread, writes features/<id>.npy into the item's directory and returns its videos.jsonl
+//    row (a clip that fails is a row with `error`);
+//  - assemble: features/, videos.jsonl and extract.json in item order.
+// worker.run depends on its worker context and the item only, so items can run in this process
+// (src/runner/in-process.ts) or on other machines, with byte-identical output.
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
-import { mkdir, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { VideoRecord as BaseVideoRecord } from "../../src/artifacts/features.js";
-import { writeJsonl } from "../../src/lib/jsonl.js";
-import { listDataset, type DatasetEntry } from "../../src/dataset/list.js";
-import { inputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
+import { copyFile, link, mkdir, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { writeFeaturesInfo, writeVideos, type VideoRecord as BaseVideoRecord } from "../../src/artifacts/features.js";
+import { datasetRoot, listDataset, type DatasetEntry } from "../../src/dataset/list.js";
+import type { FeatureExtractor } from "../../src/features/extractor.js";
+import { recordRecipe } from "../../src/features/recipe.js";
+import { loadExtractor } from "../../src/features/registry.js";
+import type { Json } from "../../src/params.js";
+import { inputOf, type Finding, type ItemResult, type ItemWorker, type ItemWorkerContext, type StageContext, type StageSummary, type WorkItem } from "../../src/stage.js";
 import type { ProbeInfo } from "../../src/video/probe.js";
-import { extractorNamed } from "./features/registry.js";
-import { isPowerOfTwo } from "./features/fft.js";
 import type { ExtractParams } from "./params.js";
-import { createClipPool, type ClipPool } from "./pool.js";
+import { createClipPool } from "./pool.js";
 
 /** A videos.jsonl row as extract writes it: the contract, with every field present. */
 export type VideoRecord = BaseVideoRecord & { frames: number; dims: number; label_raw: string; source: string; sha256: string | null };
 
+/** What a worker needs to find and label one clip. */
+export interface ClipPayload {
+  /** Relative to the data root (POSIX): the row's `path`. */
+  path: string;
+  /** The file to read, relative to the data root, when it is not `path` (a manifest row without a
+   * path points at the manifest itself). */
+  file?: string;
+  label: "real" | "fake" | null;
+  label_raw: string;
+  source: string;
+  group: string | null;
+  /** A problem found while listing (unknown label, missing file...): the clip is not decoded. */
+  error: string | null;
+  /** File size; null when the path is not a regular file. */
+  bytes: number | null;
+}
+
 /** Failed clips printed in the run summary (all of them are in videos.jsonl and `skipped`). */
 const SHOW_FAILED = 10;
 
-export async function runExtract(ctx: StageContext<ExtractParams>): Promise<StageSummary> {
-  const p = ctx.params;
-  const extractor = extractorNamed(p.features);
-  if (!isPowerOfTwo(p.size)) throw new Error(`extract: size must be a power of two (64, 128, 256...), got ${p.size}`);
-  let root: string;
+/** Where the clips are: the pipeline's data set, else the one needed stage's output (demo). */
+function clipSource(ctx: { name: string; data?: string; inputs: StageContext["inputs"] }): string {
   if (ctx.data !== undefined) {
     if (!existsSync(ctx.data)) throw new Error(`data path ${ctx.data} does not exist (data: in the pipeline, or --set data=)`);
-    root = ctx.data;
-  } else root = inputOf(ctx, "demo");
-  const ds = listDataset(root);
-  const listErrors = ds.entries.filter((e) => e.error);
-  if (p.on_error === "fail" && listErrors.length)
-    throw new Error(`extract: ${listErrors.length} bad entr${listErrors.length === 1 ? "y" : "ies"} in ${ds.root} (on_error: fail):\n` + listErrors.map((e) => `  ${e.path}: ${e.error}`).join("\n"));
-
-  await mkdir(join(ctx.outDir, "features"), { recursive: true });
-  const workers = Math.max(1, p.workers ?? ctx.cpus);
-  const pool = createClipPool(workers);
-  // Stop every clip in flight on abort (or on an unexpected failure of one lane).
-  const stop = new AbortController();
-  const onAbort = () => {
-    stop.abort(ctx.signal.reason);
-    pool.abort();
-  };
-  ctx.signal.addEventListener("abort", onAbort, { once: true });
-  const records: VideoRecord[] = new Array(ds.entries.length);
-  const started = Date.now();
-  let done = 0;
-  let frames = 0;
-  const total = ds.entries.length;
-  ctx.progress(0, total, `0/${total} clips`);
-  const one = async (e: DatasetEntry, k: number) => {
-    records[k] = await extractOne(e, ctx, pool);
-    done++;
-    frames += records[k]!.frames;
-    const secs = (Date.now() - started) / 1000;
-    const eta = done ? Math.round((secs / done) * (total - done)) : 0;
-    ctx.progress(done, total, `${done}/${total} clips, ${secs > 0 ? Math.round(frames / secs) : 0} frames/s, ETA ${eta}s`);
-  };
-  try {
-    // Two clips in flight per worker (the pool interleaves them), so no core waits on a spawn.
-    await forEachLimit(ds.entries, 2 * workers, one, stop.signal, () => pool.abort());
-    ctx.signal.throwIfAborted();
-  } finally {
-    ctx.signal.removeEventListener("abort", onAbort);
-    await pool.destroy();
+    return ctx.data;
   }
+  return ctx.inputs.length === 1 ? ctx.inputs[0]!.dir : inputOf(ctx, "demo");
+}
 
-  writeJsonl(join(ctx.outDir, "videos.jsonl"), records);
+/** The extractor `features:` names, checked against the analysis size. */
+async function extractorFor(p: ExtractParams, projectDir: string): Promise<FeatureExtractor> {
+  const extractor = await loadExtractor(p.features, projectDir);
+  const sizeError = extractor.sizeError?.(p.size);
+  if (sizeError) throw new Error(`extract: ${sizeError}`);
+  return extractor;
+}
+
+/** Start time of a stage's items (by output dir), for the throughput line of its summary. */
+const started = new Map<string, number>();
+
+export async function extractItems(ctx: StageContext<ExtractParams>): Promise<WorkItem[]> {
+  await extractorFor(ctx.params, ctx.projectDir);
+  const ds = listDataset(clipSource(ctx));
+  const listErrors = ds.entries.filter((e) => e.error);
+  if (ctx.params.on_error === "fail" && listErrors.length)
+    throw new Error(`extract: ${listErrors.length} bad entr${listErrors.length === 1 ? "y" : "ies"} in ${ds.root} (on_error: fail):\n` + listErrors.map((e) => `  ${e.path}: ${e.error}`).join("\n"));
+  started.set(ctx.outDir, Date.now());
+  const items: WorkItem[] = new Array(ds.entries.length);
+  // sha256 of every clip (the item's content hash), a few files at a time
+  let next = 0;
+  const lane = async () => {
+    while (next < ds.entries.length) {
+      ctx.signal.throwIfAborted();
+      const k = next++;
+      items[k] = await itemOf(ds.root, ds.entries[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, ds.entries.length) }, lane));
+  return items;
+}
+
+async function itemOf(root: string, e: DatasetEntry): Promise<WorkItem> {
+  const st = await stat(e.file).catch(() => null);
+  const isFile = !!st?.isFile();
+  const rel = relPosix(root, e.file);
+  const payload: ClipPayload = {
+    path: e.path, ...(rel !== e.path ? { file: rel } : {}),
+    label: e.label, label_raw: e.label_raw, source: e.source, group: e.group, error: e.error, bytes: isFile ? st!.size : null,
+  };
+  return { id: e.id, contentHash: isFile ? await sha256File(e.file) : "", payload: payload as unknown as Json };
+}
+
+export async function extractWorker(w: ItemWorkerContext<ExtractParams>): Promise<ItemWorker> {
+  const p = w.params;
+  const extractor = await extractorFor(p, w.projectDir);
+  const root = datasetRoot(clipSource(w));
+  const threads = Math.max(1, p.workers ?? w.cpus);
+  const pool = createClipPool(threads);
+  let clips = 0;
+  return {
+    async run(item, outDir, signal) {
+      const c = item.payload as unknown as ClipPayload;
+      const rec: VideoRecord = {
+        id: item.id, path: c.path, label: c.label, label_raw: c.label_raw, source: c.source, group: c.group,
+        frames: 0, dims: extractor.dims, features: null,
+        fps: null, width: null, height: null, duration: null, codec: null, pix_fmt: null, format: null,
+        bytes: c.bytes, bitrate: null, source_frames: null, sha256: c.bytes === null ? null : item.contentHash, phash: [],
+        error: c.error && `${c.path}: ${c.error}`,
+      };
+      if (c.error) return rec as unknown as Json;
+      const rel = `features/${item.id}.npy`;
+      await mkdir(join(outDir, "features"), { recursive: true });
+      const r = await pool.run({ file: join(root, ...(c.file ?? c.path).split("/")), params: p, projectDir: w.projectDir, out: join(outDir, rel) }, signal);
+      signal.throwIfAborted();
+      clips++;
+      if (r.probe) fillProbe(rec, r.probe);
+      if (r.ok) {
+        rec.frames = r.rows;
+        rec.features = rel;
+        rec.phash = r.phash;
+      } else {
+        if (!r.expected) w.log.debug(`${c.path}: ${r.error}`);
+        rec.error = `${c.path}: ${r.expected ? r.error : r.error.split("\n")[0]}`;
+      }
+      return rec as unknown as Json;
+    },
+    async close() {
+      w.log.debug(`extract: ${clips} clips on ${pool.threadsUsed().size} of ${threads} worker threads`);
+      await pool.destroy();
+    },
+  };
+}
+
+export async function assembleExtract(ctx: StageContext<ExtractParams>, results: ItemResult[]): Promise<StageSummary> {
+  const p = ctx.params;
+  const extractor = await extractorFor(p, ctx.projectDir);
+  const ds = listDataset(clipSource(ctx));
+  await mkdir(join(ctx.outDir, "features"), { recursive: true });
+  const records = results.map((r) => r.result as unknown as VideoRecord);
+  let frames = 0;
+  for (const [k, rec] of records.entries()) {
+    frames += rec.frames;
+    if (rec.features) await linkOrCopy(join(results[k]!.dir, rec.features), join(ctx.outDir, rec.features));
+  }
+  writeVideos(ctx.outDir, records);
   const failed = records.filter((r) => r.error);
   const ok = records.length - failed.length;
-  const meta = {
-    params: p,
+  writeFeaturesInfo(ctx.outDir, {
+    params: recordRecipe(p, ctx.projectDir) as unknown as Record<string, Json>,
     feature: { name: extractor.name, dims: extractor.dims, names: [...extractor.names] },
     counts: { clips: records.length, ok, failed: failed.length },
-  };
-  await writeFile(join(ctx.outDir, "extract.json"), JSON.stringify(meta, null, 2) + "\n");
+  });
   if (p.on_error === "fail" && failed.length)
-    throw new Error(`extract: ${failed.length} of ${records.length} clips failed (on_error: fail):\n` + failed.map((r) => `  ${r.path}: ${r.error}`).join("\n"));
+    throw new Error(`extract: ${failed.length} of ${records.length} clips failed (on_error: fail):\n` + failed.map((r) => `  ${r.error}`).join("\n"));
   if (ok === 0) throw new Error(`extract: no clip in ${ds.root} could be read; first error: ${failed[0]?.path}: ${failed[0]?.error}`);
 
   const findings: Finding[] = ds.warnings.map((w, i) => ({ id: `dataset-warning:${i}`, severity: "warn", reason: w, advice: "check the data folder layout (real/, fake/ or manifest.csv)" }));
-  const secs = (Date.now() - started) / 1000;
+  const t0 = started.get(ctx.outDir);
+  started.delete(ctx.outDir);
+  const secs = t0 === undefined ? null : (Date.now() - t0) / 1000;
+  const workers = Math.max(1, p.workers ?? ctx.cpus);
   return {
     lines: [
       `${records.length} clips (${ok} ok, ${failed.length} failed) from ${ds.root}`,
-      `${frames} frames × ${extractor.dims} ${extractor.name} features, ${secs.toFixed(1)} s, ${Math.round(frames / Math.max(secs, 1e-3))} frames/s, ${workers} worker${workers === 1 ? "" : "s"}`,
+      `${frames} frames × ${extractor.dims} ${extractor.name} features` +
+        (secs === null ? "" : `, ${secs.toFixed(1)} s, ${Math.round(frames / Math.max(secs, 1e-3))} frames/s`) +
+        `, ${workers} worker${workers === 1 ? "" : "s"}`,
       ...failed.slice(0, SHOW_FAILED).map((r) => `skipped ${r.error}`),
       ...(failed.length > SHOW_FAILED ? [`... and ${failed.length - SHOW_FAILED} more skipped clips (error in videos.jsonl)`] : []),
     ],
     findings,
-    facts: { feature: extractor.name, dims: extractor.dims, frames, workers, worker_threads_used: pool.threadsUsed().size },
+    facts: { feature: extractor.name, dims: extractor.dims, frames, workers },
     skipped: failed.map((r) => ({ item: r.path, error: r.error! })),
   };
-}
-
-async function extractOne(e: DatasetEntry, ctx: StageContext<ExtractParams>, pool: ClipPool): Promise<VideoRecord> {
-  const rec: VideoRecord = {
-    id: e.id, path: e.path, label: e.label, label_raw: e.label_raw, source: e.source, group: e.group,
-    frames: 0, dims: extractorNamed(ctx.params.features).dims, features: null,
-    fps: null, width: null, height: null, duration: null, codec: null, pix_fmt: null, format: null,
-    bytes: null, bitrate: null, source_frames: null, sha256: null, phash: [], error: e.error && `${e.path}: ${e.error}`,
-  };
-  const st = await stat(e.file).catch(() => null);
-  if (st?.isFile()) {
-    rec.bytes = st.size;
-    rec.sha256 = await sha256File(e.file);
-  }
-  if (e.error) return rec;
-  const rel = `features/${e.id}.npy`;
-  const r = await pool.run({ file: e.file, params: ctx.params, out: join(ctx.outDir, rel) });
-  ctx.signal.throwIfAborted();
-  if (r.probe) fillProbe(rec, r.probe);
-  if (r.ok) {
-    rec.frames = r.rows;
-    rec.features = rel;
-    rec.phash = r.phash;
-  } else {
-    if (!r.expected) ctx.log.debug(`${e.path}: ${r.error}`);
-    rec.error = `${e.path}: ${r.expected ? r.error : r.error.split("\n")[0]}`;
-  }
-  return rec;
 }
 
 function fillProbe(rec: VideoRecord, p: ProbeInfo): void {
@@ -130,6 +186,19 @@ function fillProbe(rec: VideoRecord, p: ProbeInfo): void {
     fps: p.fps, width: p.width, height: p.height, duration: p.duration, codec: p.codec, pix_fmt: p.pix_fmt,
     format: p.format, bytes: p.bytes || rec.bytes, bitrate: p.bitrate, source_frames: p.source_frames,
   });
+}
+
+/** Hard-links an item's file into the output (same file system: no copy), else copies it. */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch {
+    await copyFile(from, to);
+  }
+}
+
+function relPosix(root: string, file: string): string {
+  return relative(root, file).split(sep).join("/");
 }
 
 function sha256File(file: string): Promise<string> {
@@ -140,34 +209,4 @@ function sha256File(file: string): Promise<string> {
       .on("error", reject)
       .on("end", () => resolve(h.digest("hex")));
   });
-}
-
-/** Runs `fn` over `items` with at most `limit` at a time. Stops starting new items on abort or
- * the first throw (calling `onFail` so running items stop too), waits for the running ones to
- * settle, then throws the first error. */
-async function forEachLimit<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>,
-  signal: AbortSignal,
-  onFail: () => void,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && !failed && !signal.aborted) {
-      const k = next++;
-      try {
-        await fn(items[k]!, k);
-      } catch (e) {
-        if (!failed) onFail();
-        failed = true;
-        throw e;
-      }
-    }
-  });
-  const results = await Promise.allSettled(lanes);
-  signal.throwIfAborted();
-  const bad = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (bad) throw bad.reason;
 }

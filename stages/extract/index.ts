@@ -9,16 +9,15 @@ export default defineStage<ExtractParams>({
   kind: "extract",
   description: "decode every clip with ffmpeg and compute per-frame forensic feature vectors",
   params: extractParams,
-  code: [
-    new URL(".", import.meta.url),
-    new URL("../../src/video/", import.meta.url),
-    new URL("../../src/dataset/", import.meta.url),
-    new URL("../../src/lib/", import.meta.url), // npy.ts writes the outputs
-    new URL("../../src/artifacts/", import.meta.url),
-  ],
   usesData: true,
-  async run(ctx) {
-    const { runExtract } = await import("./impl.js");
-    return runExtract(ctx);
+  environment: async () => {
+    const { toolVersions } = await import("../../src/video/ffmpeg.js");
+    return toolVersions(["ffmpeg", "ffprobe"]);
+  },
+  // One item per clip (impl.ts); the heavy modules load only when the stage runs.
+  fanOut: {
+    items: async (ctx) => (await import("./impl.js")).extractItems(ctx),
+    worker: async (ctx) => (await import("./impl.js")).extractWorker(ctx),
+    assemble: async (ctx, results) => (await import("./impl.js")).assembleExtract(ctx, results),
   },
 });

@@ -5,9 +5,8 @@ import { Piscina } from "piscina";
 import type { ClipTask, ClipTaskResult } from "./worker.js";
 
 export interface ClipPool {
-  run(task: Omit<ClipTask, "abort">): Promise<ClipTaskResult>;
-  /** Tells every running task to kill its ffmpeg and return (they settle within ~0.1 s). */
-  abort(): void;
+  /** Runs one clip; aborting `signal` makes the task kill its ffmpeg and return (within ~0.1 s). */
+  run(task: Omit<ClipTask, "abort">, signal?: AbortSignal): Promise<ClipTaskResult>;
   /** Worker thread ids that processed at least one clip. */
   threadsUsed(): Set<number>;
   destroy(): Promise<void>;
@@ -24,15 +23,23 @@ export function createClipPool(workers: number, perWorker = 2): ClipPool {
     idleTimeout: 30_000,
     execArgv: fromTs ? ["--import", "tsx"] : [],
   });
-  const flag = new Int32Array(new SharedArrayBuffer(4));
   const threads = new Set<number>();
   return {
-    run: async (task) => {
-      const r = (await pool.run({ ...task, abort: flag })) as ClipTaskResult;
-      threads.add(r.thread);
-      return r;
+    run: async (task, signal) => {
+      // One flag per task (a SharedArrayBuffer is shared, not copied, between threads), so an
+      // item's abort stops that clip only.
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const onAbort = () => void Atomics.store(flag, 0, 1);
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        const r = (await pool.run({ ...task, abort: flag })) as ClipTaskResult;
+        threads.add(r.thread);
+        return r;
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
     },
-    abort: () => void Atomics.store(flag, 0, 1),
     threadsUsed: () => threads,
     destroy: () => pool.destroy(),
   };

@@ -5,14 +5,17 @@
 // clips interleave per worker (one waiting on ffprobe while the other computes).
 import { writeFileSync } from "node:fs";
 import { threadId } from "node:worker_threads";
+import { extractClipFeatures } from "../../src/features/clip.js";
+import { loadExtractor } from "../../src/features/registry.js";
 import { encodeNpy } from "../../src/lib/npy.js";
 import { ClipError, type ProbeInfo } from "../../src/video/probe.js";
-import { extractClipFeatures } from "./clip.js";
 import type { ExtractParams } from "./params.js";
 
 export interface ClipTask {
   file: string;
   params: ExtractParams;
+  /** pipeline.yaml's folder: a module path in `features:` is relative to it. */
+  projectDir: string;
   /** Where to write the .npy. */
   out: string;
   /** Shared abort flag (a SharedArrayBuffer is shared, not copied, between threads): non-zero =
@@ -32,7 +35,8 @@ export default async function processClip(task: ClipTask): Promise<ClipTaskResul
   }, 50);
   try {
     if (Atomics.load(task.abort, 0) !== 0) return { ok: false, error: "aborted", expected: false, thread: threadId };
-    const r = await extractClipFeatures(task.file, task.params, { signal: ac.signal });
+    const extractor = await loadExtractor(task.params.features, task.projectDir);
+    const r = await extractClipFeatures(task.file, task.params, extractor, { signal: ac.signal });
     writeFileSync(task.out, encodeNpy(r.features));
     return { ok: true, rows: r.features.rows, probe: r.probe, phash: r.phash, decoded: r.decoded, thread: threadId };
   } catch (e) {

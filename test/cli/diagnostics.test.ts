@@ -25,7 +25,7 @@ test("YAML syntax error", () => {
 
 test("unknown top-level key, with did-you-mean", () => {
   check("dtaa: clips\nstages:\n  a:\n    run: x\n", [
-    `pipeline.yaml:1:1: unknown top-level key "dtaa" (did you mean "data"?); expected one of: data, stages`,
+    `pipeline.yaml:1:1: unknown top-level key "dtaa" (did you mean "data"?); expected one of: data, stages, remote, executor`,
     " 1 | dtaa: clips",
     "   | ^^^^",
     "",
@@ -100,7 +100,7 @@ test("a missing deps path, both uses and run, neither, unknown kind", () => {
     "",
   ].join("\n"));
   check("stages:\n  a:\n    uses: evalute\n", [
-    `pipeline.yaml:3:11: unknown stage kind "evalute" (did you mean "evaluate"?); built-in kinds: demo, extract, diagnose, split, train, evaluate (or use \`run:\` for a shell command)`,
+    `pipeline.yaml:3:11: unknown stage kind "evalute" (did you mean "evaluate"?); built-in kinds: demo, extract, diagnose, split, train, evaluate (or \`run:\` for a shell command, or a module path: \`uses: ./my-kind.js\`)`,
     " 3 |     uses: evalute",
     "   |           ^^^^^^^",
     "",

@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { writeJsonl } from "../../src/lib/jsonl.js";
 import { writeNpy } from "../../src/lib/npy.js";
 import { predict, type PredictIO } from "../../src/commands/predict.js";
-import { extractClipFeatures } from "../../stages/extract/clip.js";
-import { withDefaults } from "../../stages/extract/params.js";
+import { extractClipFeatures } from "../../src/features/clip.js";
+import { forensicV1 } from "../../src/features/forensic.js";
+import { withDefaults } from "../../src/features/recipe.js";
 import trainKind from "../../stages/train/index.js";
 import { trainParams } from "../../stages/train/params.js";
 import { dfd } from "../helpers/cli.js";
@@ -47,7 +48,7 @@ describe("dfd predict", () => {
       for (const label of ["real", "fake"] as const) {
         const id = `${label}${i}`;
         const file = (label === "real" ? real : fake)(join(root, "data", label, `${id}.mp4`), i);
-        const { features } = await extractClipFeatures(file, EXTRACT);
+        const { features } = await extractClipFeatures(file, EXTRACT, forensicV1);
         writeNpy(join(extractDir, "features", `${id}.npy`), features);
         rows.push({ id, path: `${label}/${id}.mp4`, label, source: label, group: null, frames: features.rows, dims: features.cols, features: `features/${id}.npy`, error: null });
         (i === 2 ? split.val : split.train).push(id);
@@ -118,7 +119,7 @@ describe("dfd predict", () => {
     // same features as the extract stage would give ⇒ same score as scoring those features directly
     const { loadDetector } = await import("../../src/model/detector.js");
     const det = await loadDetector(trainOut, { backend: "cpu" });
-    const { features } = await extractClipFeatures(join(clips, "folder", "b_fake.mp4"), EXTRACT);
+    const { features } = await extractClipFeatures(join(clips, "folder", "b_fake.mp4"), EXTRACT, forensicV1);
     const [direct] = await det.score([features]);
     det.dispose();
     assert.equal(rows[1]![1], direct!.score.toFixed(4));

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { readJsonl } from "../../src/lib/jsonl.js";
 import extract from "../../stages/extract/index.js";
-import { extractClipFeatures } from "../../stages/extract/clip.js";
+import { extractClipFeatures } from "../../src/features/clip.js";
 import { EXTRACT_DEFAULTS, type ExtractParams } from "../../stages/extract/params.js";
-import { forensicV1 } from "../../stages/extract/features/forensic.js";
+import { forensicV1 } from "../../src/features/forensic.js";
 
 const DIMS = forensicV1.dims;
 import type { VideoRecord } from "../../stages/extract/impl.js";
@@ -37,8 +37,8 @@ describe("sampling and features", () => {
   const P = (o: Partial<ExtractParams>) => ({ ...EXTRACT_DEFAULTS, size: 64, ...o });
 
   test("max_frames caps the rows, null keeps every frame", async () => {
-    assert.equal((await extractClipFeatures(clip, P({ max_frames: 16 }))).features.rows, 16);
-    const all = await extractClipFeatures(clip, P({ max_frames: null }));
+    assert.equal((await extractClipFeatures(clip, P({ max_frames: 16 }), forensicV1)).features.rows, 16);
+    const all = await extractClipFeatures(clip, P({ max_frames: null }), forensicV1);
     assert.equal(all.features.rows, 40);
     assert.equal(all.decoded, 40);
     assert.equal(all.features.cols, DIMS);
@@ -47,9 +47,9 @@ describe("sampling and features", () => {
   });
 
   test("frames: N gives exactly N rows, shorter clips repeat frames uniformly", async () => {
-    const r = await extractClipFeatures(clip, P({ frames: 50 }));
+    const r = await extractClipFeatures(clip, P({ frames: 50 }), forensicV1);
     assert.equal(r.features.rows, 50);
-    const few = await extractClipFeatures(clip, P({ frames: 8 }));
+    const few = await extractClipFeatures(clip, P({ frames: 8 }), forensicV1);
     assert.equal(few.features.rows, 8);
     // 50 picks over 40 frames: the rows of frames picked twice are identical
     const rows = Array.from({ length: 50 }, (_, i) => Buffer.from(r.features.data.buffer, i * 4 * DIMS, 4 * DIMS).toString("hex"));
@@ -57,14 +57,14 @@ describe("sampling and features", () => {
   });
 
   test("fps resamples before sampling (1.6 s at 10 fps = 16 frames)", async () => {
-    const r = await extractClipFeatures(clip, P({ fps: 10, max_frames: null }));
+    const r = await extractClipFeatures(clip, P({ fps: 10, max_frames: null }), forensicV1);
     assert.equal(r.decoded, 16);
     assert.equal(r.features.rows, 16);
   });
 
   test("same clip, same bytes and the same perceptual hashes", async () => {
-    const a = await extractClipFeatures(clip, P({}));
-    const b = await extractClipFeatures(clip, P({}));
+    const a = await extractClipFeatures(clip, P({}), forensicV1);
+    const b = await extractClipFeatures(clip, P({}), forensicV1);
     assert.deepEqual(Buffer.from(a.features.data.buffer), Buffer.from(b.features.data.buffer));
     assert.deepEqual(a.phash, b.phash);
     assert.equal(a.phash.length, 4);
@@ -73,9 +73,9 @@ describe("sampling and features", () => {
 
   test("resize modes and normalize_format all give size×size features", async () => {
     for (const resize of ["crop", "scale", "stretch"] as const)
-      assert.equal((await extractClipFeatures(clip, P({ resize, max_frames: 4 }))).features.rows, 4);
-    const n = await extractClipFeatures(clip, P({ normalize_format: true, max_frames: 4 }));
-    const plain = await extractClipFeatures(clip, P({ max_frames: 4 }));
+      assert.equal((await extractClipFeatures(clip, P({ resize, max_frames: 4 }), forensicV1)).features.rows, 4);
+    const n = await extractClipFeatures(clip, P({ normalize_format: true, max_frames: 4 }), forensicV1);
+    const plain = await extractClipFeatures(clip, P({ max_frames: 4 }), forensicV1);
     assert.equal(n.features.rows, 4);
     // re-encoding changes the pixels, so the features differ
     assert.notDeepEqual(Buffer.from(n.features.data.buffer), Buffer.from(plain.features.data.buffer));
@@ -154,7 +154,9 @@ describe("the stage on a data set with every kind of bad input", () => {
     assert.ok(summary.findings?.some((f) => f.reason.includes("class folder synthetic/ is empty")));
     const last = ctx.progressCalls.at(-1)!;
     assert.equal(last.done, 11);
-    assert.match(last.note ?? "", /^11\/11 clips, \d+ frames\/s, ETA 0s$/);
+    // the reporter prints "11/11 (100%)": no note repeating the count (issue 12)
+    assert.equal(last.total, 11);
+    assert.ok(ctx.progressCalls.every((c) => c.note === undefined), JSON.stringify(ctx.progressCalls));
   });
 
   test("on_error: fail fails the stage with the list", async () => {
@@ -181,9 +183,9 @@ describe("the worker pool", () => {
 
   test("two workers are both used, and the output is byte-identical to one worker", async () => {
     const two = await runStage(data, { size: 64, workers: 2 }, "pool2");
-    assert.equal(two.summary.facts?.worker_threads_used, 2);
+    assert.ok(two.ctx.logs.includes("debug: extract: 6 clips on 2 of 2 worker threads"), two.ctx.logs.join("\n"));
     const one = await runStage(data, { size: 64, workers: 1 }, "pool1");
-    assert.equal(one.summary.facts?.worker_threads_used, 1);
+    assert.ok(one.ctx.logs.includes("debug: extract: 6 clips on 1 of 1 worker threads"), one.ctx.logs.join("\n"));
     for (const r of two.rows) {
       assert.equal(r.error, null);
       const a = readFileSync(join(two.ctx.outDir, r.features!));

@@ -2,7 +2,7 @@
 // features). The extractor refuses them by name, and pipeline.yaml's size param starts at 64.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forensicV1 } from "../../stages/extract/features/forensic.js";
+import { forensicV1 } from "../../src/features/forensic.js";
 import { extractParams } from "../../stages/extract/params.js";
 
 test("forensic-v1 refuses frames too small for its spectrum instead of writing NaN", () => {

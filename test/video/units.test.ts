@@ -1,10 +1,10 @@
 // Small pure pieces of extract: frame sampling, dHash, the FFT against a direct DFT.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fft1, powerSpectrumHalf } from "../../stages/extract/features/fft.js";
-import { forensicV1 } from "../../stages/extract/features/forensic.js";
-import { dhash, hamming } from "../../stages/extract/phash.js";
-import { sampleIndices, spreadIndices } from "../../stages/extract/sample.js";
+import { fft1, powerSpectrumHalf } from "../../src/features/fft.js";
+import { forensicV1 } from "../../src/features/forensic.js";
+import { dhash, hamming } from "../../src/features/phash.js";
+import { sampleIndices, spreadIndices } from "../../src/features/sample.js";
 
 test("sampleIndices: all, capped uniform, exact count with repeats", () => {
   assert.deepEqual(sampleIndices(5, { frames: null, max_frames: null }), [0, 1, 2, 3, 4]);

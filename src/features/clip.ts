@@ -1,20 +1,20 @@
 // One clip → its feature matrix. Used by the extract stage (one clip per worker-pool task) and by
-// predict, so a model always sees features made exactly the way it was trained.
+// `dfd predict`, so a model always sees features made exactly the way it was trained.
 //
 // Sampling needs the clip's frame count before decoding (to compute features for the picked frames
 // only); ffprobe's count is exact for almost every file. When the decoded count differs (a damaged
 // file, or `fps:` resampling, where the count is only estimated), the features already computed
 // are reused and only a missing pick triggers a second, exact pass.
 import { stat } from "node:fs/promises";
-import type { Matrix } from "../../src/lib/npy.js";
-import { decodeClip, openClip, type DecodeOptions, type DecodedClip } from "../../src/video/frames.js";
-import { ClipError, type ProbeInfo } from "../../src/video/probe.js";
-import { extractorNamed } from "./features/registry.js";
-import type { ExtractParams } from "./params.js";
+import type { Matrix } from "../lib/npy.js";
+import { decodeClip, openClip, type DecodeOptions, type DecodedClip } from "../video/frames.js";
+import { ClipError, type ProbeInfo } from "../video/probe.js";
+import type { FeatureExtractor } from "./extractor.js";
 import { dhash } from "./phash.js";
+import type { FeatureRecipe } from "./recipe.js";
 import { sampleIndices, spreadIndices } from "./sample.js";
 
-export type { ProbeInfo } from "../../src/video/probe.js";
+export type { ProbeInfo } from "../video/probe.js";
 
 export interface ClipResult {
   features: Matrix;
@@ -29,8 +29,8 @@ export interface ClipOptions {
   signal?: AbortSignal;
 }
 
-export async function extractClipFeatures(file: string, params: ExtractParams, opts: ClipOptions = {}): Promise<ClipResult> {
-  const extractor = extractorNamed(params.features);
+/** `extractor` is the one `params.features` names (loadExtractor / recipeExtractor). */
+export async function extractClipFeatures(file: string, params: FeatureRecipe, extractor: FeatureExtractor, opts: ClipOptions = {}): Promise<ClipResult> {
   const st = await stat(file).catch(() => null);
   if (!st) throw new ClipError("file not found");
   if (!st.isFile()) throw new ClipError("not a regular file");
@@ -38,7 +38,7 @@ export async function extractClipFeatures(file: string, params: ExtractParams, o
   // ffprobe, then ffmpeg already decoding while the probe's facts are checked
   const { info, clip } = await openClip(file, decodeOptions(params, opts.signal));
   try {
-    return await extractProbed(file, info, clip, params, opts);
+    return await extractProbed(file, info, clip, params, extractor, opts);
   } catch (e) {
     await clip.close();
     if (e instanceof ClipError) e.probe = info;
@@ -46,12 +46,11 @@ export async function extractClipFeatures(file: string, params: ExtractParams, o
   }
 }
 
-function decodeOptions(params: ExtractParams, signal: AbortSignal | undefined): DecodeOptions {
+function decodeOptions(params: FeatureRecipe, signal: AbortSignal | undefined): DecodeOptions {
   return { fps: params.fps, size: params.size, resize: params.resize, normalizeFormat: params.normalize_format, thumbs: true, signal };
 }
 
-async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, params: ExtractParams, opts: ClipOptions): Promise<ClipResult> {
-  const extractor = extractorNamed(params.features);
+async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, params: FeatureRecipe, extractor: FeatureExtractor, opts: ClipOptions): Promise<ClipResult> {
   if (info.width && info.height && info.width * info.height > params.max_pixels)
     throw new ClipError(`resolution ${info.width}×${info.height} is above max_pixels (${params.max_pixels}); raise max_pixels to process it`);
   const expected = params.fps ? (info.duration ? Math.round(info.duration * params.fps) : null) : info.source_frames;
@@ -63,10 +62,10 @@ async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, p
   for (let t = expected === null ? 0 : Math.max(1, expected - spread); want && t <= expected! + spread; t++)
     for (const i of sampleIndices(t, params)) want.add(i);
   const rows = new Map<number, Float32Array>();
-  let pass = await decodePass(clip, params, want, rows);
+  let pass = await decodePass(clip, params, extractor, want, rows);
   let picks = sampleIndices(pass.decoded, params);
   if (picks.some((i) => !rows.has(i))) {
-    pass = await decodePass(decodeClip(file, decodeOptions(params, opts.signal)), params, new Set(picks), rows);
+    pass = await decodePass(decodeClip(file, decodeOptions(params, opts.signal)), params, extractor, new Set(picks), rows);
     picks = sampleIndices(pass.decoded, params);
   }
   if (pass.decoded < params.min_frames)
@@ -81,14 +80,15 @@ async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, p
  * against its neighbour (the previous frame; the next one for frame 0). */
 async function decodePass(
   clip: DecodedClip,
-  params: ExtractParams,
+  params: FeatureRecipe,
+  extractor: FeatureExtractor,
   want: Set<number> | null,
   rows: Map<number, Float32Array>,
 ): Promise<{ decoded: number; thumbs: Uint8Array[] }> {
-  const extractor = extractorNamed(params.features);
-  const compute = (index: number, rgb: Uint8Array, neighbour: Uint8Array | undefined) => {
+  const compute = async (index: number, rgb: Uint8Array, neighbour: Uint8Array | undefined) => {
     if (rows.has(index) || (want && !want.has(index))) return;
-    rows.set(index, extractor.frame(rgb, params.size, params.size, neighbour));
+    const out = extractor.frame(rgb, params.size, params.size, neighbour);
+    rows.set(index, checkRow(extractor, out instanceof Float32Array ? out : await out));
   };
   let index = 0;
   let first: Uint8Array | undefined;
@@ -96,8 +96,8 @@ async function decodePass(
   for await (const rgb of clip.frames) {
     if (index === 0) first = rgb;
     else {
-      if (index === 1) compute(0, first!, rgb);
-      compute(index, rgb, prev);
+      if (index === 1) await compute(0, first!, rgb);
+      await compute(index, rgb, prev);
     }
     prev = rgb;
     index++;
@@ -105,6 +105,17 @@ async function decodePass(
     // neither this clip's nor another clip's ffmpeg sits on a full pipe meanwhile.
     await new Promise((r) => setImmediate(r));
   }
-  if (index === 1) compute(0, first!, undefined);
+  if (index === 1) await compute(0, first!, undefined);
   return { decoded: index, thumbs: clip.thumbs() };
+}
+
+/** A frame's features as the extractor promised them: `dims` numbers (a user module may return a
+ * plain array; it becomes float32 like the built-ins' rows). */
+function checkRow(extractor: FeatureExtractor, out: unknown): Float32Array {
+  if (out instanceof Float32Array && out.length === extractor.dims) return out;
+  const len = (out as { length?: unknown } | null)?.length;
+  if ((Array.isArray(out) || ArrayBuffer.isView(out)) && len === extractor.dims) return Float32Array.from(out as ArrayLike<number>);
+  throw new Error(
+    `feature extractor ${extractor.name}: frame() returned ${typeof len === "number" ? `${len} values` : out === null ? "null" : typeof out}, expected a Float32Array of dims = ${extractor.dims}`,
+  );
 }

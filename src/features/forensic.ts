@@ -17,7 +17,7 @@
 // pixel-domain statistics come from one fused pass of running sums (raw moments), so a frame costs
 // one half-plane FFT plus two passes over its pixels.
 import { isPowerOfTwo, powerSpectrumHalf } from "./fft.js";
-import type { FeatureExtractor } from "./types.js";
+import type { SyncFeatureExtractor } from "./extractor.js";
 
 const SPEC_BINS = 24;
 const CH = ["r", "g", "b"] as const;
@@ -113,10 +113,11 @@ function geometry(n: number): Geometry {
   return g;
 }
 
-export const forensicV1: FeatureExtractor = {
+export const forensicV1: SyncFeatureExtractor = {
   name: "forensic-v1",
   dims: NAMES.length,
   names: NAMES,
+  sizeError: (size) => (isPowerOfTwo(size) ? undefined : `forensic-v1 needs size to be a power of two (64, 128, 256...), got ${size}`),
   frame(rgb, w, h, prev) {
     if (w !== h || !isPowerOfTwo(w)) throw new Error(`forensic-v1 needs square power-of-two frames, got ${w}×${h}`);
     if (rgb.length !== w * h * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${w * h * 3}`);
