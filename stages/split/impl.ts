@@ -111,7 +111,7 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
   const auto = requested === "auto" ? " (auto)" : "";
   if (choice.group_by)
     lines.push(
-      `group_by ${choice.group_by}${auto}: ${groups} ${choice.group_by}s, none in two sets` +
+      `group_by ${choice.group_by}${auto}: ${groups} ${choice.group_by === "source+group" ? "sources and groups" : `${choice.group_by}s`}, none in two sets` +
         (ungrouped ? `; ${ungrouped} clip(s) without a ${choice.group_by} split one by one` : "") +
         (requested === "auto" ? ` — ${choice.reason}` : ""),
     );
