@@ -16,7 +16,8 @@ import { thresholdNote as describeThreshold } from "../../src/model/threshold.js
 import { renderEvaluateReport, type ReportClip, type ReportSet } from "../../src/report/evaluate.js";
 import type { Finding, Provenance, StageContext, StageSummary } from "../../src/stage.js";
 import { findOptionalInput } from "../../src/stage.js";
-import { readFindings, readHistory, readResolvedFindings } from "./inputs.js";
+import { readFindings } from "../../src/artifacts/diagnostics.js";
+import { readHistory } from "../../src/artifacts/model.js";
 import { evaluationFindings, unresolvedErrors } from "./sanity.js";
 import type { EvaluateParams } from "./index.js";
 
@@ -63,7 +64,7 @@ export async function evaluateWith(
   const extractDir = featuresInput(ctx);
   const splitDir = splitInput(ctx);
   const split = readSplit(splitDir);
-  const resolved = readResolvedFindings(splitDir);
+  const resolved = split.resolved_findings;
   const videos = readClips(extractDir);
   const findings = readFindings(findOptionalInput(ctx, { artifact: "diagnostics", marker: "diagnostics.json" }));
   const history = readHistory(trainDir);
