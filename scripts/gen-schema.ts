@@ -7,7 +7,7 @@ import { pipelineSchema } from "../src/runner/schema.js";
 
 export async function generateSchema(): Promise<string> {
   const kinds = [];
-  for (const name of BUILTIN_KINDS.filter((k) => k !== "shell")) kinds.push({ name, kind: await defaultRegistry.load(name) });
+  for (const name of BUILTIN_KINDS) kinds.push({ name, kind: (await defaultRegistry.load(name)).kind });
   return JSON.stringify(pipelineSchema(kinds), null, 2) + "\n";
 }
 

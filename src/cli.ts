@@ -23,12 +23,16 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showSuggestionAfterError(true);
 
-  const pipelineOpt = () => new Option("-p, --pipeline <file>", "the pipeline file").default(DEFAULT_PIPELINE);
+  const pipelineOpt = () => new Option("-p, --pipeline <file>", `the pipeline file (default: ${DEFAULT_PIPELINE})`);
+  const runOpt = () => new Option("--run <ref>", "answer for a recorded run (latest, latest~N, a run id or prefix): its --set overrides");
+  const { dfdVersionOf } = await import("./runner/components.js");
+  program.version(dfdVersionOf(), "-V, --version", "print dfd's version");
 
   program
     .command("run")
     .description("run the stale stages of a pipeline, reusing cached outputs")
-    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
+    .argument("[pipeline]", `pipeline file (or -p; default ${DEFAULT_PIPELINE})`)
+    .addOption(pipelineOpt())
     .option("--from <stage>", "re-run this stage and everything downstream of it")
     .option("--until <stage>", "run only this stage and what it needs")
     .option("--only <stages...>", "run only these stages (their inputs must be cached)")
@@ -46,8 +50,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   program
     .command("status")
     .description("show each stage as fresh or stale, with every reason")
-    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
+    .argument("[pipeline]", `pipeline file (or -p; default ${DEFAULT_PIPELINE})`)
+    .addOption(pipelineOpt())
     .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .addOption(runOpt())
     .option("--json", "print one JSON object as the last line of stdout")
     .action(async (file: string, flags) => {
       const { statusCommand } = await import("./commands/status.js");
@@ -60,6 +66,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .argument("<stage>")
     .addOption(pipelineOpt())
     .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .addOption(runOpt())
     .option("--json", "print one JSON object")
     .action(async (stage: string, flags) => {
       const { whyCommand } = await import("./commands/why.js");
@@ -72,6 +79,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .argument("<stage>")
     .addOption(pipelineOpt())
     .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .addOption(runOpt())
+    .option("--json", "print one JSON object")
     .action(async (stage: string, flags) => {
       const { pathCommand } = await import("./commands/path.js");
       code = await pathCommand(io, stage, flags);
@@ -80,8 +89,12 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   program
     .command("dag")
     .description("print the stage graph, marked by status")
-    .argument("[pipeline]", "pipeline file", DEFAULT_PIPELINE)
-    .addOption(new Option("--format <format>", "output format").choices(["text", "mermaid", "dot"]).default("text"))
+    .argument("[pipeline]", `pipeline file (or -p; default ${DEFAULT_PIPELINE})`)
+    .addOption(pipelineOpt())
+    .addOption(new Option("--format <format>", "output format").choices(["text", "mermaid", "dot", "json"]).default("text"))
+    .option("--set <key=value>", "evaluate with these overrides", collect, [])
+    .addOption(runOpt())
+    .option("--json", "print one JSON object (same as --format json)")
     .action(async (file: string, flags) => {
       const { dagCommand } = await import("./commands/dag.js");
       code = await dagCommand(io, file, flags);
@@ -90,7 +103,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   program
     .command("verify")
     .description("re-hash every cached artifact and report any that does not match its address")
-    .argument("[pipeline]", "pipeline file (locates artifacts/)", DEFAULT_PIPELINE)
+    .argument("[pipeline]", `pipeline file (locates artifacts/; or -p; default ${DEFAULT_PIPELINE})`)
+    .addOption(pipelineOpt())
     .option("--json", "print one JSON object")
     .action(async (file: string, flags) => {
       const { verifyCommand } = await import("./commands/verify.js");
@@ -157,11 +171,11 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   return code;
 }
 
-async function runPredict(io: Io, paths: string[], flags: { model: string; pipeline: string; json?: boolean; backend?: string; jobs?: string }): Promise<number> {
+async function runPredict(io: Io, paths: string[], flags: { model: string; pipeline?: string; json?: boolean; backend?: string; jobs?: string }): Promise<number> {
   const { guard } = await import("./commands/common.js");
   return guard(io, async () => {
     const { resolveModelRef } = await import("./commands/model-ref.js");
-    const model = await resolveModelRef(flags.model, io.cwd, flags.pipeline);
+    const model = await resolveModelRef(flags.model, io.cwd, flags.pipeline ?? DEFAULT_PIPELINE);
     // Imported by URL so the CLI builds even while predict is being written.
     const mod = (await import(new URL("./commands/predict.js", import.meta.url).href)) as typeof import("./commands/predict.js");
     return mod.predict(paths, {

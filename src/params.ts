@@ -64,6 +64,8 @@ export interface ArraySpec extends SpecBase {
   default?: unknown[] | null;
 }
 export type ParamSpec = NumberSpec | StringSpec | BooleanSpec | ObjectSpec | ArraySpec | PathSpec | JsonSpec;
+/** Param name → spec. A `"*"` entry accepts any other name with that spec (a shell stage's
+ * free-form params). */
 export type ParamsSpec = Readonly<Record<string, ParamSpec>>;
 
 /** JSON value as it appears in resolved params (canonical-JSON hashable). */

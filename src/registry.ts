@@ -1,39 +1,38 @@
-// The built-in stage kinds by `uses:` name. Each is loaded lazily with import() so a run only loads
-// the kinds its pipeline uses (and a kind's heavy modules load only inside its run()). Tests and
-// library users inject extra kinds with createRegistry({ mykind: kindObject }).
-import type { StageKind } from "./stage.js";
+// The built-in stage kinds by `uses:` name: the table beside the CLI (the runner imports no stage
+// module). Each is loaded lazily with import() so a run only loads the kinds its pipeline uses
+// (and a kind's heavy modules load only inside its run()). Tests and library users add kinds with
+// createRegistry({ mykind: kindObject }); a pipeline can also name a module: `uses: ./my-kind.js`.
+import { fileURLToPath } from "node:url";
+import { KindUnavailableError, kindShapeError, type AnyKind, type LoadedKind, type Registry } from "./runner/kinds.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyKind = StageKind<any>;
+export type { AnyKind, LoadedKind, Registry } from "./runner/kinds.js";
+export { KindUnavailableError } from "./runner/kinds.js";
 
 export const BUILTIN_KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "shell"] as const;
 
-export interface Registry {
-  /** Every kind name `uses:` may name (shell is the `run:` kind, not named by `uses:`). */
-  names(): string[];
-  has(kind: string): boolean;
-  /** Loads a kind; throws KindUnavailableError when its module is missing or broken. */
-  load(kind: string): Promise<AnyKind>;
-}
-
-export class KindUnavailableError extends Error {}
+/** dfd's root: code versions of built-in kinds are shown relative to it. */
+const ROOT = fileURLToPath(new URL(import.meta.url.includes("/dist/") ? "../../" : "../", import.meta.url));
 
 type Loader = AnyKind | (() => Promise<AnyKind>);
 
 export function createRegistry(extra: Record<string, Loader> = {}): Registry {
-  const loaders = new Map<string, Loader>();
+  const loaders = new Map<string, () => Promise<LoadedKind>>();
   for (const name of BUILTIN_KINDS) loaders.set(name, () => importBuiltin(name));
-  for (const [name, l] of Object.entries(extra)) loaders.set(name, l);
-  const cache = new Map<string, Promise<AnyKind>>();
+  for (const [name, l] of Object.entries(extra)) {
+    // An injected kind object: its code version is the module that injected it (the caller's
+    // file is unknown here), so use the kind's declared `code` extras; the entry is this file.
+    loaders.set(name, async () => ({ kind: typeof l === "function" ? await l() : l, module: fileURLToPath(import.meta.url), root: ROOT }));
+  }
+  const cache = new Map<string, Promise<LoadedKind>>();
   return {
-    names: () => [...loaders.keys()].filter((k) => k !== "shell"),
+    names: () => [...loaders.keys()],
     has: (kind) => loaders.has(kind),
     load(kind) {
       let p = cache.get(kind);
       if (!p) {
         const l = loaders.get(kind);
         if (!l) return Promise.reject(new KindUnavailableError(`unknown stage kind "${kind}"`));
-        p = typeof l === "function" ? l() : Promise.resolve(l);
+        p = l();
         cache.set(kind, p);
       }
       return p;
@@ -41,9 +40,9 @@ export function createRegistry(extra: Record<string, Loader> = {}): Registry {
   };
 }
 
-async function importBuiltin(name: string): Promise<AnyKind> {
-  // A computed URL, so TypeScript does not require every stage module to exist at build time
-  // (engineers add them independently); a missing one is a clear error only when used.
+async function importBuiltin(name: string): Promise<LoadedKind> {
+  // A computed URL, so TypeScript does not require every stage module to exist at build time; a
+  // missing one is a clear error only when used.
   const url = new URL(`../stages/${name}/index.js`, import.meta.url);
   let mod: { default?: AnyKind };
   try {
@@ -54,10 +53,13 @@ async function importBuiltin(name: string): Promise<AnyKind> {
       throw new KindUnavailableError(`stage kind "${name}" is not available: ${url.pathname.replace(/\.js$/, ".ts")} is missing (not built yet?)`);
     throw new KindUnavailableError(`stage kind "${name}" failed to load: ${err.message}`);
   }
-  const kind = mod.default;
-  if (!kind || (typeof kind.run !== "function" && typeof kind.fanOut !== "object") || typeof kind.params !== "object")
-    throw new KindUnavailableError(`stage kind "${name}": ${url.pathname} does not \`export default defineStage({...})\``);
-  return kind;
+  const bad = kindShapeError(mod.default);
+  if (bad) throw new KindUnavailableError(`stage kind "${name}": ${url.pathname}: ${bad}`);
+  // Under tsx the module runs from its .ts source; the file that exists is what the key hashes.
+  const js = fileURLToPath(url);
+  const ts = js.replace(/\.js$/, ".ts");
+  const { existsSync } = await import("node:fs");
+  return { kind: mod.default!, module: existsSync(js) ? js : ts, root: ROOT };
 }
 
 /** The process-wide default registry. */

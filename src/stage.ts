@@ -109,8 +109,9 @@ export interface StageKind<P = Record<string, Json>> {
    * the import closure of the kind's module, which the runner computes (static and literal
    * dynamic imports inside the project). Usually unneeded: data files read at run time, say. */
   code?: URL[];
-  /** True when the stage reads the pipeline's data set: its content hash goes into the key. */
-  usesData?: boolean;
+  /** True when the stage reads the pipeline's data set: its content hash goes into the key. A
+   * function decides from the params (a shell command that mentions $DFD_DATA). */
+  usesData?: boolean | ((params: P) => boolean);
   /** Facts of the machine the output depends on, as short strings: `{ ffmpeg: "5.1.6" }`,
    * `{ tfjs: "4.22.0", backend: "wasm" }`. They go into the key's environment block (beside dfd,
    * Node and platform/arch), so a different ffmpeg makes the stage stale with a reason saying so. */

@@ -1,18 +1,24 @@
 // `dfd compare <A> <B>`: params that differ, metrics with deltas, shared vs different stages, and
-// the first divergence with its reasons. --md for CI job summaries, --json for scripts.
-import { openArtifacts } from "../runner/project.js";
+// the first divergence with its reasons, and a warning when the runs were tested on different
+// test sets. --md for CI job summaries, --json for scripts. A ref that names no run exits 2.
+import { existsSync } from "node:fs";
+import { ConfigError } from "../runner/diagnostic.js";
+import { artifactsDirFor, openArtifacts } from "../runner/project.js";
 import { compareRuns } from "../experiments/compare.js";
 import { renderComparisonMarkdown, renderComparisonText } from "../experiments/render.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
 
 export function compareCommand(io: Io, refA: string, refB: string, flags: { pipeline?: string; json?: boolean; md?: boolean }): Promise<number> {
   return guard(io, async () => {
-    if (flags.json && flags.md) throw new Error("--json and --md: choose one");
-    const { store, records } = await openArtifacts(flags.pipeline ?? DEFAULT_PIPELINE);
+    if (flags.json && flags.md) throw new ConfigError("--json and --md: choose one");
+    const file = flags.pipeline ?? DEFAULT_PIPELINE;
+    if (!existsSync(artifactsDirFor(file))) throw new ConfigError(`${refA}: no runs recorded yet (no ${artifactsDirFor(file)}): \`dfd run\` first`);
+    const { store } = await openArtifacts(file);
+    const records = store.runs;
     try {
       const a = await records.resolve(refA);
       const b = await records.resolve(refB);
-      const c = await compareRuns(a, b, async (key) => (await store.getEntry(key))?.components);
+      const c = await compareRuns(a, b, async (key) => (await store.index.get(key))?.components, (hash) => store.lists.get(hash));
       io.out((flags.json ? JSON.stringify(c) : flags.md ? renderComparisonMarkdown(c) : renderComparisonText(c)) + "\n");
       return 0;
     } finally {

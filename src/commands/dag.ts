@@ -1,20 +1,30 @@
-// `dfd dag`: the stage graph as text, mermaid or dot, each stage marked by status.
-import { execute, type StageOutcome } from "../runner/executor.js";
-import { openProject } from "../runner/project.js";
-import { guard, type Io } from "./common.js";
+// `dfd dag`: the stage graph as text, mermaid, dot or JSON, each stage marked by its planned state.
+import { plan, stateOf, type StageOutcome } from "../runner/plan.js";
+import { renderReasons } from "../runner/reasons.js";
+import { guard, openQuestion, pipelineFile, type Io } from "./common.js";
 
 type State = "fresh" | "stale" | "skipped";
-const stateOf = (o: StageOutcome): State => (o.status === "cached" ? "fresh" : o.notNeeded || o.status === "skipped" ? "skipped" : "stale");
+const dagState = (o: StageOutcome): State => (o.notNeeded ? "skipped" : stateOf(o) === "blocked" ? "skipped" : stateOf(o) === "fresh" ? "fresh" : "stale");
 const MARK: Record<State, string> = { fresh: "✓", stale: "✗", skipped: "-" };
 
-export function dagCommand(io: Io, file: string, flags: { format?: string }): Promise<number> {
+export function dagCommand(io: Io, file: string | undefined, flags: { pipeline?: string; format?: string; set?: string[]; run?: string; json?: boolean }): Promise<number> {
   return guard(io, async () => {
-    const project = await openProject(file, { registry: io.registry });
+    const q = await openQuestion(io, pipelineFile(file, flags.pipeline), flags);
+    const { project } = q;
     try {
       const { pipeline } = project;
-      const r = await execute(pipeline, { store: project.store, mode: "plan", artifactsDir: project.artifactsDir });
-      const st = new Map(r.stages.map((o) => [o.name, stateOf(o)]));
+      const outcomes = await plan(pipeline, { store: project.store, artifactsDir: project.artifactsDir });
+      const by = new Map(outcomes.map((o) => [o.name, o]));
+      const st = new Map(outcomes.map((o) => [o.name, dagState(o)]));
       const stages = pipeline.order.map((n) => pipeline.stages.get(n)!);
+      if (q.note) io.err(q.note + "\n");
+      if (flags.json || flags.format === "json") {
+        io.out(JSON.stringify({
+          ...(q.run ? { run: q.run.id } : {}),
+          stages: stages.map((s) => ({ name: s.name, kind: s.kindName, needs: s.needs, state: st.get(s.name), reasons: renderReasons(by.get(s.name)?.reasons ?? []) })),
+        }) + "\n");
+        return 0;
+      }
       const id = (n: string) => n.replace(/[^A-Za-z0-9_]/g, "_");
       const lines: string[] = [];
       if (flags.format === "mermaid") {
@@ -39,5 +49,5 @@ export function dagCommand(io: Io, file: string, flags: { format?: string }): Pr
     } finally {
       await project.close();
     }
-  });
+  }, (flags.json || flags.format === "json") && { stages: [] });
 }

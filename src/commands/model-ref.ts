@@ -33,7 +33,8 @@ export async function resolveModelRef(
   if (!looksLikeRun) throw new Error(`--model ${model}: no such directory (give a train stage's output, \`dfd path train\`, or a run: latest, latest~N, a run id)`);
   const pipeline = resolve(cwd, pipelineFile);
   if (!existsSync(artifactsDirFor(pipeline))) throw new Error(`--model ${model}: no runs recorded next to ${pipeline} (use --pipeline to point at the project)`);
-  const { store, records } = await openArtifacts(pipeline);
+  const { store } = await openArtifacts(pipeline);
+  const records = store.runs;
   try {
     let run: RunRecord;
     let stage: StageRec;

@@ -1,17 +1,17 @@
-// `dfd run [pipeline.yaml]`: run what is stale, reuse what is cached.
-import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
+// `dfd run [pipeline.yaml]`: run what is stale, reuse what is cached. The lifecycle (lock,
+// record, signals, temp dirs) is the runner's (src/runner/run.ts); this renders.
 import { availableParallelism } from "node:os";
-import { sha256 } from "../runner/canonical.js";
-import { execute, type RunResult } from "../runner/executor.js";
-import { acquireLock } from "../runner/lock.js";
-import { cleanTmp, openProject } from "../runner/project.js";
-import { newRunId, Records, type RunRecord } from "../runner/records.js";
+import { ConfigError } from "../runner/diagnostic.js";
+import type { RunResult } from "../runner/execute.js";
+import { Planner, type StageOutcome } from "../runner/plan.js";
+import { openProject } from "../runner/project.js";
+import { renderReasons } from "../runner/reasons.js";
 import { plainReporter, summaryTable, ttyReporter } from "../runner/reporter.js";
-import { checkStages, DEFAULT_PIPELINE, guard, splitNames, type Io } from "./common.js";
+import { runPipeline } from "../runner/run.js";
+import { checkStages, DEFAULT_PIPELINE, guard, pipelineFile, splitNames, type Io } from "./common.js";
 
 export interface RunFlags {
+  pipeline?: string;
   from?: string;
   until?: string;
   only?: string[];
@@ -23,84 +23,60 @@ export interface RunFlags {
   lockTimeout?: string;
 }
 
-export function runCommand(io: Io, file: string, flags: RunFlags): Promise<number> {
+export function runCommand(io: Io, positional: string | undefined, flags: RunFlags): Promise<number> {
   return guard(io, async () => {
     const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs ${flags.jobs}: expected a whole number ≥ 1`);
+    if (!/^\s*\d+\s*$/.test(flags.jobs ?? "1") || !Number.isInteger(jobs) || jobs < 1) throw new ConfigError(`--jobs ${flags.jobs}: expected a whole number ≥ 1`);
+    const timeout = flags.lockTimeout === undefined ? undefined : Number(flags.lockTimeout);
+    if (timeout !== undefined && !(timeout >= 0)) throw new ConfigError(`--lock-timeout ${flags.lockTimeout}: expected seconds ≥ 0`);
     // `dfd run --force pipeline.yaml`: a variadic flag swallowed the pipeline file; take it back.
+    let file = positional;
     for (const list of [flags.only, Array.isArray(flags.force) ? flags.force : undefined]) {
       const i = list?.findIndex((s) => /\.ya?ml$/.test(s)) ?? -1;
-      if (list && i >= 0 && file === DEFAULT_PIPELINE) file = list.splice(i, 1)[0]!;
+      if (list && i >= 0 && file === undefined && flags.pipeline === undefined) file = list.splice(i, 1)[0]!;
     }
     if (Array.isArray(flags.force) && flags.force.length === 0) flags.force = true;
-    const project = await openProject(file, { registry: io.registry, sets: flags.set ?? [] });
+    const project = await openProject(pipelineFile(file, flags.pipeline) ?? DEFAULT_PIPELINE, { registry: io.registry, sets: flags.set ?? [], cwd: io.cwd });
     const { pipeline, store, artifactsDir } = project;
-    const only = splitNames(flags.only);
-    const force = flags.force === undefined || flags.force === false ? undefined : flags.force === true ? [] : splitNames(flags.force)!;
-    const named = [flags.from, flags.until, ...(only ?? []), ...(force ?? [])].filter((n): n is string => !!n);
-    checkStages(pipeline, named, "--from/--until/--only/--force");
-    const select = { from: flags.from, until: flags.until, only, force };
-    // Human output goes to stderr when stdout carries --json, so the JSON stays the last line.
-    const human = flags.json ? io.err : io.out;
-
-    if (flags.dryRun) {
-      try {
-        const result = await execute(pipeline, { ...select, store, mode: "plan", jobs, artifactsDir });
-        human(planText(result));
-        if (flags.json) io.out(JSON.stringify(jsonOf(result)) + "\n");
-        return 0;
-      } finally {
-        await project.close();
-      }
-    }
-
-    const reporter = io.live ? ttyReporter(io.err) : plainReporter(io.err);
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      interrupts++;
-      if (interrupts > 1) process.exit(130);
-      io.err(`\ndfd: ${sig}: stopping running stages (again to quit at once)…\n`);
-      controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    const runId = newRunId();
-    let lock: { release(): void } | undefined;
     try {
-      const timeout = flags.lockTimeout === undefined ? undefined : Number(flags.lockTimeout) * 1000;
+      const only = splitNames(flags.only);
+      const force = flags.force === undefined || flags.force === false ? undefined : flags.force === true ? [] : splitNames(flags.force)!;
+      checkStages(pipeline, [
+        ...(flags.from ? [["--from", flags.from] as [string, string]] : []),
+        ...(flags.until ? [["--until", flags.until] as [string, string]] : []),
+        ...(only ?? []).map((n): [string, string] => ["--only", n]),
+        ...(force ?? []).map((n): [string, string] => ["--force", n]),
+      ]);
+      const select = { from: flags.from, until: flags.until, only, force };
+      // Human output goes to stderr when stdout carries --json, so the JSON stays the last line.
+      const human = flags.json ? io.err : io.out;
+
+      if (flags.dryRun) {
+        const outcomes = await new Planner(pipeline, { ...select, store, artifactsDir }).plan();
+        human(planText(outcomes));
+        if (flags.json) io.out(JSON.stringify(jsonOf({ status: "ok", stages: outcomes })) + "\n");
+        return 0;
+      }
+
+      const reporter = io.live ? ttyReporter(io.err) : plainReporter(io.err);
+      let result;
       try {
-        lock = await acquireLock(artifactsDir, { runId, command: "dfd run" }, {
-          ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
-          onWait: (h) => reporter.waiting(h),
-          onTakeover: (h) => reporter.takeover(h),
-          signal: controller.signal,
+        result = await runPipeline(project, {
+          ...select, jobs, reporter, handleSignals: true,
+          ...(timeout !== undefined ? { lockTimeoutMs: timeout * 1000 } : {}),
+          onSignal: (sig) => io.err(`\ndfd: ${sig}: stopping running stages (again to quit at once)…\n`),
         });
-      } catch (e) {
+      } finally {
         reporter.close();
-        if (!controller.signal.aborted) throw e;
+      }
+      if (result.lockInterrupted) {
         io.err("dfd: interrupted while waiting for the lock; nothing ran\n");
+        if (flags.json) io.out(JSON.stringify(jsonOf(result)) + "\n");
         return 130;
       }
-      await cleanTmp(artifactsDir);
-      const record: RunRecord = {
-        id: runId, pid: process.pid, startedAt: new Date().toISOString(), finishedAt: null,
-        pipeline: { file: pipeline.file, sha256: sha256(readFileSync(pipeline.file)) },
-        overrides: pipeline.overrides, data: pipeline.data, status: "running", stages: [],
-      };
-      let result: RunResult;
-      try {
-        result = await execute(pipeline, { ...select, store, mode: "run", jobs, signal: controller.signal, runId, record, reporter, artifactsDir });
-      } finally {
-        reporter.close();
-        await rm(join(artifactsDir, "tmp", runId), { recursive: true, force: true }).catch(() => {});
-      }
-      record.status = result.status;
-      record.finishedAt = new Date().toISOString();
-      await new Records(store.db).put(record);
-      human(summaryTable(result.stages, runId));
-      const failed = result.stages.filter((s) => s.status === "failed");
-      for (const f of failed) io.err(`dfd: stage ${f.name} failed: ${f.error?.split("\n")[0]}${f.log ? ` (log: ${f.log})` : ""}\n`);
+      human(summaryTable(result.stages, result.runId));
+      for (const f of result.stages.filter((s) => s.status === "failed"))
+        io.err(`dfd: stage ${f.name} failed: ${f.error?.split("\n")[0]}${f.log ? ` (log: ${f.log})` : ""}\n`);
       if (process.env.DFD_STATS) {
         const st = store.hasher.stats;
         io.err(`dfd: hashed ${st.files} files, read ${st.filesRead} (${(st.bytesRead / 1e6).toFixed(1)} MB in ${st.readMs.toFixed(0)} ms)\n`);
@@ -108,29 +84,26 @@ export function runCommand(io: Io, file: string, flags: RunFlags): Promise<numbe
       if (flags.json) io.out(JSON.stringify(jsonOf(result)) + "\n");
       return result.status === "ok" ? 0 : result.status === "interrupted" ? 130 : 1;
     } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      lock?.release();
       await project.close();
     }
   }, flags.json && { run: null, stages: [] });
 }
 
-/** The `--json` object: exactly the issue's shape. */
+/** The `--json` object. */
 export function jsonOf(r: RunResult): { run: string | null; status: string; stages: { name: string; status: string; key: string | null; reasons: string[]; seconds: number }[] } {
   return {
     run: r.runId ?? null,
     status: r.status,
-    stages: r.stages.map((s) => ({ name: s.name, status: s.status, key: s.key, reasons: s.reasons, seconds: Math.round(s.seconds * 1000) / 1000 })),
+    stages: r.stages.map((s) => ({ name: s.name, status: s.status, key: s.key, reasons: renderReasons(s.reasons), seconds: Math.round(s.seconds * 1000) / 1000 })),
   };
 }
 
-function planText(r: RunResult): string {
+function planText(outcomes: StageOutcome[]): string {
   const lines = ["dry run: nothing is executed"];
-  for (const s of r.stages) {
-    const label = s.status === "would-run" ? "would run" : s.status;
+  for (const s of outcomes) {
+    const label = s.status === "would-run" ? "would run" : s.remote ? "cached (on the remote: would be fetched)" : s.status;
     lines.push(`${s.name}: ${label}`);
-    for (const reason of s.reasons) lines.push(`    ${reason}`);
+    for (const reason of renderReasons(s.reasons)) lines.push(`    ${reason}`);
   }
   return lines.join("\n") + "\n";
 }

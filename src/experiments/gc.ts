@@ -1,4 +1,5 @@
-// Cache garbage collection. What is kept: every object that the latest run, the last N runs, a run
+// Cache garbage collection. What is kept: every intact object that the workspace (pipeline.yaml as
+// written), the latest run, the last N runs, a run
 // still in progress, or a stage's current cache entry (what `dfd path` prints) references. What may
 // go: everything else, optionally only what is older than an age, or only as much (oldest first)
 // as brings the store under a size (oldest first; among equally old, largest first). The plan is computed first (and is all that --dry-run does);
@@ -6,8 +7,8 @@
 // without an entry (garbage for the next gc), never an entry without its object.
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { RunRecord } from "../runner/records.js";
-import type { CacheEntry } from "../runner/store.js";
+import type { RunDigest } from "../runner/records.js";
+import type { CacheEntry } from "../runner/store-api.js";
 
 export interface GcOptions {
   /** Keep the objects of the newest N runs (the latest is always kept). */
@@ -26,6 +27,8 @@ export interface GcObject {
   /** Newest use: a run that referenced it or the entry that committed it (ms since epoch). */
   lastUsed: number;
   stages: string[];
+  /** Its content no longer matches its address: removed whatever references it. */
+  damaged?: boolean;
 }
 
 export interface GcPlan {
@@ -40,11 +43,14 @@ export interface GcPlan {
   note?: string;
 }
 
+/** What gc needs of a run: a run record or its digest will do. */
+export type GcRun = Pick<RunDigest, "id" | "status" | "startedAt" | "finishedAt"> & { stages: { name: string; outputHash: string | null }[] };
+
 export interface StoreView {
-  objects: { hash: string; bytes: number; files: number; mtimeMs: number }[];
+  objects: { hash: string; bytes: number; files: number; mtimeMs: number; damaged?: boolean }[];
   entries: CacheEntry[];
-  runs: RunRecord[]; // newest first
-  /** Keys that are some stage's current entry (`last:<stage>`). */
+  runs: GcRun[]; // newest first
+  /** Keys of the workspace: what pipeline.yaml as written resolves to (cached stages). */
   currentKeys: string[];
 }
 
@@ -72,9 +78,12 @@ export function planGc(view: StoreView, opts: GcOptions): GcPlan {
     files: o.files,
     lastUsed: lastUsed.get(o.hash) ?? o.mtimeMs,
     stages: [...(stagesOf.get(o.hash) ?? [])].sort(),
+    ...(o.damaged ? { damaged: true } : {}),
   }));
   const totalBytes = all.reduce((n, o) => n + o.bytes, 0);
-  let candidates = all.filter((o) => !protectedHashes.has(o.hash)).sort((a, b) => a.lastUsed - b.lastUsed || b.bytes - a.bytes);
+  // A damaged object is useless to everyone: it goes whatever references it.
+  const damaged = all.filter((o) => o.damaged);
+  let candidates = all.filter((o) => !protectedHashes.has(o.hash) && !o.damaged).sort((a, b) => a.lastUsed - b.lastUsed || b.bytes - a.bytes);
   if (opts.olderThanMs !== undefined) candidates = candidates.filter((o) => now - o.lastUsed > opts.olderThanMs!);
 
   let remove = candidates;
@@ -89,6 +98,7 @@ export function planGc(view: StoreView, opts: GcOptions): GcPlan {
     }
     if (size > opts.maxSize) note = `the kept objects alone take more than --max-size; lower --keep-last to free more`;
   }
+  remove = [...damaged, ...remove];
   const removed = new Set(remove.map((o) => o.hash));
   const present = new Set(view.objects.map((o) => o.hash));
   const removeEntries = view.entries.filter((e) => removed.has(e.outputHash) || !present.has(e.outputHash)).map((e) => e.key);

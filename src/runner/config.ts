@@ -28,6 +28,9 @@ export interface StageDecl {
   needs: Located<string>[];
   /** Shell stages' declared input files/dirs, relative to the pipeline's directory. */
   deps: Located<string>[];
+  /** The YAML nodes of `run:` and `deps:` (the `run:` sugar becomes `uses: shell` params). */
+  runNode?: Node;
+  depsNode?: Node;
 }
 
 export interface PipelineConfig {
@@ -146,6 +149,7 @@ function parseStage(name: Located<string>, node: Node | null, err: Err): StageDe
         else if (isScalar(value) && typeof value.value === "string" && value.value.trim() !== "")
           stage[key.value] = { value: value.value, span: spanOf(value)! };
         else err(value ?? key.span, key.value === "uses" ? "`uses:` must name a stage kind, e.g. `uses: extract`" : "`run:` must be a shell command string");
+        if (key.value === "run" && value) stage.runNode = value;
         break;
       }
       case "with":
@@ -157,6 +161,7 @@ function parseStage(name: Located<string>, node: Node | null, err: Err): StageDe
       case "needs":
       case "deps":
         stage[key.value] = stringList(value, key, err);
+        if (key.value === "deps" && value) stage.depsNode = value;
         break;
       default:
         err(key.span, `unknown key "${key.value}" in stage "${name.value}"${didYouMean(key.value, STAGE_KEYS)}`);

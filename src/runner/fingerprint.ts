@@ -1,101 +1,99 @@
-// A stage's cache key is the sha256 of the canonical JSON of its KeyComponents. The components
-// themselves are stored with each cache entry so that a miss can be explained as values:
-// "params.lr 0.001 → 0.0003", "input data/a.csv changed (1f3e2a10 → 9ab04c77)", ...
+// A stage's cache key is the sha256 of the canonical JSON of its KeyComponents. The components are
+// stored with each cache entry so that a miss can be explained as values (reasons.ts). Big file
+// lists (a data set of 100 000 clips, a kind's modules) stay out of the components: a tree is
+// named by its tree hash, and its path → sha256 list is stored once under that hash (FileLists),
+// read back only to explain a change.
 import type { Json } from "../params.js";
-import { canonicalJson, sha256, short } from "./canonical.js";
+import { canonicalJson, sha256 } from "./canonical.js";
+import { fileChanges, paramReasons, type Reason } from "./reasons.js";
+
+/** A file or directory tree: the path as written (relative to pipeline.yaml when it was given
+ * relative) and its tree hash (sha256 of the sorted relative path → file sha256 list). */
+export interface TreeRef {
+  path: string;
+  hash: string;
+}
 
 export interface KeyComponents {
   /** Bump when the key layout changes, so old entries simply miss. */
-  v: 1;
+  v: 2;
   name: string;
+  /** `uses:` as written: a built-in name or a module path. */
   kind: string;
-  /** Hash of the kind's code (its `code` files; for shell stages the shell kind's code). */
+  /** Tree hash of the kind's code: its module's import closure and declared extras, plus the
+   * closure of module-path params (a user feature extractor). */
   code: string;
-  /** Shell stages: the `run:` command. */
-  command?: string;
+  /** dfd, node, platform, and what the kind declares (ffmpeg, tfjs...). */
+  env: Record<string, string>;
+  /** Resolved params minus `inKey: false` ones; path params as written. */
   params: Json;
-  /** The data set, only for kinds that read it (`usesData`). */
-  data: { path: string; hash: string; files: Record<string, string> } | null;
-  /** Declared deps (shell stages): file path relative to the pipeline's dir → sha256. */
-  deps: Record<string, string>;
+  /** Path params (dotted param path, e.g. "deps.0") → the tree they name. */
+  paths: Record<string, TreeRef>;
+  /** The data set, only for kinds that read it (`usesData`). Its content is in the key, its path
+   * (as the user gave it) is not: the same clips elsewhere, or on a teammate's machine, hit. */
+  data: TreeRef | null;
   /** Needed stage → its output's tree hash; null when it was not needed (skipped by design). */
   inputs: Record<string, string | null>;
 }
 
-export const keyOf = (c: KeyComponents): string => sha256(canonicalJson(c));
+export const KEY_VERSION = 2;
 
-const MAX_FILE_REASONS = 6;
+export const keyOf = (c: KeyComponents): string => sha256(canonicalJson({ ...c, data: c.data && { hash: c.data.hash } }));
 
-/** Why `cur` differs from `old` (the components behind the stage's last key), as printable lines. */
-export function explain(old: KeyComponents | undefined, cur: KeyComponents): string[] {
-  if (!old) return ["no cached output"];
-  const out: string[] = [];
-  if (old.kind !== cur.kind) out.push(`kind changed: ${old.kind} → ${cur.kind}`);
-  if (old.command !== cur.command) out.push(`command changed: ${JSON.stringify(old.command ?? null)} → ${JSON.stringify(cur.command ?? null)}`);
-  if (old.code !== cur.code) out.push(`code of stage ${cur.name} changed (${cur.kind} ${short(old.code)} → ${short(cur.code)})`);
-  diffJson(old.params, cur.params, "params", out);
-  if ((old.data === null) !== (cur.data === null)) out.push(cur.data ? `now reads data set ${cur.data.path}` : "no longer reads the data set");
-  else if (old.data && cur.data) {
-    if (old.data.path !== cur.data.path) out.push(`data set changed: ${old.data.path} → ${cur.data.path}`);
-    if (old.data.hash !== cur.data.hash) out.push(...diffFiles(old.data.files, cur.data.files, `data ${cur.data.path}`.replace(/\/?$/, "/")));
+/** Looks up a tree's file list by its hash (undefined when not stored here). */
+export type ListLookup = (hash: string) => Promise<Record<string, string> | undefined>;
+
+const MAX_FILES = 6;
+
+/** Why `cur` differs from `old` (the components behind the stage's previous key), as typed
+ * reasons. With `lists`, changed trees are explained file by file. */
+export async function diffComponents(old: KeyComponents | undefined, cur: KeyComponents, lists?: ListLookup): Promise<Reason[]> {
+  if (!old) return [{ type: "no-entry" }];
+  if (old.v !== cur.v) return [{ type: "key-format" }];
+  const out: Reason[] = [];
+  if (old.kind !== cur.kind) out.push({ type: "kind", old: old.kind, new: cur.kind });
+  if (old.code !== cur.code) {
+    const files = await treeFiles(old.code, cur.code, lists);
+    out.push({ type: "code", kind: cur.kind, old: old.code, new: cur.code, ...(files ? { files: files.shown.map(({ file, change }) => ({ file, change })) } : {}) });
   }
-  out.push(...diffFiles(old.deps, cur.deps, "input "));
-  const names = new Set([...Object.keys(old.inputs), ...Object.keys(cur.inputs)]);
-  for (const n of [...names].sort()) {
-    const a = old.inputs[n];
-    const b = cur.inputs[n];
-    if (!(n in old.inputs)) out.push(`now needs ${n}`);
-    else if (!(n in cur.inputs)) out.push(`no longer needs ${n}`);
-    else if (a !== b) {
-      if (b === null) out.push(`upstream ${n} is not needed now (no input from it)`);
-      else if (a === null) out.push(`upstream ${n} now provides an input`);
-      else out.push(`upstream ${n} output changed (${short(a)} → ${short(b)})`);
+  for (const name of [...new Set([...Object.keys(old.env), ...Object.keys(cur.env)])].sort())
+    if (old.env[name] !== cur.env[name]) out.push({ type: "env", name, old: old.env[name] ?? null, new: cur.env[name] ?? null });
+  out.push(...paramReasons(old.params, cur.params));
+  for (const p of [...new Set([...Object.keys(old.paths), ...Object.keys(cur.paths)])].sort()) {
+    const a = old.paths[p];
+    const b = cur.paths[p];
+    if (!a || !b || a.path !== b.path) continue; // the param's value changed: already a param reason
+    if (a.hash === b.hash) continue;
+    const files = await treeFiles(a.hash, b.hash, lists);
+    if (!files) { out.push({ type: "tree", what: `input ${b.path}`, old: a.hash, new: b.hash }); continue; }
+    const base = b.path.replace(/\/+$/, "");
+    for (const f of files.shown) out.push({ type: "input-file", param: p, ...f, file: f.file ? `${base}/${f.file}` : base });
+    if (files.more) out.push({ type: "more-files", count: files.more, what: "input" });
+  }
+  if ((old.data === null) !== (cur.data === null)) out.push({ type: "data-use", uses: cur.data !== null, ...(cur.data ? { path: cur.data.path } : {}) });
+  else if (old.data && cur.data) {
+    if (old.data.path !== cur.data.path) out.push({ type: "data-path", old: old.data.path, new: cur.data.path });
+    if (old.data.hash !== cur.data.hash) {
+      const files = await treeFiles(old.data.hash, cur.data.hash, lists);
+      if (!files) out.push({ type: "tree", what: `data ${cur.data.path}`, old: old.data.hash, new: cur.data.hash });
+      else {
+        const base = cur.data.path.replace(/\/+$/, "");
+        for (const f of files.shown) out.push({ type: "data-file", ...f, file: f.file ? `${base}/${f.file}` : base });
+        if (files.more) out.push({ type: "more-files", count: files.more, what: "data" });
+      }
     }
   }
-  if (!out.length && keyOf(old) !== keyOf(cur)) out.push("cache key format changed");
+  for (const n of [...new Set([...Object.keys(old.inputs), ...Object.keys(cur.inputs)])].sort()) {
+    if (!(n in old.inputs)) out.push({ type: "upstream-edge", stage: n, change: "added" });
+    else if (!(n in cur.inputs)) out.push({ type: "upstream-edge", stage: n, change: "removed" });
+    else if (old.inputs[n] !== cur.inputs[n]) out.push({ type: "upstream-output", stage: n, old: old.inputs[n]!, new: cur.inputs[n]! });
+  }
+  if (!out.length && keyOf(old) !== keyOf(cur)) out.push({ type: "key-format" });
   return out;
 }
 
-function diffFiles(a: Record<string, string>, b: Record<string, string>, prefix: string): string[] {
-  const lines: string[] = [];
-  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  let more = 0;
-  for (const n of names) {
-    const x = a[n];
-    const y = b[n];
-    if (x === y) continue;
-    if (lines.length >= MAX_FILE_REASONS) { more++; continue; }
-    const label = `${prefix}${n}`.replace(/\/$/, "");
-    if (x === undefined) lines.push(`${label} added`);
-    else if (y === undefined) lines.push(`${label} removed`);
-    else lines.push(`${label} changed (${short(x)} → ${short(y)})`);
-  }
-  if (more) lines.push(`… and ${more} more file${more === 1 ? "" : "s"} changed`);
-  return lines;
-}
-
-const fmt = (v: Json | undefined): string => (v === undefined ? "(unset)" : JSON.stringify(v));
-
-export interface JsonDiff {
-  /** Dotted path: "params.loss.type". */
-  path: string;
-  a: Json | undefined;
-  b: Json | undefined;
-}
-
-/** Leaf-level differences between two JSON values, as dotted paths under `path`. */
-export function jsonDiffs(a: Json | undefined, b: Json | undefined, path: string): JsonDiff[] {
-  const isObj = (v: Json | undefined): v is { [k: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b))
-    return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) => jsonDiffs(a[k], b[k], `${path}.${k}`));
-  return canonicalJson(a ?? null) === canonicalJson(b ?? null) && (a === undefined) === (b === undefined) ? [] : [{ path, a, b }];
-}
-
-/** The same as printable lines: "params.loss.type "bce" → "focal"". */
-export function diffJson(a: Json | undefined, b: Json | undefined, path: string, out: string[]): void {
-  for (const d of jsonDiffs(a, b, path)) {
-    if (d.a === undefined) out.push(`${d.path} added (${fmt(d.b)})`);
-    else if (d.b === undefined) out.push(`${d.path} removed (was ${fmt(d.a)})`);
-    else out.push(`${d.path} ${fmt(d.a)} → ${fmt(d.b)}`);
-  }
+async function treeFiles(a: string, b: string, lists?: ListLookup) {
+  if (!lists) return undefined;
+  const [x, y] = await Promise.all([lists(a), lists(b)]);
+  return x && y ? fileChanges(x, y, MAX_FILES) : undefined;
 }

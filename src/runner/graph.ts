@@ -86,7 +86,7 @@ export interface Selection {
   cachedOnly: Set<string>;
   /** Stages to execute even when cached. */
   forced: Set<string>;
-  /** Why each forced stage is forced: "forced (--from b)", "forced (--force)". */
+  /** Why each forced stage is forced: "--from b", "--force". */
   forcedBy: Map<string, string>;
 }
 
@@ -101,7 +101,7 @@ export function select(nodes: GraphNode[], opts: SelectionOptions): Selection {
     for (const n of only) for (const a of ancestors(nodes, n)) if (!only.has(a)) cachedOnly.add(a);
   }
   const forcedBy = new Map<string, string>();
-  if (opts.force) for (const n of opts.force.length ? opts.force : all) if (run.has(n)) forcedBy.set(n, "forced (--force)");
-  if (opts.from) for (const n of [opts.from, ...descendants(nodes, opts.from)]) if (run.has(n)) forcedBy.set(n, `forced (--from ${opts.from})`);
+  if (opts.force) for (const n of opts.force.length ? opts.force : all) if (run.has(n)) forcedBy.set(n, "--force");
+  if (opts.from) for (const n of [opts.from, ...descendants(nodes, opts.from)]) if (run.has(n)) forcedBy.set(n, `--from ${opts.from}`);
   return { run, cachedOnly, forced: new Set(forcedBy.keys()), forcedBy };
 }

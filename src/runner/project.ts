@@ -2,10 +2,10 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { Registry } from "../registry.js";
+import type { Registry } from "./kinds.js";
+import { LocalStore } from "./local-store.js";
 import { loadPipeline, type Pipeline } from "./resolve.js";
-import { Records } from "./records.js";
-import { Store } from "./store.js";
+import type { StageStore } from "./store-api.js";
 
 /** artifacts/ next to pipeline.yaml, or $DFD_ARTIFACTS. */
 export function artifactsDirFor(pipelineFile: string, env = process.env): string {
@@ -14,26 +14,33 @@ export function artifactsDirFor(pipelineFile: string, env = process.env): string
 
 export interface Project {
   pipeline: Pipeline;
-  store: Store;
+  /** What runs and plans use: the local store, or a remote-backed store wrapping it. */
+  store: StageStore;
+  /** This machine's store (administration: gc, verify; read-only detection). */
+  local: LocalStore;
   artifactsDir: string;
   close(): Promise<void>;
 }
 
-export async function openProject(file: string, opts: { registry: Registry; sets?: string[] }): Promise<Project> {
+export async function openProject(file: string, opts: { registry: Registry; sets?: string[]; cwd?: string }): Promise<Project> {
   const pipeline = await loadPipeline(file, opts);
   const artifactsDir = artifactsDirFor(pipeline.file);
-  mkdirSync(artifactsDir, { recursive: true });
-  const store = await Store.open(artifactsDir);
-  return { pipeline, store, artifactsDir, close: () => store.close() };
+  try {
+    mkdirSync(artifactsDir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw e;
+  }
+  const local = await LocalStore.open(artifactsDir);
+  return { pipeline, store: local, local, artifactsDir, close: () => local.close() };
 }
 
-/** The store and run records without loading the pipeline (runs, compare, gc, verify): a broken
- * pipeline.yaml must not stop you reading what has already run. */
-export async function openArtifacts(pipelineFile: string): Promise<{ dir: string; store: Store; records: Records }> {
+/** The store without loading the pipeline (runs, compare, gc, verify): a broken pipeline.yaml
+ * must not stop you reading what has already run. */
+export async function openArtifacts(pipelineFile: string): Promise<{ dir: string; store: LocalStore }> {
   const dir = artifactsDirFor(pipelineFile);
   if (!existsSync(dir)) throw new Error(`no artifacts at ${dir}: nothing has run yet (dfd run ${pipelineFile})`);
-  const store = await Store.open(dir);
-  return { dir, store, records: new Records(store.db) };
+  return { dir, store: await LocalStore.open(dir) };
 }
 
 /** Leftover stage work dirs from interrupted runs. Only call while holding the lock. */

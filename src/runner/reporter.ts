@@ -3,7 +3,8 @@
 // `--json` is built from the final RunResult, not from these events.
 import type { Severity } from "../stage.js";
 import type { LockInfo } from "./lock.js";
-import type { StageOutcome } from "./executor.js";
+import type { StageOutcome } from "./plan.js";
+import { renderReasons } from "./reasons.js";
 
 export interface Reporter {
   waiting(holder: LockInfo): void;
@@ -43,7 +44,7 @@ export function plainReporter(write: Write): Reporter {
       if (o.status === "cached") write(`✓ ${o.name}: cached\n`);
       else if (o.status === "ran") write(`✓ ${o.name}: ran in ${sec(o.seconds)}\n`);
       else if (o.status === "failed") write(`✗ ${o.name}: failed after ${sec(o.seconds)}: ${firstLine(o.error)}\n`);
-      else if (o.status === "skipped") write(`- ${o.name}: skipped (${o.reasons.join("; ")})\n`);
+      else if (o.status === "skipped") write(`- ${o.name}: skipped (${renderReasons(o.reasons).join("; ")})\n`);
     },
     close: () => {},
   };
@@ -107,7 +108,7 @@ export function summaryTable(outcomes: StageOutcome[], runId: string | undefined
 }
 
 function notes(o: StageOutcome): string {
-  if (o.status === "ran" || o.status === "would-run" || o.status === "skipped") return o.reasons.join("; ");
+  if (o.status === "ran" || o.status === "would-run" || o.status === "skipped") return renderReasons(o.reasons).join("; ");
   if (o.status === "failed") return firstLine(o.error) ?? "";
   return "";
 }

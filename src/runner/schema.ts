@@ -31,10 +31,11 @@ function paramSchema(ps: ParamSpec): Schema {
 }
 
 function paramsSchema(spec: ParamsSpec): Schema {
+  const rest = spec["*"];
   return {
     type: "object",
-    additionalProperties: false,
-    properties: Object.fromEntries(Object.entries(spec).map(([k, ps]) => [k, paramSchema(ps)])),
+    additionalProperties: rest ? paramSchema(rest) : false,
+    properties: Object.fromEntries(Object.entries(spec).filter(([k]) => k !== "*").map(([k, ps]) => [k, paramSchema(ps)])),
   };
 }
 
@@ -60,6 +61,13 @@ export function pipelineSchema(kinds: { name: string; kind: AnyKind }[]): Schema
       needs,
     },
   };
+  const userKind = {
+    type: "object",
+    description: "a stage kind from a module file (relative to pipeline.yaml) whose default export is defineStage({...})",
+    required: ["uses"],
+    additionalProperties: false,
+    properties: { uses: { type: "string", pattern: "^(\\.{1,2}/|/)" }, with: { type: "object" }, needs },
+  };
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "dfd pipeline.yaml",
@@ -72,7 +80,7 @@ export function pipelineSchema(kinds: { name: string; kind: AnyKind }[]): Schema
         type: "object",
         description: "stage name → stage",
         propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" },
-        additionalProperties: { oneOf: [...builtin, shell] },
+        additionalProperties: { oneOf: [...builtin, shell, userKind] },
       },
     },
   };

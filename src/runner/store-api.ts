@@ -4,8 +4,9 @@
 // the same interfaces by wrapping the local one (a remote hit is downloaded, re-hashed against its
 // address and committed locally before the executor sees it).
 import type { StageSummary } from "../stage.js";
+import type { FileHasher } from "./filehash.js";
 import type { KeyComponents } from "./fingerprint.js";
-import type { RunRecord } from "./records.js";
+import type { RunDigest, RunRecord } from "./records.js";
 
 /** What the index keeps for a stage key: which object is its output, and how it was made. */
 export interface CacheEntry {
@@ -19,6 +20,9 @@ export interface CacheEntry {
   seconds: number;
   createdAt: string;
   components: KeyComponents;
+  /** Set by a remote-backed store on an entry read from the remote whose object is not local
+   * yet: a plan calls it cached (remote), a run fetches the object first. */
+  origin?: "remote";
 }
 
 export type ObjectState = "ok" | "missing" | "modified";
@@ -40,6 +44,9 @@ export interface CacheIndex {
   /** Stores `entry` unless the key already has one; returns the entry stored afterwards (the
    * caller's, or the earlier writer's). Call only once the entry's object is committed. */
   putIfAbsent(entry: CacheEntry): Promise<CacheEntry>;
+  /** Overwrites the key's entry here (a forced re-run: the user asked for a new output). A
+   * remote-backed store replaces it locally only; the remote keeps its first writer. */
+  replace(entry: CacheEntry): Promise<void>;
 }
 
 /** Content-addressed stage outputs: a directory tree stored under its tree hash. */
@@ -65,16 +72,31 @@ export interface RunLog {
   get(id: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   list(limit?: number): Promise<RunRecord[]>;
-  /** An id, a unique id prefix, `latest` or `latest~N`; throws naming the problem otherwise. */
+  latest(): Promise<RunRecord | undefined>;
+  /** Newest first, after skipping the newest `offset`: each run without its stages' reasons, logs
+   * and summaries (bar metrics, facts, finding counts), for listings of many runs. */
+  digests(limit?: number, offset?: number): Promise<RunDigest[]>;
+  /** An id, a unique id prefix, `latest` or `latest~N`; throws naming the problem otherwise (a
+   * ConfigError: a ref that names no run is bad input). */
   resolve(ref: string): Promise<RunRecord>;
   delete(id: string): Promise<void>;
 }
 
-/** What a single stage run needs from the store, as the executor sees it. */
+/** Tree file lists by tree hash (key components name trees by hash; `why` reads the lists back to
+ * say which files changed). Local only: a remote store passes these through. */
+export interface FileLists {
+  get(hash: string): Promise<Record<string, string> | undefined>;
+  put(hash: string, files: Record<string, string>): Promise<void>;
+}
+
+/** What a run needs from the store, as the executor and the commands see it. */
 export interface StageStore {
   index: CacheIndex;
   objects: ObjectStore;
   runs: RunLog;
+  lists: FileLists;
+  /** Hashes files with the (size, mtime, inode) state table of this store. */
+  hasher: FileHasher;
   /** The key a stage name last ran or was used with in this workspace: what `why` compares to. */
   lastKey(stage: string): Promise<string | undefined>;
   setLastKey(stage: string, key: string): Promise<void>;

@@ -23,7 +23,6 @@ export default defineStage<DemoParams>({
   kind: "demo",
   description: "generate a small synthetic real/fake clip set with ffmpeg (deterministic from a seed)",
   params: demoParams,
-  code: [new URL(".", import.meta.url), new URL("../../src/video/", import.meta.url), new URL("../../src/lib/", import.meta.url)],
   environment: async () => {
     const { toolVersions } = await import("../../src/video/ffmpeg.js");
     return toolVersions(["ffmpeg"]);

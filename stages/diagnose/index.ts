@@ -8,7 +8,6 @@ export default defineStage<DiagnoseParams>({
   kind: "diagnose",
   description: "leakage diagnostics: frame-count and metadata shortcuts, sources, imbalance, near-duplicates",
   params: diagnoseParams,
-  code: [new URL(".", import.meta.url), new URL("../../src/lib/", import.meta.url), new URL("../../src/artifacts/", import.meta.url)],
   async run(ctx) {
     const { runDiagnose } = await import("./impl.js");
     return runDiagnose(ctx);

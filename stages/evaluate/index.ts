@@ -32,7 +32,6 @@ export default defineStage<EvaluateParams>({
   kind: "evaluate",
   description: "Score val/test with the trained model: metrics.json, predictions.jsonl, report.html",
   params,
-  code: [new URL(".", import.meta.url), new URL("../../src/report/", import.meta.url), new URL("../../src/lib/", import.meta.url), new URL("../../src/model/", import.meta.url), new URL("../../src/artifacts/", import.meta.url)],
   async run(ctx) {
     const { evaluate } = await import("./impl.js");
     return evaluate(ctx);

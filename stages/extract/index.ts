@@ -9,14 +9,6 @@ export default defineStage<ExtractParams>({
   kind: "extract",
   description: "decode every clip with ffmpeg and compute per-frame forensic feature vectors",
   params: extractParams,
-  code: [
-    new URL(".", import.meta.url),
-    new URL("../../src/features/", import.meta.url),
-    new URL("../../src/video/", import.meta.url),
-    new URL("../../src/dataset/", import.meta.url),
-    new URL("../../src/lib/", import.meta.url), // npy.ts writes the outputs
-    new URL("../../src/artifacts/", import.meta.url),
-  ],
   usesData: true,
   environment: async () => {
     const { toolVersions } = await import("../../src/video/ffmpeg.js");

@@ -3,7 +3,8 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ShellStageContext } from "../../src/runner/types.js";
+import type { StageContext } from "../../src/stage.js";
+import type { ShellParams } from "./index.js";
 
 /** Environment variable name for a needed stage's input dir: DFD_INPUT_<NAME>, - → _. */
 export function inputEnvName(stage: string): string {
@@ -12,9 +13,10 @@ export function inputEnvName(stage: string): string {
 
 const TAIL_LINES = 12;
 
-export async function runShell(ctx: ShellStageContext): Promise<void> {
+export async function runShell(ctx: StageContext<ShellParams>): Promise<void> {
+  const { command, deps: _deps, ...free } = ctx.params;
   const paramsFile = join(ctx.tmpDir, "params.json");
-  writeFileSync(paramsFile, JSON.stringify(ctx.params, null, 2) + "\n");
+  writeFileSync(paramsFile, JSON.stringify(free, null, 2) + "\n");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DFD_OUT: ctx.outDir,
@@ -40,7 +42,7 @@ export async function runShell(ctx: ShellStageContext): Promise<void> {
     if (last) ctx.progress(0, 0, last.slice(0, 100));
   };
 
-  const child = spawn("sh", ["-c", ctx.command], { cwd: ctx.projectDir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn("sh", ["-c", command], { cwd: ctx.projectDir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout.on("data", (c: Buffer) => { log.write(c); keepTail(c); });
   child.stderr.on("data", (c: Buffer) => { log.write(c); keepTail(c); });
 
@@ -68,6 +70,6 @@ export async function runShell(ctx: ShellStageContext): Promise<void> {
   if (code !== 0) {
     const why = sig ? `was killed by ${sig}` : `exited with code ${code}`;
     const last = tail.slice(-6).map((l) => `  | ${l}`).join("\n");
-    throw new Error(`command ${why}: ${ctx.command}${last ? `\n${last}` : ""}`);
+    throw new Error(`command ${why}: ${command}${last ? `\n${last}` : ""}`);
   }
 }

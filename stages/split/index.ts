@@ -8,10 +8,6 @@ export default defineStage<SplitParams>({
   kind: "split",
   description: "stratified train/val/test split by label, seeded, optionally grouped by source or group",
   params: splitParams,
-  // split reuses diagnose's clip-list reader, seeded shuffle and union-find, and through them
-  // src/lib (test/runner/code-coverage.test.ts checks the list). The whole folder is
-  // listed (not the files) because code paths must work from both src (.ts) and dist (.js).
-  code: [new URL(".", import.meta.url), new URL("../diagnose/", import.meta.url), new URL("../../src/lib/", import.meta.url), new URL("../../src/artifacts/", import.meta.url)],
   async run(ctx) {
     const { runSplit } = await import("./impl.js");
     return runSplit(ctx);

@@ -50,7 +50,7 @@ test("a changed command re-runs the stage, reason names the command", () => {
   writeFileSync(join(dir, "pipeline.yaml"), PIPELINE.replace("echo independent", "echo independent!"));
   const r = run(dir);
   assert.equal(r.status.other, "ran");
-  assert.match(r.reasons.other![0]!, /^command changed: "echo independent > \$DFD_OUT\/o.txt" → "echo independent! > \$DFD_OUT\/o.txt"$/);
+  assert.match(r.reasons.other![0]!, /^params.command "echo independent > \$DFD_OUT\/o.txt" → "echo independent! > \$DFD_OUT\/o.txt"$/);
 });
 
 test("a changed, added or removed dep file is named with short hashes; downstream sees the upstream output changed", () => {

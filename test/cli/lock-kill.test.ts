@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { test } from "node:test";
 import { Records } from "../../src/runner/records.js";
-import { Store } from "../../src/runner/store.js";
+import { LocalStore } from "../../src/runner/local-store.js";
 import { dfd, lastJson, project, run, start, until } from "../helpers/cli.js";
 
 const alive = (pid: number) => {
@@ -76,9 +76,9 @@ test("kill -9 in the middle of a stage: no corrupt entry; the next run takes the
   const v = dfd(dir, ["verify"]);
   assert.equal(v.code, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /verified 2 objects: all intact/);
-  const store = await Store.open(join(dir, "artifacts"));
+  const store = await LocalStore.open(join(dir, "artifacts"));
   try {
-    const runs = await new Records(store.db).list();
+    const runs = await store.runs.list();
     assert.deepEqual(runs.map((x) => x.status), ["ok", "interrupted"]);
     assert.deepEqual(runs[1]!.stages.map((s) => [s.name, s.status]), [["quick", "ran"]]);
   } finally {

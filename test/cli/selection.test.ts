@@ -73,7 +73,7 @@ test("--dry-run executes nothing and says what would run and why", () => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `dry run: nothing is executed
 a: would run
-    command changed: "echo a > $DFD_OUT/a" → "echo A > $DFD_OUT/a"
+    params.command "echo a > $DFD_OUT/a" → "echo A > $DFD_OUT/a"
 b: would run
     upstream a will re-run
 c: would run
@@ -87,5 +87,5 @@ test("an unknown stage in --from/--until/--only/--force is exit 2 with did-you-m
   const dir = fresh();
   const r = dfd(dir, ["run", "--from", "bb"]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /--from\/--until\/--only\/--force: no stage "bb" in .*pipeline\.yaml \(did you mean "b"\?\); stages: a, b, c, d/);
+  assert.match(r.stderr, /--from: no stage "bb" in .*pipeline\.yaml \(did you mean "b"\?\); stages: a, b, c, d/);
 });

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Records } from "../../src/runner/records.js";
-import { Store } from "../../src/runner/store.js";
+import { LocalStore } from "../../src/runner/local-store.js";
 import { dfd, project, run } from "../helpers/cli.js";
 
 const PIPELINE = `data: clips
@@ -27,13 +27,13 @@ test("--set stage.param and nested stage.a.b override for this run, typed like Y
   assert.deepEqual(r.reasons.train, ["params.epochs 2 → 5", "params.loss.type \"focal\" → \"bce\"", "params.lr 0.001 → 0.0003"]);
   const out = dfd(dir, ["path", "train", "--set", "train.lr=0.0003", "--set", "train.loss.type=bce", "--set", "train.epochs=5"]).stdout.trim();
   assert.deepEqual(JSON.parse(readFileSync(join(out, "params.json"), "utf8")), { lr: 0.0003, epochs: 5, loss: { type: "bce", gamma: 2 } });
-  const store = await Store.open(join(dir, "artifacts"));
+  const store = await LocalStore.open(join(dir, "artifacts"));
   try {
-    const rec = await new Records(store.db).latest();
+    const rec = await store.runs.latest();
     assert.equal(rec!.id, r.json.run);
     assert.deepEqual(rec!.overrides, ["train.lr=0.0003", "train.loss.type=bce", "train.epochs=5"]);
     assert.equal(rec!.status, "ok");
-    assert.deepEqual(rec!.stages[0]!.params, { lr: 0.0003, epochs: 5, loss: { type: "bce", gamma: 2 } });
+    assert.deepEqual(rec!.stages[0]!.params, { command: 'cp $DFD_PARAMS $DFD_OUT/params.json; ls "$DFD_DATA" > $DFD_OUT/data.txt', deps: [], lr: 0.0003, epochs: 5, loss: { type: "bce", gamma: 2 } });
   } finally {
     await store.close();
   }

@@ -43,14 +43,14 @@ test("compareRuns: shared extract, different train, first divergence names the p
 
 test("compareRuns: uses the cache entries' key components to explain a divergence", async () => {
   const comp = (code: string, input: string): KeyComponents => ({
-    v: 1, name: "train", kind: "train", code, params: { lr: 0.001 }, data: null, deps: {}, inputs: { extract: input },
+    v: 2, name: "train", kind: "train", code, env: {}, params: { lr: 0.001 }, paths: {}, data: null, inputs: { extract: input },
   });
   const a = run("A", [stage("extract", "e1", {}), stage("train", "t1", { lr: 0.001 })]);
   const b = run("B", [stage("extract", "e1", {}), stage("train", "t2", { lr: 0.001 })]);
   const byKey: Record<string, KeyComponents> = { t1: comp("c0de1111aaaa", "e".repeat(64)), t2: comp("c0de2222bbbb", "e".repeat(64)) };
   const c = await compareRuns(a, b, async (k) => byKey[k]);
   assert.equal(c.firstDivergence?.stage, "train");
-  assert.deepEqual(c.firstDivergence?.reasons, ["code of stage train changed (train c0de1111 → c0de2222)"]);
+  assert.deepEqual(c.firstDivergence?.reasons, ["code of train changed (c0de1111 → c0de2222)"]);
 });
 
 test("compareRuns: identical runs have no divergence", async () => {

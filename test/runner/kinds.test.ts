@@ -100,14 +100,14 @@ test("the summary table shows the stage's lines and findings, severity-marked", 
   assert.match(r.out, /^t +ran +\d+\.\d +no cached output\n {4}trained\n {4}⚠ warn: something odd\n/m);
 });
 
-test("a change in the kind's code files re-runs its stages: 'code of stage t changed'", async () => {
+test("a change in the kind's code files re-runs its stages: 'code of toy changed: code.js changed'", async () => {
   const { dir, file, reg } = setup("stages:\n  t:\n    uses: toy\n");
   assert.equal((await dfdIn(reg, dir, ["run", file])).code, 0);
   appendFileSync(join(dir, "code.js"), "// v2\n");
   const r = await dfdIn(registry(join(dir, "code.js")), dir, ["run", file, "--json"]);
   const s = json(r.out).stages[0];
   assert.equal(s.status, "ran");
-  assert.match(s.reasons[0], /^code of stage t changed \(toy [0-9a-f]{8} → [0-9a-f]{8}\)$/);
+  assert.match(s.reasons[0], /^code of toy changed \([0-9a-f]{8} → [0-9a-f]{8}\): code\.js changed$/);
 });
 
 test("inKey: false params reach the stage but not the key: changing them re-runs nothing", async () => {

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { findCycle, select, topoOrder } from "../../src/runner/graph.js";
 import { acquireLock } from "../../src/runner/lock.js";
 import { newRunId, Records, type RunRecord } from "../../src/runner/records.js";
-import { Store } from "../../src/runner/store.js";
+import { LocalStore } from "../../src/runner/local-store.js";
 import { project } from "../helpers/cli.js";
 
 const record = (id: string, startedAt: string, pid = process.pid): RunRecord => ({
@@ -16,9 +16,9 @@ const record = (id: string, startedAt: string, pid = process.pid): RunRecord => 
 
 test("records: put/get/list newest first/latest/resolve (id, prefix, latest~N); a dead process's running record reads interrupted", async () => {
   const dir = project({});
-  const store = await Store.open(join(dir, "artifacts"));
+  const store = await LocalStore.open(join(dir, "artifacts"));
   try {
-    const recs = new Records(store.db);
+    const recs = store.runs;
     await assert.rejects(recs.resolve("latest"), /no runs recorded yet: `dfd run` first/);
     const dead = spawnSync("true").pid!;
     await recs.put({ ...record("20260101-000000-aaaaaa", "2026-01-01T00:00:00.000Z", dead) });
