@@ -5,13 +5,18 @@
 // picked is said on stderr.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import type { RunRecord } from "../runner/records.js";
+import { ConfigError } from "../runner/diagnostic.js";
 import { artifactsDirFor, openArtifacts } from "../runner/project.js";
 
-type StageRec = RunRecord["stages"][number];
+/** What this module reads of a run (a full record or a digest). */
+interface RunLike {
+  id: string;
+  stages: { name: string; kind: string; status: string; outputHash: string | null; error?: string }[];
+}
+type StageRec = RunLike["stages"][number];
 
 /** The train stage of `run` that produced a model, or why there is none. */
-function trainedBy(run: RunRecord): { stage: StageRec } | { why: string } {
+function trainedBy(run: RunLike): { stage: StageRec } | { why: string } {
   const trains = run.stages.filter((s) => s.kind === "train");
   if (trains.length === 0) return { why: `run ${run.id} has no train stage` };
   const made = trains.filter((s) => s.outputHash);
@@ -36,29 +41,38 @@ export async function resolveModelRef(
   const { store } = await openArtifacts(pipeline);
   const records = store.runs;
   try {
-    let run: RunRecord;
+    let run: RunLike;
     let stage: StageRec;
     if (latest) {
-      // the N-th newest run that trained a model
+      // the N-th newest run that trained a model, reading run digests a page at a time
       const back = Number(latest[1] ?? 0);
-      const all = await records.list();
-      if (!all.length) throw new Error(`--model ${model}: no runs recorded yet: \`dfd run\` first`);
-      const trained = all.flatMap((r) => {
-        const t = trainedBy(r);
-        return "stage" in t ? [{ run: r, stage: t.stage }] : [];
-      });
+      const trained: { run: RunLike; stage: StageRec; position: number }[] = [];
+      let first: RunLike | undefined;
+      let seen = 0;
+      const page = 200;
+      while (trained.length <= back) {
+        const runs = await records.digests(page, seen);
+        first ??= runs[0];
+        for (const r of runs) {
+          const t = trainedBy(r);
+          if ("stage" in t) trained.push({ run: r, stage: t.stage, position: seen });
+          seen++;
+        }
+        if (runs.length < page) break;
+      }
+      if (!first) throw new ConfigError(`--model ${model}: no runs recorded yet: \`dfd run\` first`);
       const hit = trained[back];
       if (!hit) {
-        if (!trained.length) throw new Error(`--model ${model}: none of the ${all.length} recorded run(s) trained a model (the latest, ${all[0]!.id}: ${whyNot(all[0]!)}); run the pipeline through train first`);
-        throw new Error(`--model ${model}: only ${trained.length} recorded run(s) trained a model (latest~${trained.length - 1} is the oldest)`);
+        if (!trained.length) throw new ConfigError(`--model ${model}: none of the ${seen} recorded run(s) trained a model (the latest, ${first.id}: ${whyNot(first)}); run the pipeline through train first`);
+        throw new ConfigError(`--model ${model}: only ${trained.length} run(s) recorded that trained a model (latest~${trained.length - 1} is the oldest)`);
       }
       ({ run, stage } = hit);
-      const skipped = all.indexOf(run); // newer runs, none of which trained (when back is 0)
+      const skipped = hit.position; // newer runs, none of which trained (when back is 0)
       note(`dfd predict: the model of run ${run.id} (stage ${stage.name})${back === 0 && skipped > 0 ? `, the latest run that trained one (${skipped} newer run${skipped === 1 ? "" : "s"} did not)` : ""}`);
     } else {
       run = await records.resolve(model);
       const t = trainedBy(run);
-      if (!("stage" in t)) throw new Error(`--model ${model}: ${t.why}${t.why.includes("give the model directory") ? "" : "; give a run that trained (`--model latest` picks the latest one) or the model directory"}`);
+      if (!("stage" in t)) throw new ConfigError(`--model ${model}: ${t.why}${t.why.includes("give the model directory") ? "" : "; give a run that trained (`--model latest` picks the latest one) or the model directory"}`);
       stage = t.stage;
       note(`dfd predict: the model of run ${run.id} (stage ${stage.name})`);
     }
@@ -70,7 +84,7 @@ export async function resolveModelRef(
   }
 }
 
-function whyNot(run: RunRecord): string {
+function whyNot(run: RunLike): string {
   const t = trainedBy(run);
   return "why" in t ? t.why.replace(`run ${run.id} `, "") : "trained";
 }

@@ -235,7 +235,8 @@ describe("--model latest", () => {
       const pipeline = join(dir, "pipeline.yaml");
       writeFileSync(pipeline, "stages: {}\n");
       mkdirSync(join(dir, "artifacts"));
-      const { store, records } = await openArtifacts(pipeline);
+      const { store } = await openArtifacts(pipeline);
+      const records = store.runs;
       const hash = "ab".repeat(32);
       mkdirSync(store.objectDir(hash), { recursive: true });
       const stage = (name: string, kind: string, outputHash: string | null, status: "ran" | "cached" | "failed" = "ran") =>
@@ -250,7 +251,7 @@ describe("--model latest", () => {
       const notes: string[] = [];
       assert.equal(await resolveModelRef("latest", dir, "pipeline.yaml", (l) => void notes.push(l)), store.objectDir(hash));
       assert.deepEqual(notes, ["dfd predict: the model of run 20261201-100000-aaaaaa (stage train), the latest run that trained one (2 newer runs did not)"]);
-      await assert.rejects(resolveModelRef("latest~1", dir, "pipeline.yaml", () => {}), /only 1 recorded run\(s\) trained a model/);
+      await assert.rejects(resolveModelRef("latest~1", dir, "pipeline.yaml", () => {}), /only 1 run\(s\) recorded that trained a model/);
       await assert.rejects(resolveModelRef("20261201-11", dir, "pipeline.yaml", () => {}), /--model 20261201-11: run 20261201-110000-bbbbbb has no train stage; give a run that trained \(`--model latest` picks the latest one\)/);
       await assert.rejects(resolveModelRef("20261201-12", dir, "pipeline.yaml", () => {}), /stage train of run 20261201-120000-cccccc produced no model \(failed\)/);
     } finally {
