@@ -125,7 +125,7 @@ export class DumpParser {
       return;
     }
     if (level !== "info" && level !== "verbose") return;
-    const input = /^Input #0, (.*), from '/.exec(text);
+    const input = /^Input #0, (.*?), from '/.exec(text);
     if (input) {
       this.inInput = true;
       this.format = input[1]!;
