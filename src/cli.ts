@@ -42,6 +42,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option("-j, --jobs <n>", "stages run in parallel (default: cores)")
     .option("--json", "print one JSON object as the last line of stdout")
     .option("--lock-timeout <seconds>", "give up waiting for another dfd run after this long")
+    .option("--executor <type>", "where fanned-out stages' items run: local (default) or bullmq (`dfd worker`s)")
+    .option("--queue <redis-url>", "the Redis of --executor bullmq, e.g. redis://127.0.0.1:6379")
     .action(async (file: string, flags) => {
       const { runCommand } = await import("./commands/run.js");
       code = await runCommand(io, file, flags);
@@ -116,10 +118,48 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .description("list recorded runs, newest first, with the params that vary and their metrics")
     .addOption(pipelineOpt())
     .option("--limit <n>", "at most this many runs", "20")
+    .option("--remote", "the runs recorded on the remote cache (the whole team's)")
     .option("--json", "print one JSON object")
     .action(async (flags) => {
       const { runsCommand } = await import("./commands/runs.js");
       code = await runsCommand(io, flags);
+    });
+
+  // The team's remote cache and distributed execution (docs/team.md).
+  program
+    .command("push")
+    .description("publish a run's stage outputs and its record to the remote cache")
+    .addOption(pipelineOpt())
+    .option("--run <ref>", "the run: an id, a unique prefix, latest or latest~N", "latest")
+    .option("--json", "print one JSON object")
+    .action(async (flags) => {
+      const { pushCommand } = await import("./commands/push.js");
+      code = await pushCommand(io, flags);
+    });
+
+  program
+    .command("pull")
+    .description("download what the remote cache has for the pipeline's stages (or for a run's)")
+    .addOption(pipelineOpt())
+    .option("--run <ref>", "a recorded run (here or on the remote) instead of the pipeline's current keys")
+    .option("--set <key=value>", "evaluate the pipeline with these overrides", collect, [])
+    .option("--json", "print one JSON object")
+    .action(async (flags) => {
+      const { pullCommand } = await import("./commands/pull.js");
+      code = await pullCommand(io, flags);
+    });
+
+  program
+    .command("worker")
+    .description("run fan-out items (extract's clips) for `dfd run --executor bullmq` coordinators")
+    .requiredOption("--queue <redis-url>", "the coordinators' Redis, e.g. redis://127.0.0.1:6379")
+    .option("-j, --jobs <n>", "items at a time (default: cores)")
+    .option("--project <dir>", "where module-path kinds (uses: ./kinds/x.js) resolve (default: .)")
+    .option("--work-dir <dir>", "inputs cache and scratch space (default: a dfd-worker dir in the temp dir)")
+    .option("--lock-duration <seconds>", "a job's lock: a worker killed mid-item is noticed after about this long", "30")
+    .action(async (flags) => {
+      const { workerCommand } = await import("./commands/worker.js");
+      code = await workerCommand(io, flags);
     });
 
   program

@@ -1,9 +1,10 @@
 // `dfd compare <A> <B>`: params that differ, metrics with deltas, shared vs different stages, and
 // the first divergence with its reasons, and a warning when the runs were tested on different
-// test sets. --md for CI job summaries, --json for scripts. A ref that names no run exits 2.
+// test sets. --md for CI job summaries, --json for scripts. A ref that names no run exits 2. With a
+// remote cache, runs and cache entries made on other machines resolve too.
 import { existsSync } from "node:fs";
 import { ConfigError } from "../runner/diagnostic.js";
-import { artifactsDirFor, openArtifacts } from "../runner/project.js";
+import { artifactsDirFor, openShared } from "../runner/project.js";
 import { compareRuns } from "../experiments/compare.js";
 import { renderComparisonMarkdown, renderComparisonText } from "../experiments/render.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
@@ -13,7 +14,7 @@ export function compareCommand(io: Io, refA: string, refB: string, flags: { pipe
     if (flags.json && flags.md) throw new ConfigError("--json and --md: choose one");
     const file = flags.pipeline ?? DEFAULT_PIPELINE;
     if (!existsSync(artifactsDirFor(file))) throw new ConfigError(`${refA}: no runs recorded yet (no ${artifactsDirFor(file)}): \`dfd run\` first`);
-    const { store } = await openArtifacts(file);
+    const { store } = await openShared(file);
     const records = store.runs;
     try {
       const a = await records.resolve(refA);

@@ -8,6 +8,8 @@ import { openProject } from "../runner/project.js";
 import { renderReasons } from "../runner/reasons.js";
 import { plainReporter, summaryTable, ttyReporter } from "../runner/reporter.js";
 import { runPipeline } from "../runner/run.js";
+import type { Pipeline } from "../runner/resolve.js";
+import type { StageStore } from "../runner/store-api.js";
 import { checkStages, DEFAULT_PIPELINE, guard, pipelineFile, splitNames, type Io } from "./common.js";
 
 export interface RunFlags {
@@ -21,6 +23,8 @@ export interface RunFlags {
   jobs?: string;
   json?: boolean;
   lockTimeout?: string;
+  executor?: string;
+  queue?: string;
 }
 
 export function runCommand(io: Io, positional: string | undefined, flags: RunFlags): Promise<number> {
@@ -58,11 +62,13 @@ export function runCommand(io: Io, positional: string | undefined, flags: RunFla
         return 0;
       }
 
+      // --executor bullmq / `executor:`: fanned-out stages' items go to `dfd worker`s.
+      const items = await distributedItems(pipeline, store, flags);
       const reporter = io.live ? ttyReporter(io.err) : plainReporter(io.err);
       let result;
       try {
         result = await runPipeline(project, {
-          ...select, jobs, reporter, handleSignals: true,
+          ...select, jobs, reporter, handleSignals: true, ...(items ? { items } : {}),
           ...(timeout !== undefined ? { lockTimeoutMs: timeout * 1000 } : {}),
           onSignal: (sig) => io.err(`\ndfd: ${sig}: stopping running stages (again to quit at once)…\n`),
         });
@@ -106,4 +112,19 @@ function planText(outcomes: StageOutcome[]): string {
     for (const reason of renderReasons(s.reasons)) lines.push(`    ${reason}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The item executor factory for `--executor bullmq` (flags over `executor:` in pipeline.yaml). */
+async function distributedItems(pipeline: Pipeline, store: StageStore, flags: RunFlags) {
+  if (flags.executor === undefined && flags.queue === undefined && !pipeline.config.executor) return undefined;
+  const { resolveExecutor } = await import("../distributed/config.js");
+  let spec;
+  try {
+    spec = resolveExecutor(pipeline.config.executor, flags);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  if (spec.type === "local") return undefined;
+  const { bullmqExecutor } = await import("../distributed/executor.js");
+  return bullmqExecutor(spec.queue, pipeline, store);
 }

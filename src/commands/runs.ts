@@ -6,21 +6,28 @@ import { artifactsDirFor, openArtifacts } from "../runner/project.js";
 import { headlineMetrics, runsView } from "../experiments/runs.js";
 import { numberColumn, table } from "../experiments/render.js";
 import type { Json } from "../params.js";
+import { digestOf } from "../runner/records.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
 
 /** Param columns shown in the table; the rest are named under it (and all are in --json). */
 const MAX_PARAM_COLUMNS = 5;
 
-export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; limit?: string }): Promise<number> {
+export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; limit?: string; remote?: boolean }): Promise<number> {
   return guard(io, async () => {
     const limit = flags.limit === undefined ? 20 : Number(flags.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`--limit ${flags.limit}: expected a whole number ≥ 1`);
     const file = flags.pipeline ?? DEFAULT_PIPELINE;
-    if (!existsSync(artifactsDirFor(file))) {
+    if (!flags.remote && !existsSync(artifactsDirFor(file))) {
       io.out(flags.json ? JSON.stringify({ runs: [], varyingParams: [] }) + "\n" : "no runs recorded yet\n");
       return 0;
     }
-    const { store } = await openArtifacts(file);
+    // --remote: the team's runs on the remote cache (no local artifacts needed).
+    const store = flags.remote
+      ? await (await import("../remote/attach.js")).remoteRunLog(file, (m) => io.err(`dfd: ${m}\n`)).then((r) => ({
+        runs: { digests: async (n: number) => (await r.list(n)).map(digestOf) },
+        close: async () => r.close(),
+      }))
+      : (await openArtifacts(file)).store;
     const records = store.runs;
     try {
       // One more than shown: the run before the oldest shown, to tell whether that one is a re-run.

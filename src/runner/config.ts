@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
 import { ConfigError, didYouMean, type Diagnostic } from "./diagnostic.js";
+import { parseRemoteNode, type RemoteSpec } from "../remote/config.js";
+import { parseExecutorNode, type ExecutorSpec } from "../distributed/config.js";
 
 /** [start, end) character offsets in the pipeline file. */
 export type Span = readonly [number, number];
@@ -42,11 +44,15 @@ export interface PipelineConfig {
   /** `data:` as written (relative to `dir`), null when absent or null. */
   data: Located<string> | null;
   stages: StageDecl[];
+  /** `remote:` (the team's remote cache, src/remote/config.ts) and `executor:` (where fanned-out
+   * stages run, src/distributed/config.ts); null when absent. */
+  remote: RemoteSpec | null;
+  executor: ExecutorSpec | null;
   /** Diagnostic at a span of this file. */
   at(span: Span | undefined, message: string): Diagnostic;
 }
 
-const TOP_KEYS = ["data", "stages"] as const;
+const TOP_KEYS = ["data", "stages", "remote", "executor"] as const;
 const BUILTIN_KEYS = ["uses", "with", "needs"] as const;
 const SHELL_KEYS = ["run", "deps", "params", "needs"] as const;
 const STAGE_KEYS = ["uses", "with", "needs", "run", "deps", "params"] as const;
@@ -92,7 +98,7 @@ export function parseConfig(file: string, source: string): PipelineConfig {
   }
   if (diags.length) throw new ConfigError(diags);
 
-  const cfg: PipelineConfig = { file, dir: dirname(file), source, data: null, stages: [], at };
+  const cfg: PipelineConfig = { file, dir: dirname(file), source, data: null, stages: [], remote: null, executor: null, at };
   const root = doc.contents;
   if (!isMap(root)) {
     err(root ?? [0, 1], "pipeline.yaml must be a mapping with `stages:` (and optionally `data:`)");
@@ -117,6 +123,10 @@ export function parseConfig(file: string, source: string): PipelineConfig {
         const stage = parseStage(name, sp.value as Node | null, err);
         if (stage) cfg.stages.push(stage);
       }
+    } else if (key.value === "remote") {
+      cfg.remote = parseRemoteNode(value, key.span, err);
+    } else if (key.value === "executor") {
+      cfg.executor = parseExecutorNode(value, key.span, err);
     } else {
       err(key.span, `unknown top-level key "${key.value}"${didYouMean(key.value, TOP_KEYS)}; expected one of: ${TOP_KEYS.join(", ")}`);
     }

@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import type { Logger, Provenance, StageContext, StageInput, StageSummary } from "../stage.js";
 import { FileHasher } from "./filehash.js";
-import { runKind } from "./in-process.js";
+import { runKind, type ItemExecutor } from "./in-process.js";
 import { Planner, type PlannerOptions, type StageOutcome } from "./plan.js";
 import { renderReasons } from "./reasons.js";
 import type { RunRecord, StageRecord } from "./records.js";
@@ -32,6 +32,8 @@ export interface ExecuteOptions extends PlannerOptions {
   reporter?: Reporter;
   jobs?: number;
   signal?: AbortSignal;
+  /** Where a fanned-out stage's items run (default: in this process); see in-process.ts. */
+  items?: (stage: ResolvedStage, outcome: StageOutcome) => ItemExecutor | undefined;
 }
 
 export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise<RunResult> {
@@ -42,6 +44,10 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
   const outcomes = new Map<string, StageOutcome>();
   const signal = opts.signal ?? new AbortController().signal;
   const artifactsDir = opts.artifactsDir;
+  const itemsFor = (stage: ResolvedStage, o: StageOutcome): { items?: ItemExecutor } => {
+    const items = opts.items?.(stage, o);
+    return items ? { items } : {};
+  };
   let saving: Promise<void> = Promise.resolve();
   const saveRecord = () => {
     record.stages = considered.filter((n) => outcomes.has(n)).map((n) => toRecord(outcomes.get(n)!));
@@ -141,7 +147,7 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
         logFile,
         provenance: provenanceOf(stage, o),
       };
-      const summary = JSON.parse(JSON.stringify((await runKind(stage.kind, ctx)) ?? {})) as StageSummary;
+      const summary = JSON.parse(JSON.stringify((await runKind(stage.kind, ctx, itemsFor(stage, o))) ?? {})) as StageSummary;
       if (signal.aborted) throw new Error("interrupted");
       const tree = await new FileHasher(undefined).hashTree(outDir);
       await store.objects.put(outDir, tree);

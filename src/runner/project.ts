@@ -6,6 +6,7 @@ import type { Registry } from "./kinds.js";
 import { LocalStore } from "./local-store.js";
 import { loadPipeline, type Pipeline } from "./resolve.js";
 import type { StageStore } from "./store-api.js";
+import { attachRemote, remoteSpecOf, type AttachOptions } from "../remote/attach.js";
 
 /** artifacts/ next to pipeline.yaml, or $DFD_ARTIFACTS. */
 export function artifactsDirFor(pipelineFile: string, env = process.env): string {
@@ -22,7 +23,7 @@ export interface Project {
   close(): Promise<void>;
 }
 
-export async function openProject(file: string, opts: { registry: Registry; sets?: string[]; cwd?: string }): Promise<Project> {
+export async function openProject(file: string, opts: { registry: Registry; sets?: string[]; cwd?: string; remote?: Pick<AttachOptions, "strict" | "warn"> }): Promise<Project> {
   const pipeline = await loadPipeline(file, opts);
   const artifactsDir = artifactsDirFor(pipeline.file);
   try {
@@ -32,7 +33,9 @@ export async function openProject(file: string, opts: { registry: Registry; sets
     if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw e;
   }
   const local = await LocalStore.open(artifactsDir);
-  return { pipeline, store: local, local, artifactsDir, close: () => local.close() };
+  // The team's remote cache when one is configured (src/remote/): this store first, then the remote.
+  const store = await attachRemote(local, pipeline.config.remote, { artifactsDir, ...opts.remote }).catch(async (e) => { await local.close(); throw e; });
+  return { pipeline, store, local, artifactsDir, close: () => store.close() };
 }
 
 /** The store without loading the pipeline (runs, compare, gc, verify): a broken pipeline.yaml
@@ -41,6 +44,14 @@ export async function openArtifacts(pipelineFile: string): Promise<{ dir: string
   const dir = artifactsDirFor(pipelineFile);
   if (!existsSync(dir)) throw new Error(`no artifacts at ${dir}: nothing has run yet (dfd run ${pipelineFile})`);
   return { dir, store: await LocalStore.open(dir) };
+}
+
+/** openArtifacts with the remote tier when one is configured: run records and cache entries made
+ * on other machines too (runs --remote, compare). */
+export async function openShared(pipelineFile: string): Promise<{ dir: string; store: StageStore & { close(): Promise<void> } }> {
+  const { dir, store: local } = await openArtifacts(pipelineFile);
+  const store = await attachRemote(local, remoteSpecOf(pipelineFile), { artifactsDir: dir }).catch(async (e) => { await local.close(); throw e; });
+  return { dir, store };
 }
 
 /** Leftover stage work dirs from interrupted runs. Only call while holding the lock. */

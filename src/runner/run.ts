@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256 } from "./canonical.js";
-import { execute, type RunResult } from "./execute.js";
+import { execute, type ExecuteOptions, type RunResult } from "./execute.js";
 import type { SelectionOptions } from "./graph.js";
 import { acquireLock } from "./lock.js";
 import { cleanTmp, type Project } from "./project.js";
@@ -22,6 +22,8 @@ export interface RunOptions extends SelectionOptions {
   signal?: AbortSignal;
   /** Told when a signal arrives (the CLI prints a line). */
   onSignal?: (sig: NodeJS.Signals) => void;
+  /** Where fanned-out stages' items run (execute.ts); in this process when absent. */
+  items?: ExecuteOptions["items"];
 }
 
 export interface PipelineRun extends RunResult {
@@ -71,6 +73,7 @@ export async function runPipeline(project: Project, opts: RunOptions = {}): Prom
         from: opts.from, until: opts.until, only: opts.only, force: opts.force,
         store, artifactsDir, runId, record, jobs: opts.jobs, signal: controller.signal,
         ...(opts.reporter ? { reporter: opts.reporter } : {}),
+        ...(opts.items ? { items: opts.items } : {}),
       });
     } finally {
       await rm(join(artifactsDir, "tmp", runId), { recursive: true, force: true }).catch(() => {});

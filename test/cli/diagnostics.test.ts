@@ -25,7 +25,7 @@ test("YAML syntax error", () => {
 
 test("unknown top-level key, with did-you-mean", () => {
   check("dtaa: clips\nstages:\n  a:\n    run: x\n", [
-    `pipeline.yaml:1:1: unknown top-level key "dtaa" (did you mean "data"?); expected one of: data, stages`,
+    `pipeline.yaml:1:1: unknown top-level key "dtaa" (did you mean "data"?); expected one of: data, stages, remote, executor`,
     " 1 | dtaa: clips",
     "   | ^^^^",
     "",

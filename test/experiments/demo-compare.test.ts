@@ -6,18 +6,9 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { dfd, lastJson, project, run } from "../helpers/cli.js";
+import { SMALL_DEMO_PIPELINE } from "../helpers/demo-pipeline.js";
 
-const PIPELINE = `stages:
-  demo: { uses: demo, with: { real: 6, fake: 6, size: 64 } }
-  extract: { uses: extract, needs: [demo], with: { size: 64, max_frames: 12 } }
-  diagnose: { uses: diagnose, needs: [extract] }
-  split: { uses: split, needs: [extract, diagnose], with: { val: 0.25, test: 0.25, seed: 1 } }
-  train:
-    uses: train
-    needs: [extract, split]
-    with: { backend: cpu, threads: 1, d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, max_epochs: 3, min_epochs: 2, batch_size: 4, lr: 0.003 }
-  evaluate: { uses: evaluate, needs: [train, split, extract, diagnose], with: { backend: cpu, bootstrap: 50 } }
-`;
+const PIPELINE = SMALL_DEMO_PIPELINE;
 
 test("focal vs bce on the demo pipeline: one compare shows shared data stages, the diverging train, metric deltas", () => {
   const dir = project({ "pipeline.yaml": PIPELINE });

@@ -1,0 +1,112 @@
+// Team benchmark (issue 10): extract on ../shared/data/clips (103 clips) through a coordinator and
+// two `dfd worker`s (BullMQ on a real Redis, results through a real S3: Ceph RGW on 127.0.0.1)
+// against the local pool, on the same 2 cores. What it measures is the distribution overhead:
+// per item, what a worker spends besides running the item (inputs from the remote, results to
+// it), and per item the requests that go to Redis and to S3 — the numbers the scaling estimate in
+// BENCHMARKS.md starts from.
+//   npm run build && node --import tsx bench/distributed.ts [--data DIR] [--rounds N] [--jobs 2]
+// Uses the servers exported by `eval "$(node scripts/services.mjs start)"`, else starts its own.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { arg, servers } from "./team-servers.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = join(root, "bin/dfd.js");
+const data = resolve(arg("data", join(root, "../shared/data/clips")));
+const rounds = Number(arg("rounds", "2"));
+const jobs = arg("jobs", "2");
+if (!existsSync(data)) {
+  console.log(`bench/distributed: SKIPPED — ${data} not found`);
+  process.exit(0);
+}
+
+const srv = await servers("redis+s3");
+const { env, aws } = srv;
+
+const dir = mkdtempSync(join(tmpdir(), "dfd-bench-dist-"));
+writeFileSync(join(dir, "pipeline.yaml"), `data: ${data}\nstages:\n  extract: { uses: extract }\n`);
+
+async function redisCommands(url: string): Promise<number> {
+  const { Redis } = await import("ioredis");
+  const r = new Redis(url);
+  const info = await r.info("stats");
+  r.disconnect();
+  return Number(/total_commands_processed:(\d+)/.exec(info)![1]) ;
+}
+
+interface Result { seconds: number; stageSeconds: number; items: number }
+function dfdRun(args: string[], extra: Record<string, string>, artifacts: string): Result & { stderr: string } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [bin, "run", "--json", "-j", jobs, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "1", DFD_ARTIFACTS: artifacts, ...extra } });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`dfd run ${args.join(" ")} failed:\n${r.stderr}`);
+  const json = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  const clips = /(\d+) clips \(/.exec(r.stderr);
+  return { seconds, stageSeconds: json.stages[0].seconds, items: Number(clips?.[1] ?? 0), stderr: r.stderr };
+}
+
+function startWorker(queue: string, extra: Record<string, string>) {
+  const work = mkdtempSync(join(tmpdir(), "dfd-bench-worker-"));
+  const child = spawn(process.execPath, [bin, "worker", "--queue", queue, "-j", jobs, "--work-dir", work], { cwd: dir, env: { ...process.env, CI: "1", ...extra }, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  child.stderr.on("data", (c: Buffer) => (log += c.toString()));
+  return {
+    log: () => log,
+    ready: () => new Promise<void>((res, rej) => { const t = setInterval(() => { if (/: queue /.test(log)) { clearInterval(t); res(); } if (child.exitCode !== null) { clearInterval(t); rej(new Error(log)); } }, 50); }),
+    stop: () => new Promise<void>((res) => { child.once("exit", () => { rmSync(work, { recursive: true, force: true }); res(); }); child.kill("SIGTERM"); }),
+  };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const rows: string[] = [];
+const local: Result[] = [];
+const dist: (Result & { inputs: number; run: number; results: number; s3: Record<string, number>; redis: number })[] = [];
+for (let round = 0; round < rounds; round++) {
+  // local pool
+  const la = mkdtempSync(join(tmpdir(), "dfd-bench-art-"));
+  local.push(dfdRun([], { DFD_REMOTE: "off" }, la));
+  rmSync(la, { recursive: true, force: true });
+  // coordinator + 2 workers, a fresh bucket and queue (no cached items, inputs uploaded again)
+  const url = await srv.newBucket();
+  const queue = `${env.DFD_TEST_REDIS_URL}/${10 + round}`;
+  const remoteEnv = { ...aws, DFD_REMOTE: url, DFD_REMOTE_ENDPOINT: env.DFD_TEST_S3_ENDPOINT! };
+  const ws = [startWorker(queue, remoteEnv), startWorker(queue, remoteEnv)];
+  await Promise.all(ws.map((w) => w.ready()));
+  const before = await redisCommands(env.DFD_TEST_REDIS_URL!);
+  const da = mkdtempSync(join(tmpdir(), "dfd-bench-art-"));
+  const r = dfdRun(["--executor", "bullmq", "--queue", queue], { ...remoteEnv, DFD_STATS: "1" }, da);
+  const redis = (await redisCommands(env.DFD_TEST_REDIS_URL!)) - before;
+  await Promise.all(ws.map((w) => w.stop()));
+  rmSync(da, { recursive: true, force: true });
+  const logs = ws.map((w) => w.log()).join("\n");
+  const timings = [...logs.matchAll(/\(inputs (\d+) ms, run (\d+) ms, results (\d+) ms\)/g)].map((m) => m.slice(1).map(Number));
+  const s3: Record<string, number> = { GET: 0, HEAD: 0, PUT: 0, LIST: 0 };
+  for (const m of [...logs.matchAll(/requests to .*?: GET (\d+), HEAD (\d+), PUT (\d+), LIST (\d+)/g), ...r.stderr.matchAll(/requests: GET (\d+), HEAD (\d+), PUT (\d+), LIST (\d+)/g)])
+    ["GET", "HEAD", "PUT", "LIST"].forEach((k, i) => (s3[k]! += Number(m[i + 1])));
+  dist.push({ ...r, inputs: mean(timings.map((t) => t[0]!)), run: mean(timings.map((t) => t[1]!)), results: mean(timings.map((t) => t[2]!)), s3, redis });
+  console.error(`round ${round + 1}: local ${local[round]!.stageSeconds.toFixed(1)} s, distributed ${r.stageSeconds.toFixed(1)} s (${r.items} items)`);
+}
+rmSync(dir, { recursive: true, force: true });
+await srv.stop();
+
+const items = dist[0]!.items;
+const best = (xs: Result[]) => Math.min(...xs.map((x) => x.stageSeconds));
+const lb = best(local);
+const db = best(dist);
+rows.push(`| run | extract stage s (best of ${rounds}) | clips/s |`, "|---|---|---|");
+rows.push(`| local pool, -j ${jobs} | ${lb.toFixed(1)} | ${(items / lb).toFixed(2)} |`);
+rows.push(`| coordinator + 2 \`dfd worker -j ${jobs}\` | ${db.toFixed(1)} | ${(items / db).toFixed(2)} |`);
+rows.push("", `distributed / local throughput: **${(lb / db).toFixed(2)}×** (${items} clips)`);
+const d = dist.find((x) => x.stageSeconds === db)!;
+rows.push("", "| per item (means, best round) | ms |", "|---|---|");
+rows.push(`| worker: inputs from the remote (download + re-hash) | ${d.inputs.toFixed(0)} |`);
+rows.push(`| worker: the item itself (extract's run) | ${d.run.toFixed(0)} |`);
+rows.push(`| worker: results to the remote (hash, HEAD/PUT blobs, record) | ${d.results.toFixed(0)} |`);
+rows.push("", "| requests per item | count |", "|---|---|");
+for (const k of ["GET", "HEAD", "PUT", "LIST"]) rows.push(`| S3 ${k} (coordinator + workers) | ${(d.s3[k]! / items).toFixed(2)} |`);
+rows.push(`| Redis commands (all clients, incl. workers' blocking waits) | ${(d.redis / items).toFixed(1)} |`);
+rows.push("", `load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+console.log(rows.join("\n"));
