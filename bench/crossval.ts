@@ -4,7 +4,7 @@
 // regular expression (an ablation without re-extracting).
 //
 //   node --import tsx bench/crossval.ts DIR [--models linear,transformer] [--folds 5] [--group-by auto]
-//        [--only '^spec_'] [--train '{"seq_len":16}'] [--linear-l2 0.1] [--seed 0] [--repeats 1] [--out DIR]
+//        [--only '^spec_'] [--train '{"seq_len":16}'] [--linear-l2 0.1] [--seed 0] [--repeats 1] [--augmented true|false] [--out DIR]
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -28,6 +28,7 @@ const { values, positionals } = parseArgs({
     "linear-l2": { type: "string" },
     seed: { type: "string", default: "0" },
     repeats: { type: "string", default: "1" },
+    augmented: { type: "string", default: "true" },
     bootstrap: { type: "string", default: "1000" },
     out: { type: "string" },
   },
@@ -77,6 +78,7 @@ const params = defaults(kind.params, {
   models: values.models!.split(","),
   seed: Number(values.seed),
   repeats: Number(values.repeats),
+  augmented: values.augmented !== "false",
   bootstrap: Number(values.bootstrap),
   train,
 }) as unknown as CrossvalParams;
