@@ -22,7 +22,7 @@
 // Deterministic: plain float64 maths in a fixed order, rounded once to float32.
 import { isPowerOfTwo, powerSpectrumHalf } from "./fft.js";
 import type { SyncFeatureExtractor } from "./extractor.js";
-import { checkSquareFrame, peakRatio, radialLayout } from "./forensic.js";
+import { checkSquareFrame, peakRatio, powerOfTwoSize, radialLayout } from "./forensic.js";
 
 const Y_BINS = 32;
 const C_BINS = 12;
@@ -96,7 +96,7 @@ export const forensicV2: SyncFeatureExtractor = {
   name: "forensic-v2",
   dims: NAMES.length,
   names: NAMES,
-  sizeError: (size) => (isPowerOfTwo(size) ? undefined : `forensic-v2 needs size to be a power of two (64, 128, 256...), got ${size}`),
+  sizeError: powerOfTwoSize("forensic-v2"),
   frame(rgb, w, h, prev) {
     checkSquareFrame("forensic-v2", rgb, w, h, prev);
     const n = w;

@@ -99,7 +99,7 @@ export const forensicV1: SyncFeatureExtractor = {
   name: "forensic-v1",
   dims: NAMES.length,
   names: NAMES,
-  sizeError: (size) => (isPowerOfTwo(size) ? undefined : `forensic-v1 needs size to be a power of two (64, 128, 256...), got ${size}`),
+  sizeError: powerOfTwoSize("forensic-v1"),
   frame(rgb, w, h, prev) {
     checkSquareFrame("forensic-v1", rgb, w, h, prev);
     const n = w;
@@ -269,6 +269,11 @@ export function radialLayout(n: number, bins: number, binOf: (r: number) => numb
     }
   }
   return { window, bin, weight, binCount };
+}
+
+/** sizeError of an extractor that needs power-of-two frames. */
+export function powerOfTwoSize(name: string): (size: number) => string | undefined {
+  return (size) => (isPowerOfTwo(size) ? undefined : `${name} needs size to be a power of two (64, 128, 256...), got ${size}`);
 }
 
 /** The checks a square power-of-two extractor makes on its input (forensic-v1, forensic-v2). */
