@@ -79,14 +79,14 @@ function rings(n: number, bins: number): Rings {
 interface Scratch {
   y: Float64Array; cb: Float64Array; cr: Float64Array; py: Float64Array;
   res: Float64Array; lap: Float64Array; plap: Float64Array;
-  fftIn: Float64Array; power: Float64Array; re: Float64Array; im: Float64Array;
+  power: Float64Array;
 }
 const scratches = new Map<number, Scratch>();
 function scratch(n: number): Scratch {
   let s = scratches.get(n);
   if (!s) {
     const f = () => new Float64Array(n * n);
-    s = { y: f(), cb: f(), cr: f(), py: f(), res: f(), lap: f(), plap: f(), fftIn: f(), power: f(), re: f(), im: f() };
+    s = { y: f(), cb: f(), cr: f(), py: f(), res: f(), lap: f(), plap: f(), power: f() };
     scratches.set(n, s);
   }
   return s;
@@ -175,8 +175,7 @@ function spectrum(img: Float64Array, n: number, bins: number, s: Scratch): { rin
   let mean = 0;
   for (let i = 0; i < N; i++) mean += img[i]!;
   mean /= N;
-  for (let i = 0; i < N; i++) s.fftIn[i] = (img[i]! - mean) * g.window[i]!;
-  powerSpectrumHalf(s.fftIn, n, s.power, s.re, s.im);
+  powerSpectrumHalf(img, n, s.power, { mean, window: g.window });
   const acc = new Float64Array(bins);
   let total = 0, totalCount = 0;
   for (let i = 0; i < N; i++) {

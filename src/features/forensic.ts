@@ -47,6 +47,19 @@ const NAMES: string[] = [
   "tband_high",
 ];
 
+/** b / 255 per byte value b, and the terms of the luma formulas (0.299 · (b / 255) for a frame,
+ * 0.299 · b for its neighbour): exactly the doubles the arithmetic gives, read from a table. */
+const INV255 = Float64Array.from({ length: 256 }, (_, b) => b / 255);
+const LUMA_R = INV255.map((x) => 0.299 * x);
+const LUMA_G = INV255.map((x) => 0.587 * x);
+const LUMA_B = INV255.map((x) => 0.114 * x);
+const PLUMA_R = Float64Array.from({ length: 256 }, (_, b) => 0.299 * b);
+const PLUMA_G = Float64Array.from({ length: 256 }, (_, b) => 0.587 * b);
+const PLUMA_B = Float64Array.from({ length: 256 }, (_, b) => 0.114 * b);
+/** Saturation (max - min) / max of the [0, 1] channel values, by (max byte << 8 | min byte). */
+const SAT = new Float64Array(256 * 256);
+for (let mx = 1; mx < 256; mx++) for (let mn = 0; mn <= mx; mn++) SAT[(mx << 8) | mn] = (INV255[mx]! - INV255[mn]!) / INV255[mx]!;
+
 interface Geometry {
   window: Float64Array;
   /** Radial bin of each half-plane cell (x ≤ n/2), -1 when unused. */
@@ -54,6 +67,16 @@ interface Geometry {
   /** How many cells of the full plane each half-plane cell stands for (2, or 1 on x = 0, n/2). */
   weight: Float64Array;
   binCount: Float64Array;
+  /** The half-plane cells with a bin, in index order, with their bin and weight, and their total
+   * weight (summed in that order). */
+  cells: Int32Array;
+  cellBin: Int16Array;
+  cellWeight: Float64Array;
+  totalCount: number;
+  /** The cells of the high band (bin ≥ SPEC_BINS / 2), in index order, with their weight and total. */
+  hiCells: Int32Array;
+  hiWeight: Float64Array;
+  hiCount: number;
 }
 const geometries = new Map<number, Geometry>();
 
@@ -63,9 +86,7 @@ interface Scratch {
   grey: Float64Array;
   prevGrey: Float64Array;
   power: Float64Array;
-  fftIn: Float64Array;
-  re: Float64Array;
-  im: Float64Array;
+  ring: Float64Array;
 }
 const scratches = new Map<number, Scratch>();
 function scratch(n: number): Scratch {
@@ -74,7 +95,7 @@ function scratch(n: number): Scratch {
   const N = n * n;
   s = {
     grey: new Float64Array(N), prevGrey: new Float64Array(N), power: new Float64Array(N),
-    fftIn: new Float64Array(N), re: new Float64Array(N), im: new Float64Array(N),
+    ring: new Float64Array(SPEC_BINS),
   };
   scratches.set(n, s);
   return s;
@@ -90,7 +111,17 @@ function geometry(n: number): Geometry {
   // one pixel ring. Say so instead of writing NaN into every clip.
   const empty = binCount.findIndex((c) => c === 0);
   if (empty >= 0) throw new Error(`forensic-v1 needs frames of at least 64×64 (the ${SPEC_BINS}-bin radial spectrum), got ${n}×${n}: set extract.size: 64 or more`);
-  g = { window, bin, weight, binCount };
+  const all = bin.reduce<number[]>((list, k, i) => (k >= 0 ? (list.push(i), list) : list), []);
+  const hi = all.filter((i) => bin[i]! >= SPEC_BINS / 2);
+  let totalCount = 0;
+  for (const i of all) totalCount += weight[i]!;
+  let hiCount = 0;
+  for (const i of hi) hiCount += weight[i]!;
+  g = {
+    window, bin, weight, binCount,
+    cells: Int32Array.from(all), cellBin: Int16Array.from(all, (i) => bin[i]!), cellWeight: Float64Array.from(all, (i) => weight[i]!), totalCount,
+    hiCells: Int32Array.from(hi), hiWeight: Float64Array.from(hi, (i) => weight[i]!), hiCount,
+  };
   geometries.set(n, g);
   return g;
 }
@@ -112,98 +143,42 @@ export const forensicV1: SyncFeatureExtractor = {
     // pass 1: grey levels (current and neighbour), colour statistics, frame difference
     const grey = ws.grey;
     const pg = ws.prevGrey;
-    let sr = 0, sg = 0, sb = 0, qr = 0, qg = 0, qb = 0, sat = 0, sat2 = 0, greySum = 0;
-    let dSum = 0, dSq = 0, dAbs = 0;
-    for (let i = 0, j = 0; i < N; i++, j += 3) {
-      const r = rgb[j]! / 255, g = rgb[j + 1]! / 255, b = rgb[j + 2]! / 255;
-      const v = 0.299 * r + 0.587 * g + 0.114 * b;
-      grey[i] = v;
-      greySum += v;
-      sr += r; sg += g; sb += b;
-      qr += r * r; qg += g * g; qb += b * b;
-      const mx = r > g ? (r > b ? r : b) : g > b ? g : b;
-      const mn = r < g ? (r < b ? r : b) : g < b ? g : b;
-      const s = mx > 0 ? (mx - mn) / mx : 0;
-      sat += s;
-      sat2 += s * s;
-      if (prev) {
-        const pv = (0.299 * prev[j]! + 0.587 * prev[j + 1]! + 0.114 * prev[j + 2]!) / 255;
-        pg[i] = pv;
-        const d = v - pv;
-        dSum += d; dSq += d * d; dAbs += d < 0 ? -d : d;
-      }
-    }
+    const [sr, sg, sb, qr, qg, qb, sat, sat2, greySum] = colourPass(rgb, N, grey);
+    const [dSum, dSq, dAbs] = prev ? neighbourPass(prev, N, grey, pg) : [0, 0, 0];
 
     // spectrum of the windowed, mean-removed grey frame
     const greyMean = greySum / N;
-    const x = ws.fftIn;
-    for (let i = 0; i < N; i++) x[i] = (grey[i]! - greyMean) * geo.window[i]!;
     const power = ws.power;
-    powerSpectrumHalf(x, n, power, ws.re, ws.im);
-    const ring = new Float64Array(SPEC_BINS);
+    powerSpectrumHalf(grey, n, power, { mean: greyMean, window: geo.window });
+    const ring = ws.ring.fill(0);
     let total = 0;
-    let totalCount = 0;
-    for (let i = 0; i < N; i++) {
-      const k = geo.bin[i]!;
-      if (k < 0) continue;
-      const wp = geo.weight[i]! * power[i]!;
-      ring[k]! += wp;
+    const { cells, cellBin, cellWeight } = geo;
+    for (let c = 0; c < cells.length; c++) {
+      const wp = cellWeight[c]! * power[cells[c]!]!;
+      ring[cellBin[c]!]! += wp;
       total += wp;
-      totalCount += geo.weight[i]!;
     }
-    const logTotal = Math.log(total / totalCount / N + 1e-12);
+    const logTotal = Math.log(total / geo.totalCount / N + 1e-12);
     for (let k = 0; k < SPEC_BINS; k++) out[o++] = Math.log(ring[k]! / geo.binCount[k]! / N + 1e-12) - logTotal;
     // periodic peaks (the azimuthal average smears them out): the strongest high-frequency cell
     // against the high band's mean, and the cells where 2× and 4× up-sampling put their grid
     // artefacts (half and quarter of the sampling rate) against their surroundings
-    let hiMax = 0, hiSum = 0, hiCount = 0;
-    for (let i = 0; i < N; i++) {
-      if (geo.bin[i]! < SPEC_BINS / 2) continue;
-      const pw = power[i]!;
+    let hiMax = 0, hiSum = 0;
+    const { hiCells, hiWeight } = geo;
+    for (let c = 0; c < hiCells.length; c++) {
+      const pw = power[hiCells[c]!]!;
       if (pw > hiMax) hiMax = pw;
-      hiSum += geo.weight[i]! * pw;
-      hiCount += geo.weight[i]!;
+      hiSum += hiWeight[c]! * pw;
     }
-    out[o++] = Math.log((hiMax + 1e-12) / (hiSum / Math.max(1, hiCount) + 1e-12));
+    out[o++] = Math.log((hiMax + 1e-12) / (hiSum / Math.max(1, geo.hiCount) + 1e-12));
     out[o++] = peakRatio(power, n, [[n / 2, 0], [0, n / 2], [n / 2, n / 2]]);
     out[o++] = peakRatio(power, n, [[n / 4, 0], [0, n / 4], [n / 4, n / 4], [n / 4, -n / 4]]);
 
     // pass 2 (interior pixels): Laplacian residuals per channel and of the grey frames, second-order
     // residuals, gradients; running raw moments so nothing is stored
-    // per channel r, g, b: Σl, Σl², Σl³, Σl⁴ (scalars, not an array: stores in the hot loop cost)
-    let r1 = 0, r2 = 0, r3 = 0, r4 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0;
-    let crg = 0, cgb = 0;
-    let h1 = 0, h2 = 0, v1 = 0, v2 = 0, grad = 0;
-    let la1 = 0, la2 = 0, lb1 = 0, lb2 = 0, lab = 0, ldiff = 0;
     const M = (n - 2) * (n - 2);
-    const row = 3 * n;
-    const k = 1 / 255;
-    for (let y = 1; y < n - 1; y++) {
-      for (let xx = 1; xx < n - 1; xx++) {
-        const i = y * n + xx;
-        const j = 3 * i;
-        const lr = (4 * rgb[j]! - rgb[j - 3]! - rgb[j + 3]! - rgb[j - row]! - rgb[j + row]!) * k;
-        const lg = (4 * rgb[j + 1]! - rgb[j - 2]! - rgb[j + 4]! - rgb[j + 1 - row]! - rgb[j + 1 + row]!) * k;
-        const lb = (4 * rgb[j + 2]! - rgb[j - 1]! - rgb[j + 5]! - rgb[j + 2 - row]! - rgb[j + 2 + row]!) * k;
-        const rr = lr * lr, gg = lg * lg, bb = lb * lb;
-        r1 += lr; r2 += rr; r3 += rr * lr; r4 += rr * rr;
-        g1 += lg; g2 += gg; g3 += gg * lg; g4 += gg * gg;
-        b1 += lb; b2 += bb; b3 += bb * lb; b4 += bb * bb;
-        crg += lr * lg;
-        cgb += lg * lb;
-        const gc = grey[i]!, gl = grey[i - 1]!, gr = grey[i + 1]!, gu = grey[i - n]!, gd = grey[i + n]!;
-        const hh = gl - 2 * gc + gr;
-        const vv = gu - 2 * gc + gd;
-        h1 += hh; h2 += hh * hh; v1 += vv; v2 += vv * vv;
-        grad += Math.abs(gr - gc) + Math.abs(gd - gc);
-        if (prev) {
-          const a = 4 * gc - gl - gr - gu - gd;
-          const pc = pg[i]!;
-          const b = 4 * pc - pg[i - 1]! - pg[i + 1]! - pg[i - n]! - pg[i + n]!;
-          la1 += a; la2 += a * a; lb1 += b; lb2 += b * b; lab += a * b; ldiff += (a - b) * (a - b);
-        }
-      }
-    }
+    const [r1, r2, r3, r4, g1, g2, g3, g4, b1, b2, b3, b4, crg, cgb] = channelResiduals(rgb, n);
+    const [h1, h2, v1, v2, grad] = greyResiduals(grey, n);
     const stats = [
       rawMoments(r1 / M, r2 / M, r3 / M, r4 / M),
       rawMoments(g1 / M, g2 / M, g3 / M, g4 / M),
@@ -226,6 +201,7 @@ export const forensicV1: SyncFeatureExtractor = {
 
     // temporal, against the neighbouring decoded frame
     if (prev) {
+      const [la1, la2, lb1, lb2, lab, ldiff] = temporalResiduals(grey, pg, n);
       const mean = dSum / N;
       const variance = Math.max(0, dSq / N - mean * mean);
       out[o++] = dAbs / N;
@@ -234,8 +210,7 @@ export const forensicV1: SyncFeatureExtractor = {
       const va = la2 / M - (la1 / M) ** 2;
       const vb = lb2 / M - (lb1 / M) ** 2;
       out[o++] = va > 1e-20 && vb > 1e-20 ? (lab / M - (la1 / M) * (lb1 / M)) / Math.sqrt(va * vb) : 0;
-      for (let i = 0; i < N; i++) x[i] = grey[i]! - pg[i]!;
-      out[o++] = Math.log(blockEnergy(x, n, 8, mean) + 1e-8);
+      out[o++] = Math.log(differenceBlockEnergy(grey, pg, n, 8, mean) + 1e-8);
       out[o++] = Math.log(variance + 1e-8);
       out[o++] = Math.log(ldiff / M + 1e-8);
     } else {
@@ -244,6 +219,99 @@ export const forensicV1: SyncFeatureExtractor = {
     return Float32Array.from(out);
   },
 };
+
+// The passes over a frame's pixels, one small function each (a loop with few live values compiles
+// to much better code than one loop updating thirty sums). Each returns its sums; every sum adds
+// the same terms in the same order as a single pass would, so the doubles are the same.
+
+type Sums<N extends number, T extends number[] = []> = T["length"] extends N ? T : Sums<N, [...T, number]>;
+
+/** Σr, Σg, Σb, Σr², Σg², Σb², Σsat, Σsat², Σgrey over the frame ([0, 1] values), and the grey
+ * frame. Per byte value, the very doubles the formulas make (b / 255, 0.299 · (b / 255), ...) are
+ * looked up instead of divided; max and min compare bytes (b / 255 keeps their order). */
+function colourPass(rgb: Uint8Array, N: number, grey: Float64Array): Sums<9> {
+  let sr = 0, sg = 0, sb = 0, qr = 0, qg = 0, qb = 0, sat = 0, sat2 = 0, greySum = 0;
+  for (let i = 0, j = 0; i < N; i++, j += 3) {
+    const R = rgb[j]!, G = rgb[j + 1]!, B = rgb[j + 2]!;
+    const r = INV255[R]!, g = INV255[G]!, b = INV255[B]!;
+    // 0.299 · r + 0.587 · g + 0.114 · b
+    const v = LUMA_R[R]! + LUMA_G[G]! + LUMA_B[B]!;
+    grey[i] = v;
+    greySum += v;
+    sr += r; sg += g; sb += b;
+    qr += r * r; qg += g * g; qb += b * b;
+    const s = SAT[(Math.max(R, G, B) << 8) | Math.min(R, G, B)]!;
+    sat += s;
+    sat2 += s * s;
+  }
+  return [sr, sg, sb, qr, qg, qb, sat, sat2, greySum];
+}
+
+/** The neighbour's grey frame (its own formula: (0.299 · R + 0.587 · G + 0.114 · B) / 255) and
+ * Σd, Σd², Σ|d| of the difference d = grey - neighbour's grey. */
+function neighbourPass(prev: Uint8Array, N: number, grey: Float64Array, pg: Float64Array): Sums<3> {
+  let dSum = 0, dSq = 0, dAbs = 0;
+  for (let i = 0, j = 0; i < N; i++, j += 3) {
+    const pv = (PLUMA_R[prev[j]!]! + PLUMA_G[prev[j + 1]!]! + PLUMA_B[prev[j + 2]!]!) / 255;
+    pg[i] = pv;
+    const d = grey[i]! - pv;
+    dSum += d; dSq += d * d; dAbs += d < 0 ? -d : d;
+  }
+  return [dSum, dSq, dAbs];
+}
+
+/** Interior pixels, per channel r, g, b: Σl, Σl², Σl³, Σl⁴ of the Laplacian l (in [0, 1] units),
+ * then Σl_r·l_g and Σl_g·l_b. */
+function channelResiduals(rgb: Uint8Array, n: number): Sums<14> {
+  let r1 = 0, r2 = 0, r3 = 0, r4 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0;
+  let crg = 0, cgb = 0;
+  const row = 3 * n;
+  const k = 1 / 255;
+  for (let y = 1; y < n - 1; y++) {
+    for (let j = 3 * (y * n + 1), end = 3 * (y * n + n - 1); j < end; j += 3) {
+      const lr = (4 * rgb[j]! - rgb[j - 3]! - rgb[j + 3]! - rgb[j - row]! - rgb[j + row]!) * k;
+      const lg = (4 * rgb[j + 1]! - rgb[j - 2]! - rgb[j + 4]! - rgb[j + 1 - row]! - rgb[j + 1 + row]!) * k;
+      const lb = (4 * rgb[j + 2]! - rgb[j - 1]! - rgb[j + 5]! - rgb[j + 2 - row]! - rgb[j + 2 + row]!) * k;
+      const rr = lr * lr, gg = lg * lg, bb = lb * lb;
+      r1 += lr; r2 += rr; r3 += rr * lr; r4 += rr * rr;
+      g1 += lg; g2 += gg; g3 += gg * lg; g4 += gg * gg;
+      b1 += lb; b2 += bb; b3 += bb * lb; b4 += bb * bb;
+      crg += lr * lg;
+      cgb += lg * lb;
+    }
+  }
+  return [r1, r2, r3, r4, g1, g2, g3, g4, b1, b2, b3, b4, crg, cgb];
+}
+
+/** Interior pixels of the grey frame: Σh, Σh², Σv, Σv² of the second-order horizontal and vertical
+ * residuals, and Σ(|right - centre| + |down - centre|). */
+function greyResiduals(grey: Float64Array, n: number): Sums<5> {
+  let h1 = 0, h2 = 0, v1 = 0, v2 = 0, grad = 0;
+  for (let y = 1; y < n - 1; y++) {
+    for (let i = y * n + 1, end = y * n + n - 1; i < end; i++) {
+      const gc = grey[i]!, gl = grey[i - 1]!, gr = grey[i + 1]!, gu = grey[i - n]!, gd = grey[i + n]!;
+      const hh = gl - 2 * gc + gr;
+      const vv = gu - 2 * gc + gd;
+      h1 += hh; h2 += hh * hh; v1 += vv; v2 += vv * vv;
+      grad += Math.abs(gr - gc) + Math.abs(gd - gc);
+    }
+  }
+  return [h1, h2, v1, v2, grad];
+}
+
+/** Interior pixels: Σa, Σa², Σb, Σb², Σab, Σ(a - b)² of the Laplacians a, b of the grey frame and
+ * of its neighbour's. */
+function temporalResiduals(grey: Float64Array, pg: Float64Array, n: number): Sums<6> {
+  let la1 = 0, la2 = 0, lb1 = 0, lb2 = 0, lab = 0, ldiff = 0;
+  for (let y = 1; y < n - 1; y++) {
+    for (let i = y * n + 1, end = y * n + n - 1; i < end; i++) {
+      const a = 4 * grey[i]! - grey[i - 1]! - grey[i + 1]! - grey[i - n]! - grey[i + n]!;
+      const b = 4 * pg[i]! - pg[i - 1]! - pg[i + 1]! - pg[i - n]! - pg[i + n]!;
+      la1 += a; la2 += a * a; lb1 += b; lb2 += b * b; lab += a * b; ldiff += (a - b) * (a - b);
+    }
+  }
+  return [la1, la2, lb1, lb2, lab, ldiff];
+}
 
 /** Hann window of an n×n frame and, per half-plane spectrum cell (x ≤ n/2), its radial bin
  * (`binOf(r)` for radius r in (0, 1] of Nyquist; -1 outside, at DC, or in the mirrored half), the
@@ -330,14 +398,15 @@ function corr(exy: number, a: Moments, b: Moments): number {
   return a.std > 1e-10 && b.std > 1e-10 ? (exy - a.mean * b.mean) / (a.std * b.std) : 0;
 }
 
-/** Mean squared block average of (d - mean) over b×b blocks: the low-frequency part of d. */
-function blockEnergy(d: Float64Array, n: number, b: number, mean: number): number {
+/** Mean squared block average of (d - mean) over b×b blocks, d = grey - pg: the low-frequency
+ * part of the frame difference. */
+function differenceBlockEnergy(grey: Float64Array, pg: Float64Array, n: number, b: number, mean: number): number {
   let e = 0;
   let count = 0;
   for (let by = 0; by + b <= n; by += b)
     for (let bx = 0; bx + b <= n; bx += b) {
       let s = 0;
-      for (let y = by; y < by + b; y++) for (let x = bx; x < bx + b; x++) s += d[y * n + x]!;
+      for (let y = by; y < by + b; y++) for (let x = bx; x < bx + b; x++) s += grey[y * n + x]! - pg[y * n + x]!;
       const m = s / (b * b) - mean;
       e += m * m;
       count++;
