@@ -190,14 +190,21 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
       })),
     });
     parent = tree.job;
-    // Events are the fast path; the poll catches what they miss (a completion before we listened,
-    // a job another coordinator's flow owns) by asking the remote and the jobs directly.
+    // Events are the fast path. Once a second the parent's dependency counts (a few Redis
+    // commands) say whether every item has finished; only then, or every reconcileMs, is each
+    // outstanding item checked on its own (its job's state, the remote), which catches what the
+    // events missed: a completion before we listened, a job another coordinator's flow owns.
     const pollMs = opts.pollMs ?? 1000;
+    const reconcileMs = Math.max(pollMs, 15_000);
     let lastPoll = Date.now();
+    let lastReconcile = Date.now();
     while ((outstanding.size || collecting.size) && !failure && !ctx.signal.aborted) {
       await new Promise<void>((r) => { wake = r; setTimeout(r, pollMs); });
       if (Date.now() - lastPoll < pollMs || !outstanding.size || failure || ctx.signal.aborted) continue;
       lastPoll = Date.now();
+      const counts = await parent.getDependenciesCount().catch(() => undefined);
+      if (counts && (counts.unprocessed ?? 0) > 0 && Date.now() - lastReconcile < reconcileMs) continue;
+      lastReconcile = Date.now();
       for (const k of [...outstanding]) {
         const job = await itemQueue.getJob(keys[k]!);
         const state = job ? await job.getState() : "missing";

@@ -17,6 +17,8 @@ import { BadRecordError, RECORD_FORMAT, blobKey, encodeRecord, itemKey, parseIte
 
 /** Requests in flight at once per transfer. */
 export const TRANSFER_CONCURRENCY = 8;
+/** Blobs above this size are looked for (HEAD) before they are uploaded; smaller ones are written. */
+const ASK_FIRST = 256 * 1024;
 
 /** A blob that is missing or whose bytes do not hash to its address. */
 export class BadBlobError extends Error {
@@ -47,10 +49,11 @@ export class RemoteCache {
     let uploaded = 0;
     let bytes = 0;
     await mapLimit([...bySha], TRANSFER_CONCURRENCY, async ([sha, rel]) => {
-      if (!opts.force?.has(sha) && (await this.backend.exists(blobKey(sha), opts.signal))) return;
       const file = join(dir, ...rel.split("/"));
       const { size, md5, sha256 } = await hashFile(file);
       if (sha256 !== sha) throw new Error(`${file} changed since it was hashed (sha256 ${sha256}, expected ${sha}): not uploaded`);
+      // A small blob is simply written (same key, same bytes): cheaper than asking first.
+      if (size > ASK_FIRST && !opts.force?.has(sha) && (await this.backend.exists(blobKey(sha), opts.signal))) return;
       await this.backend.put(blobKey(sha), { file, size, md5, sha256 }, opts.signal);
       uploaded++;
       bytes += size;
@@ -64,6 +67,13 @@ export class RemoteCache {
     // The entry as the index keeps it, without this process's own marks (origin: "remote").
     const plain: CacheEntry = { ...entry };
     delete (plain as { origin?: unknown }).origin;
+    // Already published (a re-push, another machine was first): nothing to upload. Unless blobs
+    // are to be repaired, which the record does not tell.
+    const forced = Object.values(files).some((sha) => opts.force?.has(sha));
+    if (!forced) {
+      const existing = await this.getRecord(entry.key, opts.signal);
+      if (existing) return { created: false, stored: existing, uploaded: 0, bytes: 0 };
+    }
     const up = await this.putBlobs(dir, files, opts);
     const record: RemoteRecord = { format: RECORD_FORMAT, entry: plain, files, sizes, writer: writer() };
     if (await this.backend.create(recordKey(entry.key), encodeRecord(record), opts.signal)) return { created: true, stored: record, ...up };
