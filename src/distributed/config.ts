@@ -71,3 +71,21 @@ export function resolveExecutor(spec: ExecutorSpec | null | undefined, flags: { 
   checkQueueUrl(queue);
   return { type: "bullmq", queue };
 }
+
+/** `executor:` in the editors' JSON Schema (src/runner/schema.ts). */
+export const EXECUTOR_SCHEMA = {
+  description: "where fanned-out stages' items run: local, or { type: bullmq, queue: redis://host:port } (`dfd worker`s)",
+  oneOf: [
+    { type: "null" },
+    { const: "local" },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type"],
+      properties: {
+        type: { enum: ["local", "bullmq"] },
+        queue: { type: "string", pattern: "^rediss?://", description: "the Redis BullMQ uses (maxmemory-policy noeviction)" },
+      },
+    },
+  ],
+} as const;
