@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { predict } from "../src/commands/predict.js";
 import { renderEvaluateReport, type ReportClip } from "../src/report/evaluate.js";
-import { curvePoints, setMetrics, type Scored } from "../stages/evaluate/metrics.js";
+import { misclassifiedOf } from "../stages/evaluate/impl.js";
+import { curvePoints, setMetrics, type Scored } from "../src/lib/metrics.js";
 import { mulberry32 } from "../src/lib/random.js";
 
 const time = <T>(f: () => T): [T, number] => {
@@ -25,17 +26,20 @@ const time = <T>(f: () => T): [T, number] => {
 console.log(`# evaluate bench — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
 console.log("\n| clips | metrics (ms) | + bootstrap 1000 (ms) | report.html (ms) | report size |");
 console.log("|---:|---:|---:|---:|---:|");
-for (const n of [100, 1000, 10000]) {
+for (const n of [100, 1000, 10000, 100000]) {
   const rand = mulberry32(n);
   const items: Scored[] = Array.from({ length: n }, (_, i) => {
     const label = (i % 2) as 0 | 1;
-    return { label, score: Math.min(1, Math.max(0, 0.5 + (label ? 0.15 : -0.15) + 0.3 * (rand() - 0.5))), source: `s${i % 12}` };
+    return { label, score: Math.min(1, Math.max(0, 0.5 + (label ? 0.15 : -0.15) + 0.6 * (rand() - 0.5))), source: `s${i % 12}` };
   });
   const [, plain] = time(() => setMetrics(items, { threshold: 0.5 }));
   const [m, boot] = time(() => setMetrics(items, { threshold: 0.5, bootstrap: 1000, seed: 1 }));
   const clips: ReportClip[] = items.slice(0, 10).map((it, i) => ({ id: `c${i}`, path: `x/c${i}.mp4`, label: it.label ? "fake" : "real", source: it.source, split: "test", score: it.score, attention: Array.from({ length: 64 }, () => 1 / 64) }));
+  // every misclassified clip goes to the report (capped, with the count): a quarter of them here
+  const rows = items.map((it, i) => ({ id: `c${i}`, path: `data/${it.source}/clip_${String(i).padStart(6, "0")}.mp4`, label: (it.label ? "fake" : "real") as "real" | "fake", source: it.source, features: "", frames: 64, error: null }));
   const [html, render] = time(() =>
-    renderEvaluateReport({ title: "bench", threshold: 0.5, thresholdNote: "bench", sets: [{ split: "test", metrics: m, curve: curvePoints(items) }], history: null, findings: [], mostConfident: clips.slice(0, 5), leastConfident: clips.slice(5), facts: {}, excluded: [] }),
+    renderEvaluateReport({ title: "bench", threshold: 0.5, thresholdNote: "bench", sets: [{ split: "test", metrics: m, curve: curvePoints(items) }], history: null, findings: [], mostConfident: clips.slice(0, 5), leastConfident: clips.slice(5), facts: {}, excluded: [],
+      misclassified: [misclassifiedOf({ rows, scores: items.map((it) => it.score) }, "test", 0.5)] }),
   );
   console.log(`| ${n} | ${plain.toFixed(1)} | ${boot.toFixed(0)} | ${render.toFixed(1)} | ${(html.length / 1024).toFixed(0)} KiB |`);
 }

@@ -1,113 +1,176 @@
-// Runner benchmark (issue 2): a pipeline of shell stages whose deps are a folder of 1 000 files,
-// 1 GB in total. Measures (1) first-run hashing throughput with a cold state table, both through
-// the real CLI and for the FileHasher alone, and (2) the wall time of a fully cached re-run,
-// node start-up included, checking that nothing is re-read.
-//   npm run build && npm run bench:hash  [-- --files 1000 --mb 1000 --runs 10]
+// Runner benchmark (issues 2 and 13). Two kinds of data behind a shell stage's `deps:` folder:
+//  (1) big files: 1 000 files, 1 GB in total. Measures first-run hashing throughput with a cold
+//      state table (through the real CLI and for the FileHasher alone) and the fully cached re-run.
+//  (2) many small files: 10 000 and 100 000 files of 512 bytes in one folder (the shape of a
+//      features/ folder). Measures the first run, the fully cached no-op run (node start-up
+//      included) and a run after touching one file, checking via DFD_STATS that a no-op run
+//      re-reads nothing and the touched run exactly one file.
+//   npm run build && npm run bench:hash  [-- --files 1000 --mb 1000 --runs 10 --small 10000,100000 --small-runs 5]
+//   --small 0 skips (2); --files 0 skips (1).
 // Data goes to bench/out/hash/ (git-ignored), page cache warm (just written).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FileHasher, listFiles } from "../src/runner/filehash.js";
+import { openDb } from "../src/runner/db.js";
 
-const arg = (name: string, def: number) => {
+const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+  return i > 0 ? process.argv[i + 1]! : def;
 };
-const FILES = arg("files", 1000);
-const MB = arg("mb", 1000);
-const RUNS = arg("runs", 10);
-const root = fileURLToPath(new URL("./out/hash/", import.meta.url));
+const FILES = Number(arg("files", "1000"));
+const MB = Number(arg("mb", "1000"));
+const RUNS = Number(arg("runs", "10"));
+const SMALL = arg("small", "10000,100000").split(",").map(Number).filter((n) => n > 0);
+const SMALL_RUNS = Number(arg("small-runs", "5"));
 const bin = fileURLToPath(new URL("../bin/dfd.js", import.meta.url));
-const dataDir = join(root, "data");
+const base = fileURLToPath(new URL("./out/hash/", import.meta.url));
 
-function makeData() {
-  const size = Math.floor((MB * 1e6) / FILES);
-  if (existsSync(join(dataDir, `f${FILES - 1}.bin`)) && statSync(join(dataDir, `f${FILES - 1}.bin`)).size === size) return;
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
-  const buf = Buffer.allocUnsafe(size);
-  for (let i = 0; i < FILES; i++) {
-    for (let j = 0; j < size; j += 4) buf.writeUInt32LE((i * 2654435761 + j) >>> 0, j & ~3);
-    writeFileSync(join(dataDir, `f${i}.bin`), buf);
-  }
-}
-
-mkdirSync(root, { recursive: true });
-writeFileSync(join(root, "pipeline.yaml"), `stages:
+const PIPELINE = `stages:
   index:
     run: ls data | wc -l > $DFD_OUT/count.txt
     deps: [data]
   report:
     run: cat $DFD_INPUT_INDEX/count.txt > $DFD_OUT/report.txt
     needs: [index]
-`);
+`;
 
-// /usr/bin/time gives the child's CPU time too: on a shared 2-core machine wall time is noisy.
+// /usr/bin/time gives the child's CPU time and peak RSS too: on a shared 2-core machine wall time
+// is noisy.
 const TIME = existsSync("/usr/bin/time");
-const dfd = (args: string[]) => {
-  const cmd = TIME ? ["/usr/bin/time", "-f", "CPU %U %S", process.execPath, bin, ...args] : [process.execPath, bin, ...args];
+const dfd = (root: string, args: string[]) => {
+  const cmd = TIME ? ["/usr/bin/time", "-f", "CPU %U %S RSS %M", process.execPath, bin, ...args] : [process.execPath, bin, ...args];
   const t0 = performance.now();
   const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: root, encoding: "utf8", env: { ...process.env, CI: "1", DFD_STATS: "1" } });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`dfd ${args.join(" ")} failed:\n${r.stderr}`);
-  const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  const cpu = /CPU ([\d.]+) ([\d.]+) RSS (\d+)/.exec(r.stderr);
   const stats = /dfd: hashed (\d+) files, read (\d+) \(([\d.]+) MB in (\d+) ms\)/.exec(r.stderr);
   return {
     ms,
     cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN,
+    rssMb: cpu ? Number(cpu[3]) / 1024 : NaN,
     hashed: Number(stats?.[1]), read: Number(stats?.[2]), readMs: Number(stats?.[4]),
   };
 };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const min = (xs: number[]) => Math.min(...xs);
 
-makeData();
-const files = await listFiles(dataDir);
-const bytes = files.reduce((a, f) => a + statSync(f).size, 0);
+function setup(name: string): string {
+  const root = join(base, name);
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, "pipeline.yaml"), PIPELINE);
+  return root;
+}
 
-// (1a) FileHasher alone, no state table: pure read + sha256 throughput, on the main thread only
-// (threads = 1) and with one worker thread per core.
-const timeHasher = async (threads: number) => {
-  const t0 = performance.now();
-  await new FileHasher(undefined, threads).hashFiles(files);
-  return performance.now() - t0;
+/** Writes `count` files of `size` bytes into root/data unless they are already there. Their mtime
+ * is set a minute back: files written a moment before a run are (rightly) re-read once. */
+function makeData(root: string, count: number, size: number): void {
+  const dataDir = join(root, "data");
+  const last = join(dataDir, `f${count - 1}.bin`);
+  if (existsSync(last) && statSync(last).size === size && readdirSync(dataDir).length === count) return;
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const buf = Buffer.allocUnsafe(size);
+  const past = new Date(Date.now() - 60_000);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j + 4 <= size; j += 4) buf.writeUInt32LE((i * 2654435761 + j) >>> 0, j);
+    writeFileSync(join(dataDir, `f${i}.bin`), buf);
+    utimesSync(join(dataDir, `f${i}.bin`), past, past);
+  }
+  utimesSync(dataDir, past, past);
+}
+
+const cachedRuns = (root: string, n: number) => {
+  const runs = Array.from({ length: n }, () => dfd(root, ["run"]));
+  return {
+    runs: n,
+    min_ms: Math.round(min(runs.map((r) => r.ms))),
+    median_ms: Math.round(median(runs.map((r) => r.ms))),
+    max_ms: Math.round(Math.max(...runs.map((r) => r.ms))),
+    cpu_median_ms: Math.round(median(runs.map((r) => r.cpuMs))),
+    peak_rss_mb: Math.round(Math.max(...runs.map((r) => r.rssMb))),
+    files_hashed_per_run: runs[0]!.hashed,
+    files_reread_total: runs.reduce((a, r) => a + r.read, 0),
+  };
 };
-await timeHasher(cpus().length); // warm the page cache: every number below is for cached file data
-const oneThreadMs = await timeHasher(1);
-const hasherMs = await timeHasher(cpus().length);
 
-// (1b) The real CLI, first run with a cold state table (fresh artifacts/).
-rmSync(join(root, "artifacts"), { recursive: true, force: true });
-const first = dfd(["run"]);
-
-// (2) Fully cached re-runs.
-const runs = Array.from({ length: RUNS }, () => dfd(["run"]));
-const times = runs.map((r) => r.ms).sort((a, b) => a - b);
-const cpuTimes = runs.map((r) => r.cpuMs).sort((a, b) => a - b);
-const reread = runs.reduce((a, r) => a + r.read, 0);
-const gbps = (ms: number) => (bytes / 1e9 / (ms / 1000)).toFixed(2);
-const nodeStart = (() => {
-  const t = performance.now();
-  spawnSync(process.execPath, ["-e", "0"]);
-  return performance.now() - t;
-})();
-
-const out = {
+const out: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`,
-  files: files.length,
-  bytes,
-  hasher_only: { threads: cpus().length, ms: Math.round(hasherMs), gb_per_s: Number(gbps(hasherMs)) },
-  hasher_main_thread_only: { ms: Math.round(oneThreadMs), gb_per_s: Number(gbps(oneThreadMs)) },
-  first_run_cli: {
-    wall_ms: Math.round(first.ms), files_read: first.read, hashing_ms: first.readMs,
-    hashing_gb_per_s: Number(gbps(first.readMs)), end_to_end_gb_per_s: Number(gbps(first.ms)),
-  },
-  cached_run: {
-    runs: RUNS, min_ms: Math.round(times[0]!), median_ms: Math.round(times[Math.floor(RUNS / 2)]!), max_ms: Math.round(times[RUNS - 1]!),
-    cpu_median_ms: Math.round(cpuTimes[Math.floor(RUNS / 2)]!), files_hashed_per_run: runs[0]!.hashed, files_reread_total: reread,
-  },
-  node_startup_ms: Math.round(nodeStart),
-  load_average: loadavg().map((l) => Number(l.toFixed(2))),
+  load_average_start: loadavg().map((l) => Number(l.toFixed(2))),
 };
+
+// (1) Big files.
+if (FILES > 0) {
+  const root = setup("big");
+  makeData(root, FILES, Math.floor((MB * 1e6) / FILES));
+  const files = await listFiles(join(root, "data"));
+  const bytes = files.reduce((a, f) => a + statSync(f).size, 0);
+  const gbps = (ms: number) => Number((bytes / 1e9 / (ms / 1000)).toFixed(2));
+  // FileHasher alone, no state table: pure read + sha256 throughput, on the main thread only
+  // (threads = 1) and with one worker thread per core.
+  const timeHasher = async (threads: number) => {
+    const t0 = performance.now();
+    await new FileHasher(undefined, threads).hashFiles(files);
+    return performance.now() - t0;
+  };
+  await timeHasher(cpus().length); // warm the page cache: every number below is for cached file data
+  const oneThreadMs = await timeHasher(1);
+  const hasherMs = await timeHasher(cpus().length);
+  rmSync(join(root, "artifacts"), { recursive: true, force: true });
+  const first = dfd(root, ["run"]);
+  out.big = {
+    files: files.length,
+    bytes,
+    hasher_only: { threads: cpus().length, ms: Math.round(hasherMs), gb_per_s: gbps(hasherMs) },
+    hasher_main_thread_only: { ms: Math.round(oneThreadMs), gb_per_s: gbps(oneThreadMs) },
+    first_run_cli: { wall_ms: Math.round(first.ms), files_read: first.read, hashing_ms: first.readMs, hashing_gb_per_s: gbps(first.readMs), end_to_end_gb_per_s: gbps(first.ms) },
+    cached_run: cachedRuns(root, RUNS),
+  };
+}
+
+// (2) Many small files.
+for (const count of SMALL) {
+  const root = setup(`small-${count}`);
+  makeData(root, count, 512);
+  rmSync(join(root, "artifacts"), { recursive: true, force: true });
+  const first = dfd(root, ["run"]);
+  const cached = cachedRuns(root, SMALL_RUNS);
+  // The FileHasher alone, in this process, on the state table the runs left: the no-op tree hash
+  // without node start-up, module loading or the rest of the run.
+  const db = await openDb(join(root, "artifacts", "cache.sqlite"));
+  const noop: number[] = [];
+  let reread = 0;
+  for (let i = 0; i < SMALL_RUNS; i++) {
+    const h = new FileHasher(db);
+    const t0 = performance.now();
+    await h.hashTree(join(root, "data"));
+    noop.push(performance.now() - t0);
+    reread += h.stats.filesRead;
+  }
+  await db.close();
+  // One file changed (same size, new content): exactly that file is re-read.
+  const touched = join(root, "data", "f7.bin");
+  writeFileSync(touched, Buffer.alloc(512, Date.now() % 251));
+  const past = new Date(Date.now() - 30_000);
+  utimesSync(touched, past, past);
+  const one = dfd(root, ["run"]);
+  out[`small_${count}`] = {
+    files: count,
+    first_run_cli: { wall_ms: Math.round(first.ms), cpu_ms: Math.round(first.cpuMs), files_read: first.read },
+    cached_run: cached,
+    hash_tree_in_process: { runs: SMALL_RUNS, min_ms: Math.round(min(noop)), median_ms: Math.round(median(noop)), files_reread_total: reread },
+    one_file_changed: { wall_ms: Math.round(one.ms), files_read: one.read },
+  };
+}
+
+out.node_startup_ms = (() => {
+  const t = performance.now();
+  spawnSync(process.execPath, ["-e", "0"]);
+  return Math.round(performance.now() - t);
+})();
+out.load_average_end = loadavg().map((l) => Number(l.toFixed(2)));
 console.log(JSON.stringify(out, null, 2));

@@ -98,7 +98,7 @@ async function workspaceKeys(io: Io, file: string, human: (s: string) => void): 
 }
 
 async function viewOf(store: LocalStore, workspace: string[] | undefined): Promise<StoreView> {
-  const [hashes, entries, runs] = await Promise.all([store.objectHashes(), store.entries(), store.runs.list()]);
+  const [hashes, entries, runs] = await Promise.all([store.objectHashes(), store.entries(), store.runs.digests()]);
   const objects = await Promise.all(hashes.map(async (hash) => ({ hash, ...(await treeSize(store.objectDir(hash))), damaged: (await store.checkObject(hash)) !== "ok" })));
   const currentKeys = workspace ?? [...(await store.lastKeys()).values()];
   return { objects, entries, runs, currentKeys };

@@ -1,43 +1,62 @@
-// `dfd runs`: the recorded runs, newest first, with their overrides, the params that vary between
-// them, and their headline metrics.
-import { openArtifacts } from "../runner/project.js";
-import { num, table } from "../experiments/render.js";
+// `dfd runs`: the recorded runs, newest first, one row per experiment (fully cached re-runs folded
+// into the run they repeat), with the params that vary between them and their headline metrics.
+import { existsSync } from "node:fs";
+import { ConfigError } from "../runner/diagnostic.js";
+import { artifactsDirFor, openArtifacts } from "../runner/project.js";
+import { headlineMetrics, runsView } from "../experiments/runs.js";
+import { numberColumn, table } from "../experiments/render.js";
 import type { Json } from "../params.js";
-import type { RunRecord } from "../runner/records.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
+
+/** Param columns shown in the table; the rest are named under it (and all are in --json). */
+const MAX_PARAM_COLUMNS = 5;
 
 export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; limit?: string; remote?: boolean }): Promise<number> {
   return guard(io, async () => {
     const limit = flags.limit === undefined ? 20 : Number(flags.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit ${flags.limit}: expected a whole number ≥ 1`);
+    if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`--limit ${flags.limit}: expected a whole number ≥ 1`);
     const file = flags.pipeline ?? DEFAULT_PIPELINE;
+    if (!flags.remote && !existsSync(artifactsDirFor(file))) {
+      io.out(flags.json ? JSON.stringify({ runs: [], varyingParams: [] }) + "\n" : "no runs recorded yet\n");
+      return 0;
+    }
     // --remote: the team's runs on the remote cache (no local artifacts needed).
     const store = flags.remote
-      ? await (await import("../remote/attach.js")).remoteRunLog(file, (m) => io.err(`dfd: ${m}\n`)).then((r) => ({ runs: r, close: async () => r.close() }))
+      ? await (await import("../remote/attach.js")).remoteRunLog(file, (m) => io.err(`dfd: ${m}\n`))
       : (await openArtifacts(file)).store;
     const records = store.runs;
     try {
-      const runs = await records.list(limit);
-      const varying = varyingParams(runs);
-      const rows = runs.map((r) => summarize(r, varying));
+      // One more than shown: the run before the oldest shown, to tell whether that one is a re-run.
+      const digests = await records.digests(limit + 1);
+      const view = runsView(digests.slice(0, limit), digests[limit]);
       if (flags.json) {
-        io.out(JSON.stringify({ runs: rows }) + "\n");
+        io.out(JSON.stringify({ runs: view.runs, varyingParams: view.varying }) + "\n");
         return 0;
       }
-      if (!runs.length) {
+      if (!view.runs.length) {
         io.out("no runs recorded yet\n");
         return 0;
       }
+      const rows = view.experiments;
+      const params = view.varying.slice(0, MAX_PARAM_COLUMNS);
       const metricNames = headlineMetrics(rows.flatMap((r) => Object.keys(r.metrics)));
+      const metricCells = metricNames.map((m) => numberColumn(rows.map((r) => r.metrics[m])));
+      const anyReruns = rows.some((r) => r.reruns.length);
       io.out(
         table([
-          ["run", "started", "status", "s", "ran/cached", ...varying, ...metricNames, "--set"],
-          ...rows.map((r) => [
+          ["run", "started", "status", "s", "ran/cached", ...params, ...metricNames, "--set", ...(anyReruns ? [""] : [])],
+          ...rows.map((r, i) => [
             r.id, r.startedAt.replace("T", " ").slice(0, 19), r.status, r.seconds === null ? "—" : r.seconds.toFixed(1), `${r.ran}/${r.cached}`,
-            ...varying.map((p) => show(r.params[p])), ...metricNames.map((m) => num(r.metrics[m])), r.overrides.join(" ") || "",
+            ...params.map((p) => show(r.params[p])), ...metricCells.map((c) => c[i]!), r.overrides.join(" "),
+            ...(anyReruns ? [r.reruns.length ? `(+${r.reruns.length} cached re-run${r.reruns.length === 1 ? "" : "s"})` : ""] : []),
           ]),
         ]) + "\n",
       );
+      const notes: string[] = [];
+      if (view.varying.length > params.length) notes.push(`also varying: ${view.varying.slice(params.length).join(", ")}`);
+      const folded = view.runs.length - rows.length;
+      if (folded) notes.push(`${folded} fully cached re-run${folded === 1 ? "" : "s"} (nothing changed since the run before) folded into the ${folded === 1 ? "run it repeats" : "runs they repeat"}; --json lists every run`);
+      if (notes.length) io.out(notes.join("\n") + "\n");
       return 0;
     } finally {
       await store.close();
@@ -45,77 +64,5 @@ export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; 
   }, flags.json && {});
 }
 
-interface RunRow {
-  id: string;
-  startedAt: string;
-  finishedAt: string | null;
-  status: string;
-  seconds: number | null;
-  ran: number;
-  cached: number;
-  failed: string[];
-  overrides: string[];
-  params: Record<string, Json | undefined>;
-  metrics: Record<string, number>;
-  backend?: string;
-  findings: { error: number; warn: number };
-}
-
-function summarize(r: RunRecord, varying: string[]): RunRow {
-  const metrics: Record<string, number> = {};
-  let backend: string | undefined;
-  const findings = { error: 0, warn: 0 };
-  for (const s of r.stages) {
-    for (const [k, v] of Object.entries(s.summary?.metrics ?? {})) metrics[`${s.name}.${k}`] = v;
-    const b = s.summary?.facts?.backend;
-    if (typeof b === "string") backend = b;
-    for (const f of s.summary?.findings ?? []) if (f.severity === "error" || f.severity === "warn") findings[f.severity]++;
-  }
-  const flat = flatParams(r);
-  return {
-    id: r.id,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    status: r.status,
-    seconds: r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null,
-    ran: r.stages.filter((s) => s.status === "ran").length,
-    cached: r.stages.filter((s) => s.status === "cached").length,
-    failed: r.stages.filter((s) => s.status === "failed").map((s) => s.name),
-    overrides: r.overrides,
-    params: Object.fromEntries(varying.map((p) => [p, flat[p]])),
-    metrics,
-    ...(backend ? { backend } : {}),
-    findings,
-  };
-}
-
-/** stage.param.path → value, for every stage's resolved params. */
-function flatParams(r: RunRecord): Record<string, Json> {
-  const out: Record<string, Json> = {};
-  const walk = (v: Json, path: string): void => {
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
-    else out[path] = v;
-  };
-  for (const s of r.stages) walk(s.params, s.name);
-  return out;
-}
-
-/** The params whose values differ between the listed runs: the "key params" of these experiments. */
-function varyingParams(runs: RunRecord[]): string[] {
-  const flats = runs.map(flatParams);
-  const names = new Set(flats.flatMap((f) => Object.keys(f)));
-  return [...names].filter((n) => new Set(flats.map((f) => JSON.stringify(f[n] ?? null))).size > 1).sort().slice(0, 6);
-}
-
-/** The columns worth a glance: test and validation quality first (evaluate's), then anything else,
- * four at most; every metric is in --json. */
-function headlineMetrics(names: string[]): string[] {
-  const order = ["test_auc", "test_acc", "test_f1", "val_auc", "test_pr_auc", "val_acc"];
-  const rank = (n: string) => {
-    const i = order.indexOf(n.slice(n.lastIndexOf(".") + 1));
-    return (i < 0 ? order.length : i) * 2 + (n.startsWith("evaluate.") ? 0 : 1);
-  };
-  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).slice(0, 4);
-}
-
+/** A param value in a cell; "—" when its stage did not run in that run. */
 const show = (v: Json | undefined) => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));

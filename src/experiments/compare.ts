@@ -31,12 +31,33 @@ export interface RunHead {
   status: string;
   overrides: string[];
 }
+/** The test set a stage (evaluate) scored, as its run record tells it. */
+export interface TestSet {
+  clips: number | null;
+  /** sha256 of the sorted test clip ids, when recorded. */
+  set: string | null;
+}
+export interface TestSetCheck {
+  stage: string;
+  a: TestSet;
+  b: TestSet;
+  /** true: the same clips; false: different clips, so metric deltas mix the change with the test
+   * set; null: cannot tell (only clip counts recorded, and they are equal). */
+  same: boolean | null;
+  /** Where it was read: the stage's facts (test_set, test_clips) or, in older records, the clip
+   * counts in its summary lines. */
+  source: "facts" | "summary lines";
+}
 export interface Comparison {
   a: RunHead;
   b: RunHead;
   params: ParamDiff[];
   metrics: MetricRow[];
   stages: StageRow[];
+  /** Per stage that reports a test set in both runs. */
+  testSets: TestSetCheck[];
+  /** Things that make the comparison misleading, one sentence each (different test sets). */
+  warnings: string[];
   /** The first stage (pipeline order) whose key differs, with why; undefined when none does. */
   firstDivergence?: { stage: string; reasons: string[] };
 }
@@ -67,14 +88,53 @@ export async function compareRuns(a: RunRecord, b: RunRecord, componentsOf: Comp
   }
   if (a.data !== b.data && (a.data || b.data)) params.unshift({ path: "data", a: a.data ?? null, b: b.data ?? null });
 
+  const testSets = testSetChecks(a, b);
+  const warnings = testSets.filter((t) => t.same === false).map((t) =>
+    `different test sets: ${t.stage} scored ${clipsText(t.a)} in A and ${clipsText(t.b)} in B${t.a.clips !== null && t.a.clips === t.b.clips ? " (not the same clips)" : ""}, so its metric deltas compare different clips, not only the change`);
   return {
     a: head(a),
     b: head(b),
     params,
     metrics: metricRows(a, b),
     stages,
+    testSets,
+    warnings,
     ...(firstDivergence ? { firstDivergence } : {}),
   };
+}
+
+const clipsText = (t: TestSet) => (t.clips === null ? "an unknown number of test clips" : `${t.clips} test clip${t.clips === 1 ? "" : "s"}`);
+
+/** A stage's test set from its summary: facts test_set/test_clips, else the "test: … N fake / M
+ * real" (or "test: no clips") line evaluate has always printed. */
+export function testSetOf(s: StageRecord): (TestSet & { source: TestSetCheck["source"] }) | undefined {
+  const facts = s.summary?.facts ?? {};
+  const set = typeof facts.test_set === "string" ? facts.test_set : null;
+  const clips = typeof facts.test_clips === "number" ? facts.test_clips : null;
+  if (set !== null || clips !== null) return { clips, set, source: "facts" };
+  for (const line of s.summary?.lines ?? []) {
+    if (/^test: no clips\b/.test(line)) return { clips: 0, set: null, source: "summary lines" };
+    const m = /^test: .*?\b(\d+) fake \/ (\d+) real\b/.exec(line);
+    if (m) return { clips: Number(m[1]) + Number(m[2]), set: null, source: "summary lines" };
+  }
+  return undefined;
+}
+
+function testSetChecks(a: RunRecord, b: RunRecord): TestSetCheck[] {
+  const out: TestSetCheck[] = [];
+  for (const x of a.stages) {
+    const y = b.stages.find((s) => s.name === x.name);
+    const ta = testSetOf(x);
+    const tb = y && testSetOf(y);
+    if (!ta || !tb) continue;
+    const same = ta.set !== null && tb.set !== null ? ta.set === tb.set
+      : ta.clips !== null && tb.clips !== null && ta.clips !== tb.clips ? false : null;
+    out.push({
+      stage: x.name, a: { clips: ta.clips, set: ta.set }, b: { clips: tb.clips, set: tb.set }, same,
+      source: ta.source === "facts" && tb.source === "facts" ? "facts" : "summary lines",
+    });
+  }
+  return out;
 }
 
 function head(r: RunRecord): RunHead {

@@ -7,7 +7,7 @@
 // without an entry (garbage for the next gc), never an entry without its object.
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { RunRecord } from "../runner/records.js";
+import type { RunDigest } from "../runner/records.js";
 import type { CacheEntry } from "../runner/store-api.js";
 
 export interface GcOptions {
@@ -43,10 +43,13 @@ export interface GcPlan {
   note?: string;
 }
 
+/** What gc needs of a run: a run record or its digest will do. */
+export type GcRun = Pick<RunDigest, "id" | "status" | "startedAt" | "finishedAt"> & { stages: { name: string; outputHash: string | null }[] };
+
 export interface StoreView {
   objects: { hash: string; bytes: number; files: number; mtimeMs: number; damaged?: boolean }[];
   entries: CacheEntry[];
-  runs: RunRecord[]; // newest first
+  runs: GcRun[]; // newest first
   /** Keys of the workspace: what pipeline.yaml as written resolves to (cached stages). */
   currentKeys: string[];
 }

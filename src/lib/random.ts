@@ -11,3 +11,19 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** mulberry32 with the seed mixed first, so that seed 0 is not a weak start: fold assignment
+ * (diagnose) and split draw from it. */
+export function rng(seed: number): () => number {
+  return mulberry32(Math.trunc(seed) ^ 0x9e3779b9);
+}
+
+/** Fisher–Yates on a copy. */
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

@@ -98,3 +98,27 @@ async function setOrThrow(name: string): Promise<void> {
   // confuse: mark the backend as used.
   if (name === "cpu") (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
+
+/** One line saying which backend runs and why (issue 12): printed once by the stage that trains.
+ * e.g. "backend wasm: @tensorflow/tfjs-node is not installed (its installer downloads
+ * libtensorflow, reported broken upstream: tensorflow/tfjs#8742)". */
+export function backendReason(choice: BackendChoice, requested: BackendRequest): string {
+  if (requested !== "auto") return `backend ${choice.backend}: asked for in params (backend: ${requested})`;
+  const native = choice.skipped.find((s) => s.backend === "tensorflow");
+  const why = (s: { backend: BackendName; reason: string }) =>
+    /Cannot find (package|module)|ERR_MODULE_NOT_FOUND/.test(s.reason)
+      ? `${PACKAGE[s.backend]} is not installed`
+      : `${PACKAGE[s.backend]} did not load (${s.reason})`;
+  switch (choice.backend) {
+    case "tensorflow-gpu": return `backend tensorflow-gpu: ${PACKAGE["tensorflow-gpu"]} (CUDA) loaded`;
+    case "tensorflow": return `backend tensorflow: ${PACKAGE.tensorflow} (native TensorFlow) loaded`;
+    default: {
+      const note = native ? why(native) : "native TensorFlow was not tried";
+      const upstream = native && /not installed/.test(note)
+        ? " (its installer downloads libtensorflow, reported broken upstream: tensorflow/tfjs#8742)"
+        : "";
+      const wasm = choice.skipped.find((s) => s.backend === "wasm");
+      return `backend ${choice.backend}: ${note}${upstream}${wasm ? `; ${why(wasm)}` : ""}`;
+    }
+  }
+}

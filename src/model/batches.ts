@@ -50,12 +50,17 @@ export function packBatch(clips: Matrix[], seqLen: number, windows: Window[]): B
 }
 
 /** Per-feature mean and (sample) standard deviation over every frame of the training clips
- * (std 1 for a constant feature). */
-export function computeNormalization(clips: Matrix[]): Normalization {
-  const dims = clips[0]?.cols ?? 0;
-  const sum = new Float64Array(dims), sumSq = new Float64Array(dims);
+ * (std 1 for a constant feature). One streaming pass: clips may come from disk one at a time. */
+export function computeNormalization(clips: Iterable<Matrix>): Normalization {
+  let dims = -1;
+  let sum = new Float64Array(0), sumSq = new Float64Array(0);
   let n = 0;
   for (const c of clips) {
+    if (dims < 0) {
+      dims = c.cols;
+      sum = new Float64Array(dims);
+      sumSq = new Float64Array(dims);
+    }
     for (let r = 0; r < c.rows; r++)
       for (let j = 0; j < dims; j++) {
         const v = c.data[r * dims + j]!;

@@ -1,55 +1,68 @@
-// The scoring API for evaluate and predict: load a trained model directory and score clips'
-// feature matrices (as extract writes them) in evaluation mode.
-import * as tf from "@tensorflow/tfjs-core";
+// The scoring API behind evaluate, `dfd predict` and cross-validation: one Detector interface
+// for every model kind. loadDetector reads a model directory (src/artifacts/model.ts) and returns
+// the right implementation; TensorFlow.js loads only for a transformer.
 import type { Matrix } from "../lib/npy.js";
-import { firstNonFinite, standardize } from "./batches.js";
-import { useBackend, type BackendRequest } from "./backend.js";
-import { loadModelFiles, type DfdMeta } from "./io.js";
-import { scoreClips } from "./predict.js";
-import { disposeWeights, weightsFrom } from "./weights.js";
+import { firstNonFinite } from "../lib/npy.js";
+import { readLinearWeights, readModelMeta, type LinearMeta, type ModelMeta } from "../artifacts/model.js";
+import { scoreLinear, type LinearWeights } from "./linear.js";
+import type { ModelKind } from "./params.js";
 
-export type { DfdMeta } from "./io.js";
+export type { ModelMeta } from "../artifacts/model.js";
+
+export interface ClipScore {
+  /** P(fake) in [0, 1]. */
+  score: number;
+  /** One weight per input frame, summing to 1: the transformer's attention pooling (frames
+   * outside the seq_len window get 0); uniform for the linear probe, which reads whole clips. */
+  attention: number[];
+}
 
 export interface Detector {
-  /** model/dfd.json: threshold, seq_len, feature_dims, normalization, extract params, backend... */
-  meta: DfdMeta;
-  /** The backend scoring runs on in this process. */
+  kind: ModelKind;
+  /** model/dfd.json: kind, threshold, feature_dims, extract params, backend, train params... */
+  meta: ModelMeta;
+  /** What scoring runs on in this process: a TensorFlow.js backend, or "js". */
   backend: string;
-  /** P(fake) in [0, 1] per clip, and one attention weight per input frame (sums to 1; frames
-   * outside the seq_len window get 0). Throws on a clip with the wrong width, no frames or
-   * non-finite values — score clips one at a time to isolate bad ones. */
-  score(clips: Matrix[]): Promise<{ score: number; attention: number[] }[]>;
+  /** Scores raw per-frame features (as the features artifact holds them). Throws on a clip with
+   * the wrong width, no frames or non-finite values: score clips one at a time to isolate bad ones. */
+  score(clips: Matrix[]): Promise<ClipScore[]>;
   dispose(): void;
 }
 
-/** modelDir: the train stage's model/ folder (or the train output dir holding it). */
+/** The checks every detector applies to its input, with the clip's position in the message. */
+export function checkClips(clips: readonly Matrix[], featureDims: number): void {
+  clips.forEach((m, i) => {
+    const where = clips.length > 1 ? `clip ${i}: ` : "";
+    if (m.cols !== featureDims)
+      throw new Error(`${where}features have ${m.cols} dims, the model was trained on ${featureDims} (extract params differ?)`);
+    if (m.rows === 0) throw new Error(`${where}no frames`);
+    const bad = firstNonFinite(m.data);
+    if (bad >= 0) throw new Error(`${where}non-finite feature value at frame ${Math.floor(bad / m.cols)}, dim ${bad % m.cols}`);
+  });
+}
+
+/** modelDir: a train stage's output dir or its model/ folder. `backend` applies to a transformer. */
 export async function loadDetector(modelDir: string, opts: { backend?: string } = {}): Promise<Detector> {
-  const choice = await useBackend((opts.backend ?? "auto") as BackendRequest);
-  const { meta, config, tensors } = loadModelFiles(modelDir);
-  const weights = weightsFrom(tensors, config);
+  const { dir, meta } = readModelMeta(modelDir);
+  if (meta.kind === "linear") return linearDetector(readLinearWeights(dir, meta.feature_dims), meta);
+  const { loadTransformerDetector } = await import("./transformer-detector.js");
+  return loadTransformerDetector(dir, opts);
+}
+
+/** A Detector over linear-probe weights (loaded or just fitted). Pure JavaScript. */
+export function linearDetector(w: LinearWeights, meta: LinearMeta): Detector {
   let disposed = false;
   return {
+    kind: "linear",
     meta,
-    backend: choice.backend,
+    backend: "js",
     async score(clips) {
       if (disposed) throw new Error("detector: score() after dispose()");
-      const ready = clips.map((m, i) => {
-        const where = clips.length > 1 ? `clip ${i}: ` : "";
-        if (m.cols !== meta.feature_dims)
-          throw new Error(`${where}features have ${m.cols} dims, the model was trained on ${meta.feature_dims} (extract params differ?)`);
-        if (m.rows === 0) throw new Error(`${where}no frames`);
-        const bad = firstNonFinite(m.data);
-        if (bad >= 0) throw new Error(`${where}non-finite feature value at frame ${Math.floor(bad / m.cols)}, dim ${bad % m.cols}`);
-        return standardize(m, meta.normalization);
-      });
-      if (tf.getBackend() !== choice.tfBackend) await tf.setBackend(choice.tfBackend);
-      const r = scoreClips(weights, config, ready);
-      return r.scores.map((score, i) => ({ score, attention: r.attention[i]! }));
+      checkClips(clips, meta.feature_dims);
+      return clips.map((m) => ({ score: scoreLinear(w, m), attention: new Array<number>(m.rows).fill(1 / m.rows) }));
     },
     dispose() {
-      if (disposed) return;
       disposed = true;
-      disposeWeights(weights);
     },
   };
 }

@@ -4,8 +4,9 @@
 // drawn and Ctrl-C is honoured.
 import * as tf from "@tensorflow/tfjs-core";
 import type { Matrix } from "../lib/npy.js";
-import { rocAuc, f1OptimalThreshold } from "../lib/metrics.js";
-import { packBatch, placeClip, type Batch } from "./batches.js";
+import { rocAuc } from "../lib/metrics.js";
+import { packBatch, placeClip, standardize, type Batch, type Normalization } from "./batches.js";
+import type { ClipSet } from "./clips.js";
 import type { ModelConfig } from "./config.js";
 import { DropoutSource } from "./dropout.js";
 import { lossFn, NonFiniteLossError, type LossSpec } from "./loss.js";
@@ -38,15 +39,13 @@ export function flatLayout(shapes: number[][]): FlatLayout {
   return { offsets, sizes, shapes, total };
 }
 
-/** Clips already standardised, labels 1 = fake, 0 = real. */
-export interface Dataset {
-  ids: string[];
-  clips: Matrix[];
-  labels: number[];
-}
+/** Clips scored per model call in evaluation (validation each epoch, the Detector). */
+export const SCORE_BATCH = 32;
 
 export interface FitOptions {
   config: ModelConfig;
+  /** Standardisation applied to every clip as it is read (train-set statistics). */
+  normalization: Normalization;
   loss: LossSpec;
   lr: number;
   weightDecay: number;
@@ -73,6 +72,7 @@ export interface EpochRecord {
   val_auc: number | null;
   /** Mean global gradient norm before clipping. */
   grad_norm: number;
+  /** Wall time of the epoch (progress and the run record only: never written into an artifact). */
   seconds: number;
 }
 
@@ -82,9 +82,8 @@ export interface FitResult {
   /** 1-based epoch whose weights were kept. */
   bestEpoch: number;
   stoppedEarly: boolean;
-  /** F1-optimal threshold on validation (0.5 without a usable validation set). */
-  threshold: number;
-  thresholdSource: "val-f1" | "default";
+  /** Validation scores of the kept weights ([] without validation clips). */
+  bestValScores: number[];
   steps: number;
   msPerStep: number;
   /** Data-parallel threads actually used. */
@@ -187,10 +186,17 @@ export class Trainer {
     return { loss, gradNorm: this.apply(grads) };
   }
 
-  /** Evaluation-mode mean loss and scores on a data set. */
-  evaluate(data: Dataset): { loss: number; scores: number[] } {
-    const { logits, scores } = scoreClips(this.weights, this.config, data.clips);
-    const loss = tf.tidy(() => lossFn(this.opts.loss, tf.tensor1d(logits), tf.tensor1d(data.labels)).dataSync()[0]!);
+  /** Evaluation-mode mean loss and scores on a clip set, read and scored SCORE_BATCH clips at a time. */
+  evaluate(data: ClipSet, norm: Normalization): { loss: number; scores: number[] } {
+    const logits: number[] = [], scores: number[] = [];
+    for (let i = 0; i < data.ids.length; i += SCORE_BATCH) {
+      const part: Matrix[] = [];
+      for (let j = i; j < Math.min(i + SCORE_BATCH, data.ids.length); j++) part.push(standardize(data.read(j), norm));
+      const r = scoreClips(this.weights, this.config, part, SCORE_BATCH);
+      logits.push(...r.logits);
+      scores.push(...r.scores);
+    }
+    const loss = tf.tidy(() => lossFn(this.opts.loss, tf.tensor1d(logits), tf.tensor1d([...data.labels])).dataSync()[0]!);
     return { loss, scores };
   }
 
@@ -209,15 +215,17 @@ export class Trainer {
   disposeOptimizer(): void {}
 }
 
-export async function fit(train: Dataset, val: Dataset | undefined, o: FitOptions): Promise<FitResult> {
-  if (train.clips.length === 0) throw new Error("no training clips");
+/** Trains on `train` (clips read on demand, standardised with `o.normalization`), validating on
+ * `val` after every epoch. */
+export async function fit(train: ClipSet, val: ClipSet | undefined, o: FitOptions): Promise<FitResult> {
+  if (train.ids.length === 0) throw new Error("no training clips");
   const trainer = new Trainer(o.config, o);
   const backend = tf.getBackend();
   const threads = backend === "wasm" || backend === "cpu" ? Math.max(1, o.threads ?? 1) : 1;
   let group: DataParallel | undefined;
   const rng = new Rng(o.seed + 1);
   const history: EpochRecord[] = [];
-  const useVal = val !== undefined && val.clips.length > 0;
+  const useVal = val !== undefined && val.ids.length > 0;
   let best = { epoch: 0, loss: Infinity, scores: [] as number[] };
   let snapshot: Map<string, tf.Tensor> | undefined;
   let steps = 0, stepMs = 0, stoppedEarly = false;
@@ -226,11 +234,11 @@ export async function fit(train: Dataset, val: Dataset | undefined, o: FitOption
     if (threads > 1) group = await DataParallel.create(trainer, threads, backend as "wasm" | "cpu");
     for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
       const t0 = performance.now();
-      const order = rng.shuffle(train.clips.map((_, i) => i));
+      const order = rng.shuffle(train.ids.map((_, i) => i));
       let lossSum = 0, normSum = 0, batches = 0;
       for (let i = 0; i < order.length; i += o.batchSize) {
         const idx = order.slice(i, i + o.batchSize);
-        const clips = idx.map((j) => train.clips[j]!);
+        const clips = idx.map((j) => standardize(train.read(j), o.normalization));
         const windows = clips.map((m) => placeClip(m.rows, o.config.seqLen, o.randomPadding ? rng : undefined));
         const s0 = performance.now();
         let r;
@@ -263,7 +271,7 @@ export async function fit(train: Dataset, val: Dataset | undefined, o: FitOption
       let monitored = record.train_loss;
       let scores: number[] = [];
       if (useVal) {
-        const ev = trainer.evaluate(val);
+        const ev = trainer.evaluate(val, o.normalization);
         if (!Number.isFinite(ev.loss)) throw new Error(`validation loss is ${ev.loss} at epoch ${epoch}`);
         record.val_loss = ev.loss;
         const auc = rocAuc(ev.scores, val.labels);
@@ -295,14 +303,12 @@ export async function fit(train: Dataset, val: Dataset | undefined, o: FitOption
     await group?.close();
   }
   trainer.disposeOptimizer();
-  const twoClasses = useVal && val.labels.includes(0) && val.labels.includes(1);
   return {
     weights: trainer.weights,
     history,
     bestEpoch: best.epoch,
     stoppedEarly,
-    threshold: twoClasses ? f1OptimalThreshold(best.scores, val.labels) : 0.5,
-    thresholdSource: twoClasses ? "val-f1" : "default",
+    bestValScores: best.scores,
     steps,
     msPerStep: steps ? stepMs / steps : 0,
     threads,

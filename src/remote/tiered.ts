@@ -83,6 +83,7 @@ export class TieredStore<L extends Local = Local> implements StageStore {
       get: async (id) => (await local.runs.get(id)) ?? (await this.ask(`read run ${id}`, () => this.remote.getRun(id))),
       list: (limit) => local.runs.list(limit),
       latest: () => local.runs.latest(),
+      digests: (limit, offset) => local.runs.digests(limit, offset),
       resolve: (ref) => this.resolveRun(ref),
       delete: (id) => local.runs.delete(id),
     };

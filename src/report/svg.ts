@@ -129,15 +129,17 @@ export function heatStrip(values: readonly number[], o: StripOptions = {}): stri
   const max = Math.max(...values.filter(Number.isFinite), 0);
   const color = o.color ?? "#c0392b";
   const parts = [`<svg class="strip" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="per-frame weights">`];
-  parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#f4f4f4"/>`);
+  parts.push(`<rect width="${W}" height="${H}" fill="#f4f4f4"/><g fill="${esc(color)}">`);
+  // gaps between cells only while they stay visible; dense strips become a continuous band
+  const width = f(Math.max(cw - (cw > 4 ? 1 : 0), 0.5));
   values.forEach((v, i) => {
     const op = max > 0 && Number.isFinite(v) ? Math.max(0, v / max) : 0;
     const tip = o.label ? o.label(i, v) : `frame ${i}: ${num(v, 4)}`;
-    // gaps between cells only while they stay visible; dense strips become a continuous band
-    const gap = cw > 4 ? 1 : 0;
-    parts.push(`<rect x="${f(i * cw)}" y="0" width="${f(Math.max(cw - gap, 0.5))}" height="${H}" fill="${esc(color)}" fill-opacity="${op.toFixed(3)}"><title>${esc(tip)}</title></rect>`);
+    // attributes kept to the minimum (y defaults to 0, fill comes from the group): a report lists
+    // ten strips of up to seq_len cells, each with its tooltip
+    parts.push(`<rect x="${f(i * cw)}" width="${width}" height="${H}" fill-opacity="${String(Math.round(op * 1000) / 1000)}"><title>${esc(tip)}</title></rect>`);
   });
-  parts.push("</svg>");
+  parts.push("</g></svg>");
   return parts.join("");
 }
 

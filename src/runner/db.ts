@@ -1,12 +1,12 @@
 // The cache database: one SQLite file (artifacts/cache.sqlite) holding the keyv index (cache
-// entries, run records) and a plain `file_state` table (path, size, mtime, inode → sha256) that
-// lets unchanged files skip re-hashing. One connection per process.
+// entries, run records) and a plain `dir_state` table (per directory: its listing and each file's
+// size, mtime, inode → sha256) that lets unchanged files skip re-hashing. One connection per process.
 import Keyv from "keyv";
 import KeyvSqlite from "@keyv/sqlite";
 
 export interface Db {
   kv: Keyv;
-  /** Raw SQL on the same connection (file_state; ordered listing of run records). */
+  /** Raw SQL on the same connection (dir_state; ordered listing of run records). */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -19,7 +19,10 @@ export async function openDb(file: string): Promise<Db> {
   // WAL: readers (status, why) never block a running `dfd run`; NORMAL sync is crash-safe in WAL.
   await query("PRAGMA journal_mode=WAL");
   await query("PRAGMA synchronous=NORMAL");
-  await query("CREATE TABLE IF NOT EXISTS file_state(path TEXT PRIMARY KEY, size INTEGER, mtime REAL, ino INTEGER, sha256 TEXT)");
+  // File state, one row per directory (src/runner/filehash.ts). It replaced the per-file
+  // file_state table (a cache of hashes: dropping it only means files are hashed once more).
+  await query("DROP TABLE IF EXISTS file_state");
+  await query("CREATE TABLE IF NOT EXISTS dir_state(dir TEXT PRIMARY KEY, mtime TEXT, ino INTEGER, entries TEXT NOT NULL)");
   // Tree file lists by tree hash (key components name trees by hash; `why` diffs the lists).
   await query("CREATE TABLE IF NOT EXISTS file_lists(hash TEXT PRIMARY KEY, files TEXT)");
   return {

@@ -199,9 +199,8 @@ export class LocalStore implements StageStore {
   }
 
   /** Paths under `prefix` that the file-state table knows (tests, diagnostics). */
-  async statePaths(prefix: string): Promise<string[]> {
-    const rows = await this.db.query<{ path: string }>("SELECT path FROM file_state WHERE path LIKE ? ESCAPE '\\'", `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    return rows.map((r) => r.path);
+  statePaths(prefix: string): Promise<string[]> {
+    return this.hasher.knownPaths(prefix);
   }
 
   async objectHashes(): Promise<string[]> {

@@ -6,7 +6,7 @@
 import type { StageSummary } from "../stage.js";
 import type { FileHasher } from "./filehash.js";
 import type { KeyComponents } from "./fingerprint.js";
-import type { RunRecord } from "./records.js";
+import type { RunDigest, RunRecord } from "./records.js";
 
 /** What the index keeps for a stage key: which object is its output, and how it was made. */
 export interface CacheEntry {
@@ -73,7 +73,11 @@ export interface RunLog {
   /** Newest first. */
   list(limit?: number): Promise<RunRecord[]>;
   latest(): Promise<RunRecord | undefined>;
-  /** An id, a unique id prefix, `latest` or `latest~N`; throws naming the problem otherwise. */
+  /** Newest first, after skipping the newest `offset`: each run without its stages' reasons, logs
+   * and summaries (bar metrics, facts, finding counts), for listings of many runs. */
+  digests(limit?: number, offset?: number): Promise<RunDigest[]>;
+  /** An id, a unique id prefix, `latest` or `latest~N`; throws naming the problem otherwise (a
+   * ConfigError: a ref that names no run is bad input). */
   resolve(ref: string): Promise<RunRecord>;
   delete(id: string): Promise<void>;
 }

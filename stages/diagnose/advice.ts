@@ -19,6 +19,12 @@ export const ADVICE = {
     "metadata alone predicts the label: fix the attributes above, and report scores per source so a shortcut cannot hide in the average",
   singleSource:
     "add clips from other sources; with several per class, split with group_by: source so the test set holds sources never seen in training",
+  groupBySource:
+    "split with group_by: source (what the default group_by: auto does here) so the test set holds sources never seen in training; report scores per source too",
+  groupByGroup:
+    "split with group_by: group (what group_by: auto picks, the data set having a group column) keeps paired content on one side, but sources can still span train and test: group_by: source tests on unseen sources",
+  moreSources: (cls: string, n: number) =>
+    `add ${cls} clips from more sources: with ${n} ${cls} source(s), train, val and test cannot each hold one the model has not seen, so group_by: auto splits clip by clip and the score stays inflated`,
   noSource: "add a source column to manifest.csv (or name files <source>__<name>) so single-source checks and group_by: source work",
   imbalance:
     "collect more clips of the smaller class or subsample the larger; judge the model by PR-AUC and per-class recall, not accuracy",
@@ -76,4 +82,17 @@ export function adviceFor(attribute: string, applied: Applied = NOTHING_APPLIED)
     default:
       return "collect both classes with matching values of this attribute";
   }
+}
+
+/** What extract.json's params say extract did about the shortcuts (tolerant: a producer without
+ * extract.json, or an older one, applied nothing). */
+export function appliedOf(params: Record<string, unknown> | null): Applied {
+  if (!params) return NOTHING_APPLIED;
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  return {
+    normalize_format: params.normalize_format === true,
+    fps: num(params.fps),
+    resize: typeof params.resize === "string" ? params.resize : null,
+    frames: num(params.frames),
+  };
 }

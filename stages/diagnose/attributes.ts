@@ -1,7 +1,7 @@
 // The metadata attributes diagnose looks at, and how each is read from a clip. All come from the
 // SOURCE clip's container (what ffprobe says), except `frames`, which is the extracted sequence
 // length: the one attribute the model sees directly.
-import type { VideoRecord } from "./videos.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 
 export interface NumericAttribute {
   name: string;

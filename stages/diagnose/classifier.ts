@@ -6,7 +6,7 @@
 import { rocAuc } from "../../src/lib/metrics.js";
 import type { Attribute } from "./attributes.js";
 import { stratifiedFolds } from "./folds.js";
-import type { VideoRecord } from "./videos.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 
 export interface ClassifierOptions {
   folds: number;

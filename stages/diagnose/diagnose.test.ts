@@ -8,8 +8,8 @@ import type { Finding, StageSummary } from "../../src/stage.js";
 import { hamming, nearDuplicates, parseHash } from "./duplicates.js";
 import kind from "./index.js";
 import { diagnoseParams, type DiagnoseParams } from "./params.js";
-import { jsonl, seq, tempContext, video } from "./testing.js";
-import type { VideoRecord } from "./videos.js";
+import { jsonl, seq, tempContext, video } from "../../test/helpers/stage-context.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 import { runKind } from "../../src/runner/in-process.js";
 
 async function diagnose(rows: readonly (VideoRecord | Record<string, unknown>)[] | string, params: Partial<DiagnoseParams> = {}, extractJson?: unknown) {
@@ -50,7 +50,7 @@ function balanced(): VideoRecord[] {
     const n = 24 + Math.floor(40 * r());
     const fps = [24, 25, 30][Math.floor(3 * r())]!;
     const [w, h] = [[640, 360], [1280, 720]][Math.floor(2 * r())]!;
-    rows.push(video({ label: i % 2 ? "fake" : "real", source: `s${i % 4}`, frames: n, source_frames: n, fps, duration: n / fps, width: w, height: h, codec: r() < 0.5 ? "h264" : "vp9", bytes: 2e5 + 3e5 * r(), bitrate: 4e5 + 4e5 * r() }));
+    rows.push(video({ label: i % 2 ? "fake" : "real", source: `s${Math.floor(i / 2) % 4}`, frames: n, source_frames: n, fps, duration: n / fps, width: w, height: h, codec: r() < 0.5 ? "h264" : "vp9", bytes: 2e5 + 3e5 * r(), bitrate: 4e5 + 4e5 * r() }));
   }
   return rows;
 }
@@ -130,7 +130,7 @@ test("auc_warn / auc_error are the severity thresholds", async () => {
   assert.equal(byId(lax.findings, "metadata-auc:fps"), undefined);
 });
 
-test("class imbalance, failed extractions, and an empty class", async () => {
+test("class imbalance and failed extractions", async () => {
   const rows = [
     ...Array.from({ length: 9 }, () => video({ label: "real" })),
     ...Array.from({ length: 3 }, () => video({ label: "fake" })),
@@ -142,10 +142,22 @@ test("class imbalance, failed extractions, and an empty class", async () => {
   assert.equal(byId(findings, "extraction-failed")?.data?.fake, 1);
   assert.equal(diagnostics.classes.fake.count, 4);
   assert.equal(diagnostics.classes.fake.failed, 1);
+});
 
-  const none = await diagnose([video({ label: "real" }), video({ label: "real" })]);
-  assert.equal(byId(none.findings, "class-imbalance")?.severity, "error");
-  assert.match(byId(none.findings, "class-imbalance")!.reason, /no usable fake clip/);
+test("a one-class data set fails early, naming the data set, not a cache path", async () => {
+  await assert.rejects(
+    diagnose([video({ label: "real" }), video({ label: "real" })]),
+    (e: Error) => e.message === "the data set listed by stage extract has no usable fake clip (2 real): a detector needs both classes — add fake clips (an ai/ (or fake/) folder beside real/, or manifest.csv rows labelled fake)",
+  );
+  const failedReal = [video({ label: "fake" }), video({ label: "real", error: "truncated", frames: 0 })];
+  await assert.rejects(diagnose(failedReal), /has no usable real clip \(1 fake; 1 real clip\(s\) failed extraction\): .* add real clips \(a real\/ folder beside the AI one/);
+  const ctx = tempContext<DiagnoseParams>({ name: "diagnose", spec: diagnoseParams, inputs: { extract: { "videos.jsonl": jsonl([video({ label: "fake" })]) } } });
+  try {
+    await assert.rejects(runKind(kind, { ...ctx, data: join(ctx.root, "clips", "ai") }), /^Error: the data set clips\/ai has no usable real clip \(1 fake\)/);
+    assert.ok(!existsSync(join(ctx.outDir, "diagnostics.json")), "nothing analysed");
+  } finally {
+    ctx.cleanup();
+  }
 });
 
 test("fail_on: error throws a clear error after writing diagnostics.json and report.md", async () => {
@@ -233,5 +245,44 @@ test("rows extract could not label are failures, and a source that only repeats 
   assert.equal(byId(findings, "no-source")?.severity, "info");
   assert.deepEqual(diagnostics.classes.fake.sources, { "(unknown)": 4 });
   assert.match(byId(findings, "extraction-failed")!.reason, /1 clip\(s\) failed/);
-  await assert.rejects(diagnose([{ ...video({ label: "real" }), label: null } as unknown as VideoRecord]), /"label" must be "real" or "fake", got null/);
+  await assert.rejects(diagnose([{ ...video({ label: "real" }), label: null } as unknown as VideoRecord]), /"label" must be "real" or "fake" \(null only on a row with an "error"\), got null/);
+});
+
+/** n clips per source; sources named by class so every source is class-pure. */
+const sourced = (perClass: Record<"real" | "fake", number[]>, extra: Partial<VideoRecord> = {}) =>
+  (["real", "fake"] as const).flatMap((label) => perClass[label].flatMap((n, g) => Array.from({ length: n }, () => video({ label, source: `${label}-${g}`, ...extra }))));
+
+test("class-pure sources: an error advising group_by: source (or group, or more sources), info when no source repeats", async () => {
+  const pure = await diagnose(sourced({ real: [4, 3, 3], fake: [5, 2, 3] }));
+  const f = byId(pure.findings, "class-pure-sources");
+  assert.equal(f?.severity, "error");
+  assert.match(f!.reason, /every source is all-real or all-AI \(3 real, 3 fake sources\): a random split puts clips of one source in both train and test/);
+  assert.match(f!.advice!, /^split with group_by: source \(what the default group_by: auto does here\)/);
+  assert.deepEqual(pure.diagnostics.sources, { pure: true, real: { "real-0": 4, "real-1": 3, "real-2": 3 }, fake: { "fake-0": 5, "fake-2": 3, "fake-1": 2 }, mixed: [] });
+  assert.equal(f!.data!.auto_group_by, "source");
+
+  const grouped = await diagnose(sourced({ real: [4, 3, 3], fake: [5, 2, 3] }).map((v, i) => ({ ...v, group: `g${i % 4}` })));
+  assert.match(byId(grouped.findings, "class-pure-sources")!.advice!, /^split with group_by: group \(what group_by: auto picks.*group_by: source tests on unseen sources/);
+
+  const oneEach = await diagnose(sourced({ real: [6], fake: [6] }));
+  assert.equal(byId(oneEach.findings, "class-pure-sources")?.severity, "error");
+  assert.match(byId(oneEach.findings, "class-pure-sources")!.advice!, /^add real clips from more sources: with 1 real source\(s\)/);
+
+  const singletons = await diagnose(sourced({ real: [1, 1, 1], fake: [1, 1, 1] }));
+  assert.equal(byId(singletons.findings, "class-pure-sources")?.severity, "info");
+
+  const mixed = await diagnose([...sourced({ real: [4, 3], fake: [5, 2] }), video({ label: "fake", source: "real-0" })]);
+  assert.equal(byId(mixed.findings, "class-pure-sources"), undefined);
+  assert.deepEqual(mixed.diagnostics.sources.mixed, ["real-0"]);
+});
+
+test("progress names the phase and the clip count, never a bare 0/1", async () => {
+  const calls: string[] = [];
+  const ctx = tempContext<DiagnoseParams>({ name: "diagnose", spec: diagnoseParams, inputs: { extract: { "videos.jsonl": jsonl(demoLike()) } } });
+  try {
+    await runKind(kind, { ...ctx, progress: (done, total, note) => void calls.push(`${done}/${total} ${note}`) });
+  } finally {
+    ctx.cleanup();
+  }
+  assert.deepEqual(calls, ["0/4 class statistics (24 clips)", "1/4 metadata AUCs (24 clips)", "2/4 metadata classifier (24 clips)", "3/4 near-duplicates (24 clips)"]);
 });

@@ -2,10 +2,24 @@
 // Two clips are near-duplicates when, on average, each frame hash of one has a close match among
 // the other's (symmetric mean of nearest Hamming distances). The same content labelled real in one
 // place and fake in another, or sitting in both train and test, makes any score meaningless.
-import type { VideoRecord } from "./videos.js";
+//
+// The search is exact and sub-quadratic. If two clips are within mean distance T, some frame hash
+// of one is within Hamming distance T of some frame hash of the other (the smallest of the
+// nearest distances is at most their mean). So it suffices to find every pair of frame hashes
+// within T, and check only the clip pairs they belong to. Those hash pairs come from a
+// multi-index hash (Norouzi et al., "Fast search in Hamming space with multi-index hashing",
+// CVPR 2012): the 64 bits are cut into m chunks with radii r_i such that Σ (r_i + 1) > T; two
+// hashes within T then differ in at most r_i bits on some chunk i (pigeonhole), so probing each
+// chunk's table at every key within r_i of the query's chunk finds them all. With 400 000 hashes
+// and T = 8 that is 3 chunks of ~21 bits at radius 2: ~700 probes per hash, each bucket holding
+// ~0.1 random hashes, instead of 400 000 comparisons. When no chunking beats comparing every clip
+// pair (few clips, or a large T), every pair is compared. Either way the candidates are verified
+// with the exact distance, so the result is the same as the exhaustive search's (the tests check
+// it against an independent all-pairs oracle).
+import type { VideoRecord } from "../../src/artifacts/features.js";
+import type { DuplicatePair } from "../../src/artifacts/diagnostics.js";
 
-/** [idA, idB, distance] with idA < idB, the contract's `duplicates` entries. */
-export type DuplicatePair = [string, string, number];
+export type { DuplicatePair };
 
 interface Hash {
   hi: number;
@@ -32,72 +46,221 @@ function popcount(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
-/** All pairs within `maxDistance`, sorted by distance then ids. O(n²) over clips with hashes, but
- * on packed words with an early exit (a pair is dropped as soon as its partial sum of nearest
- * distances passes the budget): ~7 s for 10 000 clips on one core; see BENCHMARKS.md. */
-export function nearDuplicates(clips: readonly VideoRecord[], maxDistance: number): DuplicatePair[] {
+/** One chunk of the 64 bits: bits [start, start + bits) (bit 0 = least significant), probed at
+ * every key within `radius` bits. */
+export interface Chunk {
+  start: number;
+  bits: number;
+  radius: number;
+}
+
+/** How candidates are found: every clip pair, or a multi-index hash over these chunks. */
+export type SearchPlan = { kind: "pairs" } | { kind: "index"; chunks: Chunk[] };
+
+/** The frame hashes of the clips that have any, flat frames dropped, clips in id order. */
+interface Packed {
+  ids: string[];
+  hi: Uint32Array;
+  lo: Uint32Array;
+  /** Clip of each hash. */
+  owner: Int32Array;
+  /** Hashes of clip c: [start[c], start[c + 1]). */
+  start: Int32Array;
+}
+
+function pack(clips: readonly Pick<VideoRecord, "id" | "phash">[]): Packed {
   const hashed = clips
     .map((c) => ({ id: c.id, hashes: c.phash.map(parseHash).filter((h) => h.hi !== FLAT || h.lo !== FLAT) }))
     .filter((c) => c.hashes.length > 0)
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const packed = hashed.map((c) => Uint32Array.from(c.hashes.flatMap((h) => [h.hi, h.lo])));
-  const pairs: DuplicatePair[] = [];
-  for (let i = 0; i < packed.length; i++) {
-    const a = packed[i]!;
-    const budgetA = (maxDistance * a.length) / 2;
-    for (let j = i + 1; j < packed.length; j++) {
-      const b = packed[j]!;
-      const ab = directedSum(a, b, budgetA);
-      if (ab === Infinity) continue;
-      const ba = directedSum(b, a, (maxDistance * b.length) / 2);
-      if (ba === Infinity) continue;
-      const d = Math.max(ab / (a.length / 2), ba / (b.length / 2));
-      pairs.push([hashed[i]!.id, hashed[j]!.id, Math.round(d * 100) / 100]);
+  const n = hashed.reduce((s, c) => s + c.hashes.length, 0);
+  const p: Packed = { ids: hashed.map((c) => c.id), hi: new Uint32Array(n), lo: new Uint32Array(n), owner: new Int32Array(n), start: new Int32Array(hashed.length + 1) };
+  let k = 0;
+  hashed.forEach((c, ci) => {
+    p.start[ci] = k;
+    for (const h of c.hashes) {
+      p.hi[k] = h.hi;
+      p.lo[k] = h.lo;
+      p.owner[k++] = ci;
     }
+  });
+  p.start[hashed.length] = k;
+  return p;
+}
+
+/** All clip pairs within mean distance `maxDistance`, as [idA, idB, distance] with idA < idB,
+ * sorted by distance then ids. `plan` is for tests and benchmarks; by default the cheaper of the
+ * index and all pairs is chosen by an estimate of the work. */
+export function nearDuplicates(clips: readonly Pick<VideoRecord, "id" | "phash">[], maxDistance: number, plan?: SearchPlan): DuplicatePair[] {
+  const p = pack(clips);
+  const chosen = plan ?? planSearch(p.ids.length, p.hi.length, maxDistance);
+  const pairs: DuplicatePair[] = [];
+  const verify = (a: number, b: number) => {
+    const d = clipDistance(p, a, b, maxDistance);
+    if (d !== null) pairs.push([p.ids[a]!, p.ids[b]!, Math.round(d * 100) / 100]);
+  };
+  if (chosen.kind === "pairs") {
+    for (let a = 0; a < p.ids.length; a++) for (let b = a + 1; b < p.ids.length; b++) verify(a, b);
+  } else {
+    indexCandidates(p, maxDistance, chosen.chunks, verify);
   }
   return pairs.sort((x, y) => x[2] - y[2] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : 1));
 }
 
-/** Sum over x's hashes of the distance to the nearest of y's; Infinity once it exceeds `budget`.
- * x and y are [hi, lo, hi, lo, ...]. */
-function directedSum(x: Uint32Array, y: Uint32Array, budget: number): number {
+/** The mean distance of clips a and b (the larger of both directions), or null when it exceeds
+ * `max` (exits as soon as a partial sum passes the budget). */
+function clipDistance(p: Packed, a: number, b: number, max: number): number | null {
+  const na = p.start[a + 1]! - p.start[a]!;
+  const nb = p.start[b + 1]! - p.start[b]!;
+  const ab = directedSum(p, a, b, max * na);
+  if (ab < 0) return null;
+  const ba = directedSum(p, b, a, max * nb);
+  if (ba < 0) return null;
+  return Math.max(ab / na, ba / nb);
+}
+
+/** Sum over x's hashes of the distance to the nearest of y's; -1 once it exceeds `budget`. */
+function directedSum(p: Packed, x: number, y: number, budget: number): number {
+  const { hi, lo, start } = p;
+  const y0 = start[y]!;
+  const y1 = start[y + 1]!;
   let sum = 0;
-  for (let i = 0; i < x.length; i += 2) {
+  for (let i = start[x]!; i < start[x + 1]!; i++) {
     let best = 64;
-    for (let j = 0; j < y.length && best > 0; j += 2) {
-      const d = popcount((x[i]! ^ y[j]!) >>> 0) + popcount((x[i + 1]! ^ y[j + 1]!) >>> 0);
+    for (let j = y0; j < y1 && best > 0; j++) {
+      const d = popcount((hi[i]! ^ hi[j]!) >>> 0) + popcount((lo[i]! ^ lo[j]!) >>> 0);
       if (d < best) best = d;
     }
     sum += best;
-    if (sum > budget) return Infinity;
+    if (sum > budget) return -1;
   }
   return sum;
 }
 
-/** Connected components of the duplicate graph (union-find), each sorted, only those of size ≥ 2. */
-export function duplicateClusters(pairs: readonly (readonly [string, string, ...unknown[]])[]): string[][] {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    let r = x;
-    while (parent.get(r) !== r) r = parent.get(r) ?? r;
-    while (x !== r) {
-      const next = parent.get(x)!;
-      parent.set(x, r);
-      x = next;
+/** The bits [start, start + bits) of the hash (bits ≤ 22). */
+function chunkKey(hi: number, lo: number, start: number, bits: number): number {
+  const mask = (1 << bits) - 1;
+  if (start >= 32) return (hi >>> (start - 32)) & mask;
+  if (start + bits <= 32) return (lo >>> start) & mask;
+  return ((lo >>> start) | (hi << (32 - start))) & mask;
+}
+
+/** Every `bits`-bit mask with at most `radius` bits set, fewest bits first. */
+export function masksWithin(bits: number, radius: number): Uint32Array {
+  const out: number[] = [0];
+  let layer = [{ mask: 0, next: 0 }];
+  for (let r = 1; r <= radius; r++) {
+    const nextLayer: { mask: number; next: number }[] = [];
+    for (const { mask, next } of layer)
+      for (let b = next; b < bits; b++) {
+        const m = (mask | (1 << b)) >>> 0;
+        out.push(m);
+        nextLayer.push({ mask: m, next: b + 1 });
+      }
+    layer = nextLayer;
+  }
+  return Uint32Array.from(out);
+}
+
+/** Calls `verify(a, b)` (a < b) once for every clip pair that has a frame-hash pair within `max`. */
+function indexCandidates(p: Packed, max: number, chunks: readonly Chunk[], verify: (a: number, b: number) => void): void {
+  const { hi, lo, owner, start } = p;
+  const n = hi.length;
+  const used = chunks.filter((c) => c.radius >= 0);
+  // one table per chunk: hash indices sorted by chunk key (counting sort, so each bucket lists its
+  // hashes in index order, i.e. by clip), and each key's offset into that order
+  const tables = used.map((c) => {
+    const keys = new Uint32Array(n);
+    const offsets = new Uint32Array((1 << c.bits) + 1);
+    for (let i = 0; i < n; i++) {
+      const k = chunkKey(hi[i]!, lo[i]!, c.start, c.bits);
+      keys[i] = k;
+      offsets[k + 1]!++;
     }
-    return r;
-  };
-  for (const [a, b] of pairs) {
-    if (!parent.has(a)) parent.set(a, a);
-    if (!parent.has(b)) parent.set(b, b);
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+    for (let k = 0; k < 1 << c.bits; k++) offsets[k + 1]! += offsets[k]!;
+    const order = new Int32Array(n);
+    const fill = offsets.slice(0, 1 << c.bits);
+    for (let i = 0; i < n; i++) order[fill[keys[i]!]!++] = i;
+    return { chunk: c, keys, offsets, order, masks: masksWithin(c.bits, c.radius) };
+  });
+  const seen = new Int32Array(p.ids.length).fill(-1); // seen[b] = a: (a, b) already a candidate
+  const found: number[] = [];
+  for (let a = 0; a < p.ids.length; a++) {
+    found.length = 0;
+    for (let q = start[a]!; q < start[a + 1]!; q++) {
+      const qhi = hi[q]!;
+      const qlo = lo[q]!;
+      for (const t of tables) {
+        const key = t.keys[q]!;
+        const { offsets, order, masks } = t;
+        for (let m = 0; m < masks.length; m++) {
+          const k = key ^ masks[m]!;
+          // buckets list hashes by clip: walk back from the end, stop at clips ≤ a
+          for (let e = offsets[k + 1]! - 1; e >= offsets[k]!; e--) {
+            const h = order[e]!;
+            const b = owner[h]!;
+            if (b <= a) break;
+            if (seen[b] === a) continue;
+            if (popcount((qhi ^ hi[h]!) >>> 0) + popcount((qlo ^ lo[h]!) >>> 0) > max) continue;
+            seen[b] = a;
+            found.push(b);
+          }
+        }
+      }
+    }
+    for (const b of found) verify(a, b);
   }
-  const groups = new Map<string, string[]>();
-  for (const id of parent.keys()) {
-    const r = find(id);
-    groups.set(r, [...(groups.get(r) ?? []), id]);
+}
+
+/** Chunks for `hashes` frame hashes at distance `max`, or all pairs when no chunking is expected
+ * to beat comparing every pair of the `clips` clips (few clips, or a large `max`). */
+export function planSearch(clips: number, hashes: number, max: number): SearchPlan {
+  const perClip = clips ? hashes / clips : 0;
+  // rough unit costs (one popcount pair = 1), measured on Node 20 (bench/diagnose-split.ts)
+  const pairsCost = ((clips * (clips - 1)) / 2) * perClip * 2;
+  let best: { cost: number; chunks: Chunk[] } | undefined;
+  for (let m = 3; m <= Math.min(32, Math.max(3, max + 1)); m++) {
+    const chunks = chunksFor(m, max);
+    let cost = 0;
+    for (const c of chunks) {
+      if (c.radius < 0) continue;
+      const probes = countWithin(c.bits, c.radius);
+      cost += (1 << c.bits) * 0.5 + hashes * 2 + hashes * probes * (3 + (hashes / (1 << c.bits)) * 1.5);
+    }
+    if (!best || cost < best.cost) best = { cost, chunks };
   }
-  return [...groups.values()].map((g) => g.sort()).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  return best && best.cost < pairsCost ? { kind: "index", chunks: best.chunks } : { kind: "pairs" };
+}
+
+/** m chunks covering the 64 bits (the first 64 mod m one bit wider), radii as small as the
+ * pigeonhole allows: Σ (radius + 1) = max + 1 exactly when m ≤ max + 1 (a chunk at radius -1 is
+ * not probed). */
+export function chunksFor(m: number, max: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  let start = 0;
+  for (let i = 0; i < m; i++) {
+    const bits = Math.floor(64 / m) + (i < 64 % m ? 1 : 0);
+    chunks.push({ start, bits, radius: Math.floor(max / m) });
+    start += bits;
+  }
+  let slack = m * (Math.floor(max / m) + 1) - (max + 1);
+  // at radius ≥ 1 the widest chunks have the most keys to probe: reduce those; at radius 0 (one
+  // probe each) the narrowest have the fullest buckets: drop those
+  const order = [...chunks].sort((x, y) => (max >= m ? y.bits - x.bits : x.bits - y.bits));
+  for (const c of order) {
+    if (slack <= 0) break;
+    c.radius--;
+    slack--;
+  }
+  return chunks;
+}
+
+function countWithin(bits: number, radius: number): number {
+  let total = 0;
+  let c = 1;
+  for (let k = 0; k <= radius; k++) {
+    total += c;
+    c = (c * (bits - k)) / (k + 1);
+  }
+  return total;
 }

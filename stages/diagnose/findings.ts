@@ -1,13 +1,14 @@
 // Judges an Analysis: turns numbers into findings with a severity, a one-line reason and the
 // remedy. Thresholds come from the params so CI can be as strict as it likes.
 import type { Finding, Severity } from "../../src/stage.js";
+import { autoGroupBy } from "../../src/dataset/grouping.js";
 import { ADVICE, adviceFor } from "./advice.js";
 import type { Analysis } from "./analyze.js";
 import type { DiagnoseParams } from "./params.js";
 import type { AttributeAuc } from "./shortcut.js";
 import { SOURCE_ATTRIBUTES } from "./attributes.js";
 import type { ClassStats, NumericStats } from "./stats.js";
-import type { Label } from "./videos.js";
+import type { Label } from "../../src/artifacts/features.js";
 
 type Thresholds = Pick<DiagnoseParams, "auc_warn" | "auc_error" | "imbalance_warn" | "frame_ratio_warn" | "frame_ratio_error">;
 
@@ -55,6 +56,7 @@ export function findingsOf(a: Analysis, t: Thresholds): Finding[] {
     });
   }
   out.push(...sourceFindings(a.classes));
+  out.push(...classPureFinding(a));
   out.push(...duplicateFindings(a));
   out.push(...failedFinding(a));
   return out.sort((x, y) => RANK[y.severity] - RANK[x.severity]);
@@ -139,6 +141,37 @@ function sourceFindings(classes: Record<Label, ClassStats>): Finding[] {
       });
   }
   return out;
+}
+
+/** Every source all-real or all-AI: a split that shares a source between train and test scores
+ * source recognition. Error when some source has several clips (a random split can share it). */
+function classPureFinding(a: Analysis): Finding[] {
+  const s = a.sources;
+  if (!s.pure) return [];
+  const n = { real: Object.keys(s.real).length, fake: Object.keys(s.fake).length };
+  const sizes = [...Object.values(s.real), ...Object.values(s.fake)];
+  const known = sizes.reduce((x, y) => x + y, 0);
+  const shareable = sizes.some((k) => k >= 2);
+  const auto = autoGroupBy(a.ok);
+  const few = n.real <= n.fake ? "real" : "fake";
+  const coverage = known < a.ok.length ? `; ${known} of ${a.ok.length} clips have a source` : "";
+  return [
+    {
+      id: "class-pure-sources",
+      severity: shareable ? "error" : "info",
+      reason: shareable
+        ? `every source is all-real or all-AI (${n.real} real, ${n.fake} fake sources${coverage}): a random split puts clips of one source in both train and test, and the test score then measures source recognition, not detection`
+        : `every source is all-real or all-AI, but each holds one clip${coverage}: no split can share a source between train and test`,
+      advice: !shareable
+        ? "nothing to do"
+        : auto.group_by === "source"
+          ? ADVICE.groupBySource
+          : auto.group_by === "group"
+            ? ADVICE.groupByGroup
+            : ADVICE.moreSources(few, n[few]),
+      data: { real_sources: n.real, fake_sources: n.fake, clips_with_source: known, auto_group_by: auto.group_by },
+    },
+  ];
 }
 
 function duplicateFindings(a: Analysis): Finding[] {

@@ -1,7 +1,7 @@
 // Stratified, seeded k-fold assignment for the out-of-fold AUCs: every fold gets the same share of
 // each class, so a fold's training prior barely moves (a moving prior alone would make a useless
 // attribute look anti-predictive).
-import { rng, shuffled } from "./random.js";
+import { rng, shuffled } from "../../src/lib/random.js";
 
 /** fold[i] in [0, k) for each label; k is capped at the number of rows. */
 export function stratifiedFolds(labels: readonly number[], k: number, seed: number): { fold: number[]; k: number } {

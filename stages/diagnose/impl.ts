@@ -2,38 +2,42 @@
 // diagnostics.json + report.md, and only then fail if `fail_on` says so.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { featuresInput } from "../../src/artifacts/features.js";
+import { writeDiagnostics } from "../../src/artifacts/diagnostics.js";
+import { featuresInput, readFeaturesInfo, readVideos } from "../../src/artifacts/features.js";
+import { dataSetName, requireBothClasses } from "../../src/dataset/classes.js";
 import { type StageContext, type StageSummary } from "../../src/stage.js";
+import { appliedOf } from "./advice.js";
 import { analyze } from "./analyze.js";
 import { atLeast, findingsOf, fmt, round } from "./findings.js";
 import type { DiagnoseParams } from "./params.js";
 import { renderReport } from "./report.js";
-import { readApplied, readVideos } from "./videos.js";
 
-export const DIAGNOSTICS_FILE = "diagnostics.json";
 export const REPORT_FILE = "report.md";
 
 export async function runDiagnose(ctx: StageContext<DiagnoseParams>): Promise<StageSummary> {
   const p = ctx.params;
   const extractDir = featuresInput(ctx);
   const videos = readVideos(extractDir);
-  ctx.progress(0, 1, `${videos.length} clips`);
-  const a = analyze(videos, p, readApplied(extractDir));
+  requireBothClasses(videos, dataSetName(ctx, extractDir));
+  const clips = `${videos.length.toLocaleString("en-US")} clips`;
+  const a = await analyze(videos, p, appliedOf(readFeaturesInfo(extractDir).params), async (done, total, phase) => {
+    ctx.progress(done, total, `${phase} (${clips})`);
+    await new Promise((r) => setImmediate(r)); // let a live view redraw between phases
+  });
   const findings = findingsOf(a, p);
 
-  const diagnostics = {
+  writeDiagnostics(ctx.outDir, {
     classes: a.classes,
     findings,
     auc: Object.fromEntries([...a.aucs.map((x) => [x.attribute, round(x.auc)] as const), ["frames_extracted", round(a.sequence.auc)]]),
     metadata_classifier_auc: round(a.classifier.auc),
     duplicates: a.duplicates,
+    sources: a.sources,
     // how the numbers were made, so two reports can be compared
     method: { folds: a.classifier.folds, seed: p.seed, duplicate_distance: p.duplicate_distance, classifier_attributes: a.classifier.attributes },
-  };
-  writeFileSync(join(ctx.outDir, DIAGNOSTICS_FILE), JSON.stringify(diagnostics, null, 2) + "\n");
+  });
   const report = renderReport(a, findings, p.duplicate_distance);
   writeFileSync(join(ctx.outDir, REPORT_FILE), report);
-  ctx.progress(1, 1);
 
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   const top = a.aucs.filter((x) => x.auc >= p.auc_warn).slice(0, 4).map((x) => `${x.attribute} ${fmt(x.auc)}`);

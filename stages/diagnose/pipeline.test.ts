@@ -1,12 +1,13 @@
 // demo → extract → diagnose → split for real: the built CLI (npm run build first), real ffmpeg,
 // real SQLite cache, in a temp project. And the same on ../shared/data/clips when it is there.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { dfd, project, run } from "../../test/helpers/cli.js";
-import type { SplitJson } from "../split/impl.js";
-import type { VideoRecord } from "./videos.js";
+import { makeClip } from "../../test/video/helpers.js";
+import type { SplitJson } from "../../src/artifacts/split.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 
 const PIPELINE = (extract = "{ size: 64 }", diagnose = "{}") => `stages:
   demo:
@@ -84,7 +85,7 @@ test("fail_on: error fails the run (split does not run); extract.frames removes 
 
 const SHARED = new URL("../../../shared/data/clips/", import.meta.url).pathname;
 
-test("../shared/data/clips: diagnose names codec, frame count, fps and resolution; split keeps sources whole", { timeout: 300_000 }, (t) => {
+test("../shared/data/clips: diagnose names codec, frame count, fps, resolution and class-pure sources; split (auto) keeps sources whole", { timeout: 300_000 }, (t) => {
   if (!existsSync(join(SHARED, "manifest.csv"))) {
     t.skip(`skipped: ${SHARED} is not present (the shared real/AI clip set)`);
     return;
@@ -101,7 +102,6 @@ stages:
   split:
     uses: split
     needs: [extract, diagnose]
-    with: { group_by: source }
 `,
   });
   const r = run(dir);
@@ -129,5 +129,50 @@ stages:
     }
     assert.deepEqual(o.split.counts[s], { real, fake });
   }
+  assert.equal(severity("class-pure-sources"), "error");
   assert.equal(o.split.group_by, "source");
+  assert.equal(o.split.group_by_requested, "auto");
+  assert.match(o.split.group_by_reason, /sources are class-pure/);
+  assert.deepEqual(o.split.resolved_findings, ["class-pure-sources", "near-duplicates"]);
+  for (const s of ["val", "test"] as const) assert.ok(o.split.counts[s].real > 0 && o.split.counts[s].fake > 0, `${s} holds both classes`);
+});
+
+test("a data folder with one class: diagnose fails early naming the data set; split alone refuses it too", () => {
+  const dir = project({
+    "pipeline.yaml": `data: ./footage
+stages:
+  extract:
+    uses: extract
+    with: { size: 64 }
+  diagnose:
+    uses: diagnose
+    needs: [extract]
+  split:
+    uses: split
+    needs: [extract, diagnose]
+`,
+  });
+  for (let i = 0; i < 3; i++) makeClip(join(dir, "footage", "real", `r${i}.mp4`), `testsrc=size=64x48:rate=10:duration=1`, { frames: 6 });
+  const r = run(dir);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.status.extract, "ran");
+  assert.equal(r.status.diagnose, "failed");
+  assert.equal(r.status.split, "skipped");
+  const said = r.stdout + r.stderr;
+  assert.match(said, /the data set footage has no usable fake clip \(3 real\): a detector needs both classes — add fake clips/);
+  assert.doesNotMatch(said, /videos\.jsonl/, "no cache path in the message");
+  // without diagnose, split refuses it the same way
+  writeFileSync(join(dir, "pipeline.yaml"), `data: ./footage
+stages:
+  extract:
+    uses: extract
+    with: { size: 64 }
+  split:
+    uses: split
+    needs: [extract]
+`);
+  const s = run(dir);
+  assert.equal(s.status.extract, "cached");
+  assert.equal(s.status.split, "failed");
+  assert.match(s.stdout + s.stderr, /the data set footage has no usable fake clip \(3 real\)/);
 });

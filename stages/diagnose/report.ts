@@ -2,7 +2,7 @@
 import type { Finding } from "../../src/stage.js";
 import type { Analysis } from "./analyze.js";
 import { SEQUENCE_LENGTH, STAT_ATTRIBUTES } from "./attributes.js";
-import { duplicateClusters } from "./duplicates.js";
+import { clusters } from "../../src/dataset/clusters.js";
 import { fmt, frameTable } from "./findings.js";
 import type { NumericStats } from "./stats.js";
 
@@ -53,9 +53,9 @@ export function renderReport(a: Analysis, findings: readonly Finding[], maxDista
   else {
     // clusters first (what split keeps together), then the closest pairs
     const byId = new Map(a.all.map((v) => [v.id, v]));
-    const clusters = duplicateClusters(a.duplicates);
-    L.push(`${a.duplicates.length} pair(s) within mean dHash distance ${maxDistance} form ${clusters.length} cluster(s):`, "");
-    clusters.forEach((c, i) => {
+    const found = clusters(a.duplicates);
+    L.push(`${a.duplicates.length} pair(s) within mean dHash distance ${maxDistance} form ${found.length} cluster(s):`, "");
+    found.forEach((c, i) => {
       const labels = new Set(c.map((id) => byId.get(id)?.label));
       L.push(`${i + 1}. ${c.length} clips${labels.size > 1 ? " (**both classes**)" : ""}: ${c.slice(0, 12).map((id) => clip(byId.get(id))).join(", ")}${c.length > 12 ? `, +${c.length - 12} more` : ""}`);
     });

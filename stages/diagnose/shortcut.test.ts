@@ -6,8 +6,8 @@ import { SOURCE_ATTRIBUTES, type Attribute } from "./attributes.js";
 import { fitLogistic, metadataClassifierAuc, solve } from "./classifier.js";
 import { stratifiedFolds } from "./folds.js";
 import { attributeAuc, outOfFoldEncoding, outOfFoldValueAuc } from "./shortcut.js";
-import { seq, video } from "./testing.js";
-import type { VideoRecord } from "./videos.js";
+import { seq, video } from "../../test/helpers/stage-context.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 
 const attr = (name: string): Attribute => SOURCE_ATTRIBUTES.find((a) => a.name === name)!;
 const labelsOf = (clips: VideoRecord[]) => clips.map((c) => (c.label === "fake" ? 1 : 0));

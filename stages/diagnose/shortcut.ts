@@ -12,7 +12,7 @@
 import { rocAuc, separationAuc } from "../../src/lib/metrics.js";
 import type { Attribute } from "./attributes.js";
 import { stratifiedFolds } from "./folds.js";
-import type { VideoRecord } from "./videos.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
 
 export interface AttributeAuc {
   attribute: string;

@@ -1,31 +1,10 @@
 // Per-class descriptive statistics of the metadata: numeric → mean/std/min/max, categorical →
 // counts. These are the tables of report.md and `classes` in diagnostics.json.
+import type { ClassStats, NumericStats } from "../../src/artifacts/diagnostics.js";
 import type { Attribute } from "./attributes.js";
-import { sourceOf, type Label, type VideoRecord } from "./videos.js";
+import { sourceOf, type Label, type VideoRecord } from "../../src/artifacts/features.js";
 
-export interface NumericStats {
-  /** Clips with a value. */
-  n: number;
-  /** Clips without one (unknown to ffprobe). */
-  missing: number;
-  mean: number | null;
-  /** Population standard deviation. */
-  std: number | null;
-  min: number | null;
-  max: number | null;
-}
-
-export interface ClassStats {
-  /** Clips of this class in videos.jsonl. */
-  count: number;
-  /** Clips whose extraction failed (left out of everything below). */
-  failed: number;
-  /** Distinct `source` values with their clip counts. */
-  sources: Record<string, number>;
-  numeric: Record<string, NumericStats>;
-  /** value → clips; unknown values counted under "(unknown)". */
-  categorical: Record<string, Record<string, number>>;
-}
+export type { ClassStats, NumericStats };
 
 export const UNKNOWN = "(unknown)";
 
@@ -58,10 +37,6 @@ export function classStats(all: readonly VideoRecord[], ok: readonly VideoRecord
     else stats.categorical[a.name] = categoryCounts(ok.map((v) => a.get(v)));
   }
   return stats;
-}
-
-export function byLabel<T extends { label: Label | null }>(rows: readonly T[]): Record<Label, T[]> {
-  return { real: rows.filter((r) => r.label === "real"), fake: rows.filter((r) => r.label === "fake") };
 }
 
 function sortedByCount(counts: Record<string, number>): Record<string, number> {

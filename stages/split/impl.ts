@@ -1,30 +1,18 @@
-// The split stage's body (loaded lazily by index.ts): usable clips → units (groups, duplicate
-// clusters) → per-class targets → greedy assignment → split.json.
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { featuresInput } from "../../src/artifacts/features.js";
-import { optionalInputOf, type Finding, type StageContext, type StageSummary } from "../../src/stage.js";
-import { byLabel } from "../diagnose/stats.js";
-import { readVideos, usable, type Label, type VideoRecord } from "../diagnose/videos.js";
+// The split stage's body (loaded lazily by index.ts): usable clips → grouping (group_by, auto) →
+// units (groups, duplicate clusters) → per-class targets → greedy assignment → split.json.
+import { diagnosticsInput, readDuplicates, readFindings } from "../../src/artifacts/diagnostics.js";
+import { byLabel, featuresInput, readVideos, sourceOf, usable, type Label } from "../../src/artifacts/features.js";
+import { writeSplit, type SplitJson } from "../../src/artifacts/split.js";
+import { dataSetName, requireBothClasses } from "../../src/dataset/classes.js";
+import { autoGroupBy, sharedSources, type GroupChoice } from "../../src/dataset/grouping.js";
+import { sourcesByClass } from "../../src/dataset/sources.js";
+import type { Finding, StageContext, StageSummary } from "../../src/stage.js";
 import { largestRemainder } from "./allocate.js";
-import { assignUnits, SETS, type SetName } from "./assign.js";
+import { assignUnits, SETS, type SetName, type Unit } from "./assign.js";
 import type { SplitParams } from "./params.js";
 import { buildUnits } from "./units.js";
 
-export const SPLIT_FILE = "split.json";
-
 type Counts = Record<Label, number>;
-
-export interface SplitJson {
-  train: string[];
-  val: string[];
-  test: string[];
-  seed: number;
-  stratify: "label";
-  group_by: SplitParams["group_by"];
-  counts: Record<SetName, Counts>;
-  excluded: { id: string; reason: string }[];
-}
 
 export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSummary> {
   const p = ctx.params;
@@ -32,13 +20,21 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
   if (fractions[0]! <= 0)
     throw new Error(`split: val ${p.val} + test ${p.test} = ${p.val + p.test} leaves nothing to train on (they must add up to less than 1)`);
 
-  const videos = readVideos(featuresInput(ctx));
+  const featuresDir = featuresInput(ctx);
+  const videos = readVideos(featuresDir);
+  requireBothClasses(videos, dataSetName(ctx, featuresDir));
   const clips = videos.filter(usable);
   const excluded = videos.filter((v) => !usable(v)).map((v) => ({ id: v.id, reason: v.error ? `extraction failed: ${v.error}` : "no feature rows" }));
-  const diagnoseDir = optionalInputOf(ctx, "diagnose");
+  const diagnoseDir = diagnosticsInput(ctx);
   const duplicates = diagnoseDir ? readDuplicates(diagnoseDir) : [];
 
-  const { units, groups, ungrouped, duplicateClusters } = buildUnits(clips, p.group_by, duplicates);
+  const requested = p.group_by === "none" ? null : p.group_by;
+  const sources = sourcesByClass(clips);
+  const choice: GroupChoice =
+    requested === "auto"
+      ? autoGroupBy(clips, fractions.filter((f) => f > 0).length, sources)
+      : { group_by: requested, reason: requested ? `group_by: ${requested} in the pipeline` : "group_by: none in the pipeline: split clip by clip" };
+  const { units, groups, ungrouped, duplicateClusters } = buildUnits(clips, choice.group_by, duplicates);
   const by = byLabel(clips);
   const real = largestRemainder(by.real.length, fractions);
   const fake = largestRemainder(by.fake.length, fractions);
@@ -46,24 +42,62 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
   const where = assignUnits(units, targets, p.seed);
 
   const sets: Record<SetName, string[]> = { train: [], val: [], test: [] };
-  units.forEach((u, i) => sets[SETS[where[i]!]!].push(...u.ids));
+  const setOf = new Map<string, number>();
+  units.forEach((u, i) => {
+    sets[SETS[where[i]!]!].push(...u.ids);
+    for (const id of u.ids) setOf.set(id, where[i]!);
+  });
   const label = new Map(clips.map((c) => [c.id, c.label]));
   const counts = {} as Record<SetName, Counts>;
   for (const s of SETS) {
     sets[s].sort();
-    counts[s] = { real: sets[s].filter((id) => label.get(id) === "real").length, fake: sets[s].filter((id) => label.get(id) === "fake").length };
+    counts[s] = { real: 0, fake: 0 };
+    for (const id of sets[s]) counts[s][label.get(id)!]++;
   }
-  const out: SplitJson = { ...sets, seed: p.seed, stratify: "label", group_by: p.group_by, counts, excluded };
-  writeFileSync(join(ctx.outDir, SPLIT_FILE), JSON.stringify(out, null, 2) + "\n");
 
-  const findings = missingClassFindings(counts, by, p, fractions);
-  if (p.group_by && groups === 0 && clips.length)
+  // what this split closes, checked on the split itself (see src/artifacts/split.ts)
+  const shared = sources.pure ? sharedSources(clips, (i) => setOf.get(clips[i]!.id)!) : [];
+  const closes: string[] = [];
+  if (sources.pure && !shared.length) closes.push("class-pure-sources");
+  if (duplicateClusters.length) closes.push("near-duplicates");
+  const diagnosed = readFindings(diagnoseDir);
+  const resolved = diagnosed ? closes.filter((id) => diagnosed.some((f) => f.id === id)) : closes;
+
+  const out: SplitJson = {
+    ...sets,
+    seed: p.seed,
+    stratify: "label",
+    group_by: choice.group_by,
+    group_by_requested: requested,
+    group_by_reason: choice.reason,
+    resolved_findings: resolved,
+    counts,
+    excluded,
+  };
+  writeSplit(ctx.outDir, out);
+
+  const findings = missingClassFindings(counts, units, where, targets, choice.group_by);
+  if (choice.group_by && groups === 0)
     findings.push({
       id: "split-no-groups",
       severity: "warn",
-      reason: `group_by: ${p.group_by}, but no clip has a ${p.group_by}: the split is not grouped`,
-      advice: p.group_by === "group" ? "add a group column to manifest.csv" : "add a source column to manifest.csv (or name files <source>__<name>)",
+      reason: `group_by: ${choice.group_by}, but no clip has a ${choice.group_by}: the split is not grouped`,
+      advice: choice.group_by === "group" ? "add a group column to manifest.csv" : "add a source column to manifest.csv (or name files <source>__<name>)",
     });
+  if (shared.length) {
+    const testSources = new Set(clips.filter((c) => setOf.get(c.id) === 2).map(sourceOf));
+    const inTest = shared.filter((s) => testSources.has(s));
+    findings.push({
+      id: "split-shared-sources",
+      severity: "warn",
+      reason: `sources are class-pure, yet ${shared.length} source(s) have clips in more than one set (${inTest.length} reach the test set, e.g. ${shared.slice(0, 3).join(", ")}): the test score partly measures source recognition`,
+      advice:
+        choice.group_by === "source"
+          ? "these clips have no source in common with the rest of their group; check the source column"
+          : `set split.group_by: source (or auto) so each source stays in one set${choice.group_by === null ? "; with too few sources per class, add sources" : ""}`,
+      data: { sources: shared.slice(0, 50), in_test: inTest.length },
+    });
+  }
   if (duplicateClusters.length)
     findings.push({
       id: "split-duplicates",
@@ -74,44 +108,40 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
 
   const fmt = (s: SetName) => `${s} ${sets[s].length} (real ${counts[s].real}, fake ${counts[s].fake})`;
   const lines = [SETS.map(fmt).join(" · ")];
+  const auto = requested === "auto" ? " (auto)" : "";
+  if (choice.group_by)
+    lines.push(
+      `group_by ${choice.group_by}${auto}: ${groups} ${choice.group_by}s, none in two sets` +
+        (ungrouped ? `; ${ungrouped} clip(s) without a ${choice.group_by} split one by one` : "") +
+        (requested === "auto" ? ` — ${choice.reason}` : ""),
+    );
+  else lines.push(`group_by none${auto}: ${choice.reason}`);
   if (excluded.length) lines.push(`excluded ${excluded.length} clip(s) whose extraction failed`);
-  if (p.group_by)
-    lines.push(`group_by ${p.group_by}: ${groups} group(s), none spans two sets` + (ungrouped ? `; ${ungrouped} clip(s) without a ${p.group_by} split one by one` : ""));
   if (!diagnoseDir) lines.push("no diagnose input: near-duplicates not kept together (add diagnose to needs:)");
   return { lines, findings, skipped: excluded.map((e) => ({ item: e.id, error: e.reason })) };
 }
 
-function missingClassFindings(counts: Record<SetName, Counts>, by: Record<Label, VideoRecord[]>, p: SplitParams, fractions: number[]): Finding[] {
+/** A set whose target holds a class but that received none of it (only possible with units of
+ * several clips: too few groups or sources of that class), said plainly. */
+function missingClassFindings(counts: Record<SetName, Counts>, units: readonly Unit[], where: readonly number[], targets: readonly (readonly [number, number])[], groupBy: string | null): Finding[] {
   const out: Finding[] = [];
-  SETS.forEach((s, i) => {
-    if (fractions[i] === 0) return; // an empty val: 0 is what was asked for
-    for (const label of ["real", "fake"] as const) {
-      if (counts[s][label] > 0 || by[label].length === 0) continue;
+  SETS.forEach((s, si) => {
+    (["real", "fake"] as const).forEach((label, k) => {
+      if (targets[si]![k as 0 | 1] === 0 || counts[s][label] > 0) return;
+      const holding = units.flatMap((u, i) => (u.counts[k as 0 | 1] > 0 ? [where[i]!] : []));
+      const inSets = SETS.filter((_, j) => holding.includes(j));
+      const n = holding.length;
+      const what = groupBy ? `${label} ${groupBy}${n === 1 ? "" : "s"}` : `${label} near-duplicate cluster${n === 1 ? "" : "s"}`;
       out.push({
         id: `split-missing-class:${s}`,
         severity: "warn",
-        reason: `the ${s} set has no ${label} clip (${by[label].length} ${label} clips in all): its numbers say nothing about ${label}s`,
-        advice: p.group_by
-          ? `there are too few ${label} ${p.group_by}s to spread over three sets: add ${p.group_by}s, or drop group_by`
-          : `add ${label} clips or raise ${s === "train" ? "the train share (lower val/test)" : s}`,
-        data: { set: s, label, available: by[label].length },
+        reason: `${s} has no ${label} clips: ${n} ${what} in all, ${inSets.length === 1 ? "all in" : "in"} ${inSets.join(" and ")}`,
+        advice: groupBy
+          ? `add ${label} clips from more ${groupBy}s (one per set at least), or set split.group_by: none (the test score then partly measures ${groupBy} recognition)`
+          : `add ${label} clips`,
+        data: { set: s, label, units: n },
       });
-    }
+    });
   });
   return out;
-}
-
-/** Near-duplicate pairs from diagnose's diagnostics.json (`duplicates: [[idA, idB, distance]]`). */
-function readDuplicates(dir: string): [string, string, number][] {
-  const file = join(dir, "diagnostics.json");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new Error(`${file}: cannot read the diagnose stage's output (${(e as Error).message})`);
-  }
-  const dups = (parsed as { duplicates?: unknown }).duplicates;
-  if (!Array.isArray(dups) || dups.some((d) => !Array.isArray(d) || typeof d[0] !== "string" || typeof d[1] !== "string"))
-    throw new Error(`${file}: "duplicates" must be a list of [idA, idB, distance]`);
-  return dups as [string, string, number][];
 }

@@ -1,13 +1,15 @@
 // split's params: the runner validates `with:` against this spec; run() receives SplitParams.
 import type { ParamsSpec } from "../../src/params.js";
+import type { GroupBy } from "../../src/artifacts/split.js";
 
-export type GroupBy = "source" | "group";
+export type { GroupBy };
 
 export interface SplitParams {
   seed: number;
   val: number;
   test: number;
-  group_by: GroupBy | null;
+  /** "none" and null: no grouping. */
+  group_by: "auto" | GroupBy | "none" | null;
 }
 
 export const splitParams = {
@@ -16,9 +18,9 @@ export const splitParams = {
   test: { type: "number", min: 0, max: 0.9, default: 0.15, doc: "fraction of each class for the test set" },
   group_by: {
     type: "string",
-    enum: ["source", "group"],
+    enum: ["auto", "source", "group", "none"],
     nullable: true,
-    default: null,
-    doc: "keep every clip of one source (generator/camera) or group (e.g. identity) in one set",
+    default: "auto",
+    doc: "keep every clip of one source (generator/camera) or group (e.g. paired content) in one set; auto: the group column when the data set has one, else source when sources are class-pure (all-real or all-AI), else none (null = none); split.json records the choice and why",
   },
 } as const satisfies ParamsSpec;

@@ -1,8 +1,8 @@
 // The units split assigns: clips joined when they share the group_by key or are near-duplicates
 // (diagnose's pairs), as connected components, so neither a group nor a duplicate cluster ever
 // spans two sets.
-import { duplicateClusters } from "../diagnose/duplicates.js";
-import { sourceOf, type VideoRecord } from "../diagnose/videos.js";
+import { sourceOf, type VideoRecord } from "../../src/artifacts/features.js";
+import { clusters } from "../../src/dataset/clusters.js";
 import type { Unit } from "./assign.js";
 import type { GroupBy } from "./params.js";
 
@@ -34,7 +34,7 @@ export function buildUnits(clips: readonly VideoRecord[], groupBy: GroupBy | nul
     }
   }
   const dupPairs = duplicates.filter(([a, b]) => present.has(a) && present.has(b)).map(([a, b]) => [a, b] as [string, string]);
-  const components = duplicateClusters([...edges, ...dupPairs]);
+  const components = clusters([...edges, ...dupPairs]);
   const inComponent = new Set(components.flat());
   const label = new Map(clips.map((c) => [c.id, c.label]));
   const unit = (ids: string[]): Unit => ({
@@ -45,5 +45,5 @@ export function buildUnits(clips: readonly VideoRecord[], groupBy: GroupBy | nul
   const units = [...components.map(unit), ...clips.filter((c) => !inComponent.has(c.id)).map((c) => unit([c.id]))].sort((a, b) =>
     a.ids[0]! < b.ids[0]! ? -1 : 1,
   );
-  return { units, groups: firstOfGroup.size, ungrouped, duplicateClusters: duplicateClusters(dupPairs) };
+  return { units, groups: firstOfGroup.size, ungrouped, duplicateClusters: clusters(dupPairs) };
 }

@@ -1,146 +1,61 @@
-// train's implementation (loaded lazily by index.ts): read features and the split, standardise
-// with train-set statistics, pick the backend, fit, and write model/ + history.json.
-import { writeFileSync } from "node:fs";
+// train's implementation (loaded lazily by index.ts): the features and the split in, the model
+// artifact (model/ + history.json) out. Fitting itself is the model library's fitDetector, which
+// reads the clips through a FeatureReader one batch at a time.
 import { join } from "node:path";
-import type { Matrix } from "../../src/lib/npy.js";
-import { computeNormalization, standardize } from "../../src/model/batches.js";
-import { useBackend } from "../../src/model/backend.js";
-import { validateConfig, type ModelConfig } from "../../src/model/config.js";
-import { saveModel, type DfdMeta } from "../../src/model/io.js";
-import { fit, type Dataset } from "../../src/model/train.js";
-import { disposeWeights } from "../../src/model/weights.js";
-import type { Json } from "../../src/params.js";
-import { inputOf, type StageContext, type StageSummary } from "../../src/stage.js";
-import { featuresInput, readClipFeatures, readClips, readFeaturesInfo, type ClipRow } from "../../src/artifacts/features.js";
-import { readSplit, splitInput } from "../../src/artifacts/split.js";
+import { FeatureReader, featuresInput, readClips, readFeaturesInfo, type ClipRow } from "../../src/artifacts/features.js";
+import { MODEL_DIR, writeHistory } from "../../src/artifacts/model.js";
+import { readSplit, splitInput, SPLIT_FILE } from "../../src/artifacts/split.js";
+import type { ClipSet } from "../../src/model/clips.js";
+import { fitDetector } from "../../src/model/fit.js";
+import type { StageContext, StageSummary } from "../../src/stage.js";
 import type { TrainParams } from "./params.js";
 
 export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSummary> {
-  const p = ctx.params;
   const extractDir = featuresInput(ctx);
   const splitDir = splitInput(ctx);
   const split = readSplit(splitDir);
   const rows = readClips(extractDir);
   const info = readFeaturesInfo(extractDir);
+  // the transformer visits every clip each epoch: keep what fits in the reader's cache; the linear
+  // probe reads each clip once
+  const reader = new FeatureReader(extractDir, { dims: info.dims, expected: (d) => `extract.json says ${d}`, ...(ctx.params.model === "linear" ? { cacheBytes: 0 } : {}) });
   const skipped: { item: string; error: string }[] = [];
 
-  const load = (ids: string[], part: string): { ids: string[]; raw: Matrix[]; labels: number[] } => {
-    const out = { ids: [] as string[], raw: [] as Matrix[], labels: [] as number[] };
+  const clipSet = (ids: string[], part: string): ClipSet => {
+    const keep: ClipRow[] = [];
     for (const id of ids) {
-      const row: ClipRow | undefined = rows.get(id);
+      const row = rows.get(id);
       if (!row)
-        throw new Error(`${join(splitDir, "split.json")}: ${part} lists clip "${id}", which is not in ${join(extractDir, "videos.jsonl")}`);
-      if (row.error !== null || row.features === null || row.frames === 0) {
-        skipped.push({ item: id, error: row.error ?? "no features" });
-        continue;
-      }
-      const m = readClipFeatures(extractDir, row, info.dims, (d) => `extract.json says ${d}`);
-      if (m.rows === 0) {
-        skipped.push({ item: id, error: "no frames" });
-        continue;
-      }
-      out.ids.push(id);
-      out.raw.push(m);
-      out.labels.push(row.label === "fake" ? 1 : 0);
+        throw new Error(`${join(splitDir, SPLIT_FILE)}: ${part} lists clip "${id}", which is not in ${join(extractDir, "videos.jsonl")}`);
+      if (row.error !== null || row.features === null || row.frames === 0) skipped.push({ item: id, error: row.error ?? "no features" });
+      else keep.push(row);
     }
-    return out;
+    return { ids: keep.map((r) => r.id), labels: keep.map((r) => (r.label === "fake" ? 1 : 0)), read: (i) => reader.read(keep[i]!) };
   };
-  const trainRaw = load(split.train, "train");
-  const valRaw = load(split.val, "val");
-  if (trainRaw.ids.length === 0) throw new Error(`${join(splitDir, "split.json")}: no usable training clips`);
-  if (!trainRaw.labels.includes(0) || !trainRaw.labels.includes(1))
-    throw new Error(`${join(splitDir, "split.json")}: the train split needs both real and fake clips ` +
-      `(has ${trainRaw.labels.filter((l) => l === 0).length} real, ${trainRaw.labels.filter((l) => l === 1).length} fake)`);
-  const dims = trainRaw.raw[0]!.cols;
-  for (const [i, m] of [...trainRaw.raw, ...valRaw.raw].entries())
-    if (m.cols !== dims) throw new Error(`${join(extractDir, "features")}: clips have different feature widths (${dims} and ${m.cols}, clip #${i})`);
+  const train = clipSet(split.train, "train");
+  const val = clipSet(split.val, "val");
+  if (train.ids.length === 0) throw new Error(`${join(splitDir, SPLIT_FILE)}: no usable training clips`);
 
-  const normalization = computeNormalization(trainRaw.raw);
-  const train: Dataset = { ids: trainRaw.ids, labels: trainRaw.labels, clips: trainRaw.raw.map((m) => standardize(m, normalization)) };
-  const val: Dataset = { ids: valRaw.ids, labels: valRaw.labels, clips: valRaw.raw.map((m) => standardize(m, normalization)) };
-  if (val.clips.length === 0) ctx.log.warn("train: no validation clips — early stopping watches the training loss and the threshold is 0.5");
-
-  const config: ModelConfig = {
-    inputDims: dims, dModel: p.d_model, layers: p.layers, heads: p.heads, ff: p.ff,
-    dropout: p.dropout, pooling: p.pooling, seqLen: p.seq_len,
-  };
+  let fitted;
   try {
-    validateConfig(config);
+    fitted = await fitDetector(ctx.params, train, val, { extract: info.params, signal: ctx.signal, log: ctx.log, progress: ctx.progress });
   } catch (e) {
-    throw new Error(`stage ${ctx.name}: ${(e as Error).message.replace(/^model config: /, "")}`);
+    const msg = (e as Error).message;
+    if (/^the train split needs both/.test(msg)) throw new Error(`${join(splitDir, SPLIT_FILE)}: ${msg}`);
+    if (/^model config: /.test(msg)) throw new Error(`stage ${ctx.name}: ${msg.replace(/^model config: /, "")}`);
+    throw e;
   }
-
-  const choice = await useBackend(p.backend);
-  for (const s of choice.skipped) ctx.log.debug(`backend ${s.backend} unavailable: ${s.reason}`);
-  ctx.log.info(`backend: ${choice.backend}${choice.skipped.length ? ` (skipped ${choice.skipped.map((s) => s.backend).join(", ")})` : ""}; ` +
-    `${train.clips.length} train / ${val.clips.length} val clips, ${dims} features`);
-
-  const started = performance.now();
-  const result = await fit(train, val, {
-    config,
-    loss: p.loss.type === "focal" ? { type: "focal", alpha: p.loss.alpha, gamma: p.loss.gamma } : { type: "bce" },
-    lr: p.lr, weightDecay: p.weight_decay, clipNorm: p.clip_norm, batchSize: p.batch_size,
-    maxEpochs: p.max_epochs, minEpochs: p.min_epochs, patience: p.patience,
-    randomPadding: p.random_padding, seed: p.seed, threads: p.threads, signal: ctx.signal,
-    onEpoch(e, { maxEpochs, etaSeconds }) {
-      const note = `epoch ${e.epoch}/${maxEpochs} loss ${e.train_loss.toFixed(4)}` +
-        (e.val_loss !== null ? ` val_loss ${e.val_loss.toFixed(4)}` : "") +
-        (e.val_auc !== null ? ` val_auc ${e.val_auc.toFixed(3)}` : "") + ` ETA ${Math.round(etaSeconds)}s`;
-      ctx.progress(e.epoch, maxEpochs, note);
-      ctx.log.debug(note);
-    },
-  });
-  const seconds = (performance.now() - started) / 1000;
-
   try {
-    const meta: DfdMeta = {
-      threshold: result.threshold,
-      seq_len: p.seq_len,
-      feature_dims: dims,
-      normalization,
-      extract: info.params,
-      backend: choice.backend,
-      params: p as unknown as Record<string, Json>,
-      model: config,
-    };
-    await saveModel(join(ctx.outDir, "model"), result.weights, meta);
+    await fitted.save(join(ctx.outDir, MODEL_DIR));
   } finally {
-    disposeWeights(result.weights);
+    fitted.detector.dispose();
   }
-  const best = result.history[result.bestEpoch - 1];
-  const history = {
-    backend: choice.backend,
-    threads: result.threads,
-    backend_skipped: choice.skipped,
-    epochs: result.history,
-    best_epoch: result.bestEpoch,
-    stopped_early: result.stoppedEarly,
-    threshold: result.threshold,
-    threshold_source: result.thresholdSource,
-    seconds: round(seconds, 3),
-    steps: result.steps,
-    ms_per_step: round(result.msPerStep, 1),
-    train_clips: train.clips.length,
-    val_clips: val.clips.length,
-  };
-  writeFileSync(join(ctx.outDir, "history.json"), JSON.stringify(history, null, 1) + "\n");
-
-  const metrics: Record<string, number> = { best_epoch: result.bestEpoch, threshold: result.threshold };
-  if (best?.val_loss != null) metrics.val_loss = best.val_loss;
-  if (best?.val_auc != null) metrics.val_auc = best.val_auc;
+  writeHistory(ctx.outDir, fitted.history);
   return {
-    lines: [
-      `${choice.backend}: ${result.history.length} epochs${result.stoppedEarly ? " (early stop)" : ""}, best ${result.bestEpoch}` +
-        (best?.val_auc != null ? `, val AUC ${best.val_auc.toFixed(3)}` : "") +
-        `, threshold ${result.threshold.toFixed(3)}, ${seconds.toFixed(1)} s (${result.msPerStep.toFixed(0)} ms/step)`,
-    ],
-    metrics,
-    facts: { backend: choice.backend, threads: result.threads, epochs: result.history.length, best_epoch: result.bestEpoch, seconds: round(seconds, 1), ms_per_step: round(result.msPerStep, 1) },
+    lines: fitted.lines,
+    findings: fitted.findings.length ? fitted.findings : undefined,
+    metrics: fitted.metrics,
+    facts: fitted.facts,
     skipped: skipped.length ? skipped : undefined,
   };
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -1,4 +1,4 @@
-// The train stage: fits the transformer detector on extract's per-frame features with split's
+// The train stage: fits a detector (transformer or linear probe) on extract's per-frame features with split's
 // train/val lists. Light on purpose: the runner imports this to compute keys; TensorFlow.js and
 // the model load inside run().
 import { defineStage } from "../../src/stage.js";
@@ -6,7 +6,7 @@ import { trainParams, type TrainParams } from "./params.js";
 
 export default defineStage<TrainParams>({
   kind: "train",
-  description: "train the transformer detector (TensorFlow.js) on extracted features and the split",
+  description: "train a detector on extracted features and the split: the transformer (TensorFlow.js) or a linear probe",
   params: trainParams,
   async run(ctx) {
     const { runTrain } = await import("./impl.js");

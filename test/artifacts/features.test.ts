@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readClipFeatures, readClips, type ClipRow } from "../../src/artifacts/features.js";
+import { readClipFeatures, readClips, readVideos, type ClipRow } from "../../src/artifacts/features.js";
 import { readSplit } from "../../src/artifacts/split.js";
 import { encodeNpy } from "../../src/lib/npy.js";
 import { mulberry32 } from "../../src/lib/random.js";
@@ -30,12 +30,14 @@ test("readClips: labelled rows by id; an unlabelled row with an error is left ou
 
 test("readClips: an unlabelled row without an error names the file and line", () => {
   const d = dirWith({ "videos.jsonl": JSON.stringify({ id: "a", label: "maybe" }) + "\n" });
-  assert.throws(() => readClips(d), (e: Error) => e.message === `${join(d, "videos.jsonl")}:1: clip a has label "maybe" and no error: expected "real" or "fake"`);
+  assert.throws(() => readClips(d), (e: Error) => e.message === `${join(d, "videos.jsonl")}:1: clip a: "label" must be "real" or "fake" (null only on a row with an "error"), got "maybe"`);
 });
 
 test("readSplit: the three id lists; bad shapes name the file", () => {
   const d = dirWith({ "split.json": JSON.stringify({ train: ["a"], val: [], test: ["b"], seed: 0 }) });
-  assert.deepEqual(readSplit(d), { train: ["a"], val: [], test: ["b"] });
+  assert.deepEqual(readSplit(d), { train: ["a"], val: [], test: ["b"], resolved_findings: [] });
+  const resolved = dirWith({ "split.json": JSON.stringify({ train: ["a"], val: [], test: ["b"], resolved_findings: ["class-pure-sources"] }) });
+  assert.deepEqual(readSplit(resolved).resolved_findings, ["class-pure-sources"]);
   const bad = dirWith({ "split.json": JSON.stringify({ train: "a" }) });
   assert.throws(() => readSplit(bad), /split\.json: "train" must be a list of clip ids/);
   assert.throws(() => readSplit(dirWith({})), /split\.json: missing \(the split stage's output\)/);
@@ -64,4 +66,28 @@ test("readClipFeatures: the matrix, or an error naming the file: missing, wrong 
   assert.throws(() => readClipFeatures(d, row("ok"), 3, says), /ok\.npy: 2 feature dims, the model expects 3$/);
   assert.throws(() => readClipFeatures(d, row("empty"), 2, says), /empty\.npy: no frames \(clip real\/empty\.mp4\)/);
   assert.throws(() => readClipFeatures(d, row("nan"), 2, says), /nan\.npy: non-finite value at frame 0, dim 1/);
+});
+
+test("readVideos: the one checked reader of videos.jsonl: defaults for absent fields, file:line errors", () => {
+  const d = dirWith({
+    "videos.jsonl": [
+      JSON.stringify({ id: "a", label: "real", source: "", group: 7, features: "features/a.npy", frames: 8, error: null }),
+      "",
+      JSON.stringify({ id: "b", label: null, error: "unknown label \"x\"" }),
+    ].join("\n") + "\n",
+  });
+  const [a, b] = readVideos(d);
+  assert.equal(a!.source, null, "an empty source is unknown");
+  assert.equal(a!.group, "7", "a numeric group id from a CSV is a string");
+  assert.equal(a!.path, "a", "path defaults to the id");
+  assert.deepEqual(a!.phash, []);
+  assert.equal(a!.fps, null);
+  assert.equal(b!.label, null);
+  assert.equal(b!.error, 'unknown label "x"');
+  const bad = (rows: string) => readVideos(dirWith({ "videos.jsonl": rows }));
+  assert.throws(() => bad('{"id":"a","label":"real"}\n\n{"id":"a","label":"fake"}\n'), /videos\.jsonl:3: id "a" already used on line 1/);
+  assert.throws(() => bad('{"label":"real"}\n'), /videos\.jsonl:1: "id" must be a non-empty string/);
+  assert.throws(() => bad('{"id":"a","label":"real","phash":["xyz"]}\n'), /clip a: "phash" must be a list of 64-bit hex strings/);
+  const empty = dirWith({});
+  assert.throws(() => readVideos(empty), (e: Error) => e.message === `${join(empty, "videos.jsonl")}: missing (the clip list of the stage that made the features)`);
 });

@@ -23,13 +23,14 @@ test("run --json on a bad pipeline.yaml: exit 2, stderr rendered, last stdout li
   assert.deepEqual(s.stages, []);
 });
 
-test("compare --json with an unknown run: exit 1 and a JSON error line; without --json stdout stays empty", () => {
+test("compare --json with an unknown run: bad input, exit 2 and a JSON error line; without --json stdout stays empty", () => {
   const dir = project({ "pipeline.yaml": "stages:\n  a:\n    run: echo hi > $DFD_OUT/x\n" });
   assert.equal(run(dir).code, 0);
   const r = dfd(dir, ["compare", "nope", "latest", "--json"]);
-  assert.equal(r.code, 1);
-  assert.deepEqual(lastJson(r), { status: "failed", exitCode: 1, error: "nope: no such run (see `dfd runs`; use an id, a unique prefix, latest or latest~N)", diagnostics: [] });
+  assert.equal(r.code, 2);
+  assert.deepEqual(lastJson(r), { status: "failed", exitCode: 2, error: "nope: no such run (see `dfd runs`; use an id, a unique prefix, latest or latest~N)", diagnostics: [] });
   const plain = dfd(dir, ["compare", "nope", "latest"]);
   assert.equal(plain.stdout, "");
-  assert.match(plain.stderr, /^dfd: nope: no such run/);
+  assert.equal(plain.code, 2);
+  assert.match(plain.stderr, /^nope: no such run/);
 });

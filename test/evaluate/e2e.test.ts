@@ -68,3 +68,21 @@ test("evaluate stage on a tiny trained model: files, sane metrics, report with t
   assert.ok(!/<script/i.test(html));
   assert.match(html, /trained on<\/b> cpu/);
 });
+
+test("evaluate scores a linear-probe model through the same Detector interface", async (t) => {
+  const fx = makeFixture({ diagnose: true });
+  t.after(() => rmSync(fx.root, { recursive: true, force: true }));
+  const upstream = fx.inputs.filter((i) => i.kind !== "train");
+  const trainCtx = context("train", defaults(trainParams as never, { model: "linear" }), upstream.filter((i) => i.kind !== "diagnose"), fx.root);
+  await runKind(trainKind, trainCtx as never);
+  // found by its marker (model/dfd.json), whatever the producing stage's kind is called
+  const inputs = [{ name: "probe", kind: "my-trainer", dir: trainCtx.outDir }, ...upstream];
+  const ctx = context("evaluate", { ...(defaults(evaluateParams as never) as unknown as EvaluateParams), bootstrap: 100 }, inputs, fx.root);
+  const summary = await runKind(evaluateKind, ctx);
+  const m = JSON.parse(readFileSync(join(ctx.outDir, "metrics.json"), "utf8"));
+  assert.equal(m.model.scored_on, "js");
+  assert.ok(m.train.auc >= 0.9, `train auc ${m.train.auc}`);
+  assert.equal(summary!.metrics!.test_auc, m.test.auc);
+  const preds = readJsonl<{ attention: number[]; frames: number }>(join(ctx.outDir, "predictions.jsonl"));
+  for (const p of preds) assert.equal(p.attention.length, p.frames);
+});

@@ -65,9 +65,11 @@ export function makeFixture(opts: { diagnose?: boolean } = {}): Fixture {
 
   const trainDir = join(root, "train");
   mkdirSync(join(trainDir, "model"), { recursive: true });
+  // the model artifact's marker (evaluateWith scores with the hand scorer below, not this file)
+  writeFileSync(join(trainDir, "model", "dfd.json"), JSON.stringify({ kind: "linear", threshold: 0.5, feature_dims: 3, seq_len: null, extract: null, backend: "hand", params: {} }));
   writeFileSync(
     join(trainDir, "history.json"),
-    JSON.stringify({ epochs: Array.from({ length: 12 }, (_, i) => ({ epoch: i + 1, train_loss: 0.7 / (1 + i * 0.4), val_loss: 0.7 / (1 + i * 0.3) + (i > 8 ? 0.02 * (i - 8) : 0), val_auc: Math.min(1, 0.6 + 0.04 * i) })), best_epoch: 9, backend: "cpu", seconds: 3.2, stopped_early: true, ms_per_step: 12.5 }),
+    JSON.stringify({ epochs: Array.from({ length: 12 }, (_, i) => ({ epoch: i + 1, train_loss: 0.7 / (1 + i * 0.4), val_loss: 0.7 / (1 + i * 0.3) + (i > 8 ? 0.02 * (i - 8) : 0), val_auc: Math.min(1, 0.6 + 0.04 * i) })), best_epoch: 9, backend: "cpu", stopped_early: true, threshold: 0.5, threshold_source: "val-f1" }),
   );
 
   const inputs: StageInput[] = [
@@ -113,3 +115,33 @@ export const handScorer = {
   },
   dispose() {},
 };
+
+/** A small demo pipeline for CLI tests (12 clips, 12 frames of 64 px): demo → extract →
+ * [diagnose →] split → train → evaluate, with train's and evaluate's `with:` given as flow maps. */
+export function demoPipeline(o: { diagnose?: boolean; train: string; evaluate: string }): string {
+  const diag = o.diagnose ?? true;
+  return `stages:
+  demo:
+    uses: demo
+    with: { real: 6, fake: 6, size: 64 }
+  extract:
+    uses: extract
+    needs: [demo]
+    with: { size: 64, max_frames: 12 }
+${diag ? `  diagnose:
+    uses: diagnose
+    needs: [extract]
+` : ""}  split:
+    uses: split
+    needs: [extract${diag ? ", diagnose" : ""}]
+    with: { val: 0.25, test: 0.25, seed: 1 }
+  train:
+    uses: train
+    needs: [extract, split]
+    with: ${o.train}
+  evaluate:
+    uses: evaluate
+    needs: [train, split, extract${diag ? ", diagnose" : ""}]
+    with: ${o.evaluate}
+`;
+}

@@ -1,7 +1,7 @@
 // evaluate's maths against hand-computed cases, through the code path the stage uses (setMetrics).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bootstrapAucCi, perSource, setMetrics, thresholdReport, type Scored } from "../../stages/evaluate/metrics.js";
+import { bootstrapAucCi, perGroup, perSource, setMetrics, thresholdReport, type Scored } from "../../src/lib/metrics.js";
 
 const close = (a: number | null, b: number, msg?: string) => {
   assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${msg ?? ""} expected ${b}, got ${a}`);
@@ -67,8 +67,35 @@ test("perSource: recall of each source's own class and mean score", () => {
     0.5,
   );
   const { mean_score, ...counts } = mixed["(none)"]!;
-  assert.deepEqual(counts, { n: 3, real: 1, fake: 2, recall: 2 / 3, fake_recall: 0.5, real_recall: 1 });
+  assert.deepEqual(counts, { n: 3, real: 1, fake: 2, recall: 2 / 3, fake_recall: 0.5, real_recall: 1, auc: 1, auc_vs_other: null });
   close(mean_score, 0.4);
+});
+
+test("perSource AUC: within a mixed source; a one-class source against every clip of the other class", () => {
+  const ps = perSource(items, 0.4);
+  // class-pure sources have no AUC of their own
+  assert.equal(ps.a!.auc, null);
+  // a's fakes (0.9, 0.8) against the reals (0.4, 0.3, 0.1): all above
+  assert.equal(ps.a!.auc_vs_other, 1);
+  // b's fake 0.4 against reals 0.4 (tie), 0.3, 0.1: (0.5 + 1 + 1) / 3
+  close(ps.b!.auc_vs_other, 2.5 / 3);
+  // cam's reals against every fake = the split's AUC here
+  close(ps.cam!.auc_vs_other, 8.5 / 9);
+  // no clip of the other class in the split: undefined
+  assert.equal(perSource(items.filter((i) => i.label === 1), 0.5).a!.auc_vs_other, null);
+});
+
+test("perGroup: AUC within content groups where a group holds both classes", () => {
+  const g = perGroup([
+    { score: 0.9, label: 1, source: "gen", group: "g1" },
+    { score: 0.2, label: 0, source: "cam", group: "g1" },
+    { score: 0.3, label: 1, source: "gen", group: "g2" },
+    { score: 0.6, label: 0, source: "cam", group: "g2" },
+    { score: 0.5, label: 1, source: "gen", group: "g3" },
+    { score: 0.5, label: 1, source: "gen", group: null },
+  ]);
+  assert.deepEqual(g, { groups: 3, one_class: 1, mean_auc: 0.5, auc: { g1: 1, g2: 0 } });
+  assert.equal(perGroup(items), null, "no groups: null");
 });
 
 test("setMetrics: one-class and empty sets give nulls and notes, never NaN", () => {

@@ -6,31 +6,12 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dfd, project, run } from "../helpers/cli.js";
+import { demoPipeline } from "./fixture.js";
 
-const PIPELINE = `stages:
-  demo:
-    uses: demo
-    with: { real: 6, fake: 6, size: 64 }
-  extract:
-    uses: extract
-    needs: [demo]
-    with: { size: 64, max_frames: 12 }
-  diagnose:
-    uses: diagnose
-    needs: [extract]
-  split:
-    uses: split
-    needs: [extract, diagnose]
-    with: { val: 0.25, test: 0.25, seed: 1 }
-  train:
-    uses: train
-    needs: [extract, split]
-    with: { backend: cpu, d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, max_epochs: 6, min_epochs: 2, batch_size: 4, lr: 0.003 }
-  evaluate:
-    uses: evaluate
-    needs: [train, split, extract, diagnose]
-    with: { backend: cpu, bootstrap: 200 }
-`;
+const PIPELINE = demoPipeline({
+  train: "{ backend: cpu, d_model: 16, layers: 1, heads: 2, ff: 32, seq_len: 12, max_epochs: 6, min_epochs: 2, batch_size: 4, lr: 0.003 }",
+  evaluate: "{ backend: cpu, bootstrap: 200 }",
+});
 
 test("dfd run → evaluate writes metrics, predictions and report; cached rerun; dfd predict on its model", () => {
   const dir = project({ "pipeline.yaml": PIPELINE });

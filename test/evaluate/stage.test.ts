@@ -136,7 +136,7 @@ test("evaluate: an empty test split is reported as such; strips come from val", 
   const hist = join(fx.inputs.find((i) => i.kind === "train")!.dir, "history.json");
   writeFileSync(hist, JSON.stringify({ ...JSON.parse(readFileSync(hist, "utf8")), threshold_source: "default" }));
   const again = await evaluateWith(ctx({ ...fx, outDir: mkdtempSync(join(fx.root, "o-")) }).ctx, handScorer);
-  assert.ok(again.lines!.some((l) => l.includes("(default 0.5: no val split with both classes at training)")));
+  assert.ok(again.lines!.some((l) => l.includes("(0.5: no validation clips of both classes)")));
 });
 
 test("evaluate: errors name the file at fault", async (t) => {

@@ -48,7 +48,46 @@ test("runs lists ok and failed runs newest first, with the params that vary", ()
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /model\.loss/);
   assert.equal(text.stdout.trim().split("\n").length, 4, "header, rule, two runs");
-  assert.match(dfd(dir, ["runs", "--limit", "0"]).stderr, /--limit 0: expected a whole number/);
+  const zero = dfd(dir, ["runs", "--limit", "0"]);
+  assert.equal(zero.code, 2, "bad usage exits 2");
+  assert.match(zero.stderr, /--limit 0: expected a whole number/);
+});
+
+test("before any run: runs lists nothing (exit 0), compare is bad input (exit 2)", () => {
+  const dir = project({ "pipeline.yaml": PIPE });
+  const runs = dfd(dir, ["runs"]);
+  assert.equal(runs.code, 0, runs.stderr);
+  assert.equal(runs.stdout, "no runs recorded yet\n");
+  assert.deepEqual(lastJson(dfd(dir, ["runs", "--json"])), { runs: [], varyingParams: [] });
+  const c = dfd(dir, ["compare", "latest~1", "latest"]);
+  assert.equal(c.code, 2);
+  assert.match(c.stderr, /latest~1: no runs recorded yet/);
+});
+
+test("runs: a fully cached re-run folds into the run it repeats; params of stages that did not run do not vary", () => {
+  const dir = project({ "pipeline.yaml": PIPE });
+  assert.equal(run(dir, ["--until", "prep"]).code, 0); // model and score not run: their params are not "varying"
+  const focal = run(dir);
+  assert.equal(focal.status.model, "ran");
+  const again = run(dir);
+  assert.deepEqual(again.status, { prep: "cached", model: "cached", score: "cached" });
+  const bce = run(dir, ["--set", "model.loss=bce"]);
+  const j = lastJson(dfd(dir, ["runs", "--json"]));
+  assert.deepEqual(j.varyingParams, ["model.loss"], "only the param that changed between runs that ran its stage");
+  assert.equal(j.runs.length, 4, "--json lists every run");
+  assert.deepEqual(j.runs.map((r: any) => r.rerunOf ?? null), [null, focal.json.run, null, null]);
+  assert.deepEqual(j.runs[2].reruns, [again.json.run]);
+  assert.deepEqual(j.runs.map((r: any) => r.params["model.loss"] ?? null), ["bce", "focal", "focal", null]);
+
+  const text = dfd(dir, ["runs"]);
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.trimEnd().split("\n");
+  assert.match(lines[0]!, /^run\s+started\s+status\s+s\s+ran\/cached\s+model\.loss\s+--set$/);
+  assert.equal(lines.length, 2 + 3 + 1, "header, rule, three experiments, one note");
+  assert.match(lines[2]!, new RegExp(`^${bce.json.run}\\s.*\\sbce\\s+model\\.loss=bce`));
+  assert.match(lines[3]!, new RegExp(`^${focal.json.run}\\s.*\\sfocal\\s+\\(\\+1 cached re-run\\)$`));
+  assert.doesNotMatch(text.stdout, new RegExp(again.json.run!));
+  assert.match(lines[5]!, /^1 fully cached re-run \(nothing changed since the run before\) folded into the run it repeats; --json lists every run$/);
 });
 
 test("compare: shared prep, different model (first divergence names the param), prefixes and latest~N", () => {
@@ -75,10 +114,13 @@ test("compare: shared prep, different model (first divergence names the param), 
   assert.match(md.stdout, /\| model\.loss \| focal \| bce \|/);
   assert.match(md.stdout, /\*\*First divergence: `model`\*\*/);
   const amb = dfd(dir, ["compare", prefixA.slice(0, 4), "latest"]);
-  assert.equal(amb.code, 1);
+  assert.equal(amb.code, 2, "a ref that names no single run is bad input");
   assert.match(amb.stderr, /ambiguous run id prefix/);
-  assert.match(dfd(dir, ["compare", "nope", "latest"]).stderr, /nope: no such run/);
+  const nope = dfd(dir, ["compare", "nope", "latest"]);
+  assert.equal(nope.code, 2);
+  assert.match(nope.stderr, /nope: no such run/);
   assert.match(dfd(dir, ["compare", "latest~5", "latest"]).stderr, /latest~5: only 2 run\(s\) recorded/);
+  assert.equal(dfd(dir, ["compare", "latest", "latest", "--json", "--md"]).code, 2);
 });
 
 test("gc: dry run deletes nothing; gc never deletes what the latest run references and frees the rest", async () => {

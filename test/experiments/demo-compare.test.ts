@@ -46,7 +46,7 @@ test("focal vs bce on the demo pipeline: one compare shows shared data stages, t
   assert.equal(score("latest"), score(bceDir));
   assert.equal(score(runs[1].id.slice(0, 19)), score(dfd(dir, ["path", "train"]).stdout.trim()));
   const missing = dfd(dir, ["predict", "--model", "latest~7", clip]);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 2, "a run ref that names no run is bad input");
   assert.match(missing.stderr, /latest~7: only 2 run\(s\) recorded/);
   assert.match(dfd(dir, ["predict", "--model", "no/such/dir", clip]).stderr, /--model no\/such\/dir: no such directory/);
 });

@@ -15,26 +15,30 @@ import { saveModel } from "../../src/model/io.js";
 import { scoreClips } from "../../src/model/predict.js";
 import { DataParallel } from "../../src/model/parallel.js";
 import { Rng } from "../../src/model/rng.js";
-import { fit, NonFiniteLossError, Trainer, type Dataset, type FitOptions } from "../../src/model/train.js";
+import { fit, NonFiniteLossError, Trainer, type FitOptions } from "../../src/model/train.js";
+import { memoryClips, type ClipSet } from "../../src/model/clips.js";
+import type { Matrix } from "../../src/lib/npy.js";
 import { disposeWeights } from "../../src/model/weights.js";
 import { DIMS, syntheticClip } from "./fixture.js";
 
 const config: ModelConfig = { inputDims: DIMS, dModel: 16, layers: 1, heads: 2, ff: 32, dropout: 0.1, pooling: "attention", seqLen: 10 };
 const options: FitOptions = {
-  config, loss: { type: "focal", alpha: 0.5, gamma: 2 }, lr: 0.01, weightDecay: 0, clipNorm: 1, batchSize: 4,
+  config, normalization: { mean: new Array(DIMS).fill(0), std: new Array(DIMS).fill(1) }, loss: { type: "focal", alpha: 0.5, gamma: 2 }, lr: 0.01, weightDecay: 0, clipNorm: 1, batchSize: 4,
   maxEpochs: 8, minEpochs: 2, patience: 3, randomPadding: true, seed: 7,
 };
 
+type Dataset = ClipSet & { clips: Matrix[]; labels: number[] };
+
 function dataset(seed: number, perClass: number): Dataset {
   const rng = new Rng(seed);
-  const d: Dataset = { ids: [], clips: [], labels: [] };
+  const ids: string[] = [], clips: Matrix[] = [], labels: number[] = [];
   for (let i = 0; i < perClass; i++)
     for (const label of [0, 1] as const) {
-      d.ids.push(`${label}_${i}`);
-      d.clips.push(syntheticClip(rng, label, 3 + ((i * 3 + label) % 10)));
-      d.labels.push(label);
+      ids.push(`${label}_${i}`);
+      clips.push(syntheticClip(rng, label, 3 + ((i * 3 + label) % 10)));
+      labels.push(label);
     }
-  return d;
+  return { ...memoryClips(ids, labels, clips), clips, labels };
 }
 
 describe("fit", () => {
@@ -50,7 +54,7 @@ describe("fit", () => {
       const wrong = scores.filter((s, i) => (s >= 0.5 ? 1 : 0) !== set.labels[i]).length;
       assert.equal(wrong, 0, `misclassified ${wrong} of ${set.clips.length}`);
     }
-    assert.equal(r.thresholdSource, "val-f1");
+    assert.equal(r.bestValScores.length, val.ids.length);
     disposeWeights(r.weights);
   });
 
@@ -150,7 +154,7 @@ describe("fit", () => {
     try {
       const expected = scoreClips(r.weights, config, val.clips);
       await saveModel(dir, r.weights, {
-        threshold: r.threshold, seq_len: config.seqLen, feature_dims: DIMS,
+        threshold: 0.5, seq_len: config.seqLen, feature_dims: DIMS,
         normalization: { mean: new Array(DIMS).fill(0), std: new Array(DIMS).fill(1) },
         extract: null, backend: "cpu", params: {}, model: config,
       });

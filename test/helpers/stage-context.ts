@@ -1,11 +1,12 @@
-// Test helpers for the diagnose and split stages: a real StageContext over temp directories and
+// Test helpers for stages run through their run(): a real StageContext over temp directories, and
 // videos.jsonl rows shaped like extract's. Not used at run time.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Json, ParamsSpec } from "../../src/params.js";
 import type { StageContext, StageInput } from "../../src/stage.js";
-import type { VideoRecord } from "./videos.js";
+import type { VideoRecord } from "../../src/artifacts/features.js";
+import { mulberry32 } from "../../src/lib/random.js";
 import { standaloneProvenance } from "../../src/runner/in-process.js";
 
 export interface TempContext<P> extends StageContext<P> {
@@ -93,10 +94,4 @@ export function jsonl(rows: readonly (VideoRecord | Record<string, Json>)[]): st
 }
 
 /** Deterministic pseudo-random numbers for test data (no Math.random in tests). */
-export function seq(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+export const seq = (seed: number): (() => number) => mulberry32(seed);
