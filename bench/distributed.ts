@@ -71,7 +71,9 @@ for (let round = 0; round < rounds; round++) {
   rmSync(la, { recursive: true, force: true });
   // coordinator + 2 workers, a fresh bucket and queue (no cached items, inputs uploaded again)
   const url = await srv.newBucket();
-  const queue = `${env.DFD_TEST_REDIS_URL}/${10 + round}`;
+  // Its own Redis database (12-15: the tests use 1-11), emptied.
+  const queue = `${env.DFD_TEST_REDIS_URL}/${12 + (round % 4)}`;
+  { const { Redis } = await import("ioredis"); const r = new Redis(queue); await r.flushdb(); r.disconnect(); }
   const remoteEnv = { ...aws, DFD_REMOTE: url, DFD_REMOTE_ENDPOINT: env.DFD_TEST_S3_ENDPOINT! };
   const ws = [startWorker(queue, remoteEnv), startWorker(queue, remoteEnv)];
   await Promise.all(ws.map((w) => w.ready()));

@@ -180,6 +180,12 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
       await old.removeUnprocessedChildren().catch(() => {});
       await old.remove().catch(() => {});
     }
+    // An item that failed in an earlier run (a worker of another version refused it, a bug since
+    // fixed) keeps its failed job for a day; that must not fail this run: it goes, and is queued anew.
+    await mapLimit(pending, 64, async (k) => {
+      const job = await itemQueue.getJob(keys[k]!);
+      if (job && (await job.getState()) === "failed") await job.remove().catch(() => {});
+    });
     const attempts = opts.attempts ?? 3;
     const tree = await flows.add({
       name: stage.name, queueName: STAGE_QUEUE, data: { stage: stage.name, coordinator, items: items.length },

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FileHasher } from "../../src/runner/filehash.js";
 import { dfd, run, start, until } from "../helpers/cli.js";
-import { NO_REDIS, UPPER_KIND, isolatedQueue, redisUrl, sharedRemote, startRedis, startWorker, upperProject, type WorkerProc } from "./helpers.js";
+import { DBS, NO_REDIS, UPPER_KIND, isolatedQueue, redisUrl, sharedRemote, startRedis, startWorker, upperProject, type WorkerProc } from "./helpers.js";
 
 const treeOf = async (dir: string) => (await new FileHasher(undefined).hashTree(dir)).hash;
 const outputOf = (dir: string, env: NodeJS.ProcessEnv) => dfd(dir, ["path", "upper"], env).stdout.trim();
@@ -28,7 +28,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
     const l = run(local, [], { DFD_REMOTE: "off" });
     assert.equal(l.code, 0, l.stderr);
     const coordinator = upperProject(8, "delay_ms: 150");
-    const queue = isolatedQueue();
+    const queue = (await isolatedQueue(DBS.fanout));
     await withWorkers(2, queue, upperProject(0), remote.env, async (ws) => {
       const r = run(coordinator, ["--executor", "bullmq", "--queue", queue], remote.env);
       assert.equal(r.code, 0, r.stderr);
@@ -44,7 +44,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
   test("items already on the remote are not queued again (a new item is)", async () => {
     const remote = await sharedRemote();
-    const queue = isolatedQueue();
+    const queue = (await isolatedQueue(DBS.fanout));
     const a = upperProject(4);
     await withWorkers(1, queue, upperProject(0), remote.env, async (ws) => {
       assert.equal(run(a, ["--executor", "bullmq", "--queue", queue], remote.env).code, 0);
@@ -64,7 +64,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
     const local = upperProject(6, withs);
     assert.equal(run(local, [], { DFD_REMOTE: "off" }).code, 0);
     const coordinator = upperProject(6, withs);
-    const queue = isolatedQueue();
+    const queue = (await isolatedQueue(DBS.fanout));
     await withWorkers(2, queue, upperProject(0), remote.env, async (ws) => {
       const r = start(coordinator, ["run", "--json", "--executor", "bullmq", "--queue", queue], remote.env);
       let victim: WorkerProc | undefined;
@@ -80,7 +80,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
   test("a worker with another code version of the kind refuses the item; the stage fails saying why", async () => {
     const remote = await sharedRemote();
-    const queue = isolatedQueue();
+    const queue = (await isolatedQueue(DBS.fanout));
     const coordinator = upperProject(3);
     const old = upperProject(0, "", UPPER_KIND.replace("// test fan-out kind", "// test fan-out kind, an older checkout"));
     await withWorkers(1, queue, old, remote.env, async (ws) => {
@@ -112,7 +112,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
   test("--executor bullmq without a remote cache is refused with the reason", () => {
     const dir = upperProject(1);
-    const r = dfd(dir, ["run", "--executor", "bullmq", "--queue", isolatedQueue()], { DFD_REMOTE: "off" });
+    const r = dfd(dir, ["run", "--executor", "bullmq", "--queue", `${redisUrl}/${DBS.fanout[1]}`], { DFD_REMOTE: "off" });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /--executor bullmq needs a remote cache/);
   });

@@ -10,12 +10,21 @@ import { awsEnv, freePort, newBucket, newFileRemote, s3 } from "../remote/server
 export const redisUrl = process.env.DFD_TEST_REDIS_URL;
 export const NO_REDIS = "no Redis test server (DFD_TEST_REDIS_URL unset): `npm test` starts one when redis-server is installed (apt-get install -y redis-server)";
 
-let db = 1;
-/** A Redis URL on a database of its own (0-15): tests never see each other's jobs. */
-export function isolatedQueue(): string {
-  if (db > 15) throw new Error("out of Redis databases for tests");
-  return `${redisUrl}/${db++}`;
+/** A Redis URL on a database of its own, emptied first: test files run in parallel (each takes
+ * its own range of the 16 databases), tests never see each other's jobs. */
+export async function isolatedQueue(range: readonly [number, number]): Promise<string> {
+  const db = range[0] + used.get(range[0])!;
+  if (db > range[1]) throw new Error(`out of Redis databases ${range[0]}-${range[1]} for this test file`);
+  used.set(range[0], used.get(range[0])! + 1);
+  const { Redis } = await import("ioredis");
+  const r = new Redis(`${redisUrl}/${db}`);
+  await r.flushdb();
+  r.disconnect();
+  return `${redisUrl}/${db}`;
 }
+const used = new Map<number, number>([[1, 0], [8, 0], [12, 0]]);
+/** Databases per test file. */
+export const DBS = { fanout: [1, 7], extract: [8, 11], bench: [12, 15] } as const;
 
 /** The remote cache the workers and the coordinator share: S3 when the test server runs, else a
  * shared directory. */
