@@ -229,11 +229,12 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
     ctx.signal.removeEventListener("abort", onAbort);
     events.off("completed", onCompleted);
     events.off("failed", onFailed);
-    // The flow goes: its waiting items on Ctrl-C or failure, the finished parent otherwise. Items
-    // running on a worker finish there (their results are cached for next time).
+    // The flow goes: its waiting items on Ctrl-C or failure, then the parent (alone: items
+    // running on a worker are locked, they finish there and their results are cached for next
+    // time).
     if (parent) {
       await parent.removeUnprocessedChildren().catch(() => {});
-      await parent.remove().catch(() => {});
+      await parent.remove({ removeChildren: false }).catch(() => {});
     }
     await Promise.allSettled([events.close(), flows.close(), itemQueue.close(), stageQueue.close()]);
     connection.disconnect();

@@ -41,7 +41,7 @@ export async function sharedRemote(): Promise<{ url: string; env: NodeJS.Process
 /** A fan-out kind: one item per .txt of the data set, upper-cased; `slow` items sleep first. */
 export const UPPER_KIND = `// test fan-out kind
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 const sha = (p) => createHash("sha256").update(readFileSync(p)).digest("hex");
 export default {
@@ -51,6 +51,8 @@ export default {
     delay_ms: { type: "number", default: 0, doc: "sleep this long in every item" },
     slow: { type: "string", default: "", doc: "this item sleeps slow_ms" },
     slow_ms: { type: "number", default: 0, doc: "how long the slow item sleeps" },
+    flaky: { type: "string", default: "", doc: "this item fails its first attempt (marker: flaky_marker)" },
+    flaky_marker: { type: "string", default: "", doc: "file that says the flaky item already failed once" },
   },
   usesData: true,
   fanOut: {
@@ -62,6 +64,10 @@ export default {
       const prefix = readFileSync(join(w.data, "prefix.cfg"), "utf8").trim();
       return {
         async run(item, outDir, signal) {
+          if (item.id === w.params.flaky && !existsSync(w.params.flaky_marker)) {
+            writeFileSync(w.params.flaky_marker, "failed once");
+            throw new Error("flaky item: failing its first attempt");
+          }
           const ms = w.params.delay_ms + (item.id === w.params.slow ? w.params.slow_ms : 0);
           if (ms) await new Promise((r, j) => { const t = setTimeout(r, ms); signal.addEventListener("abort", () => { clearTimeout(t); j(new Error("aborted")); }); });
           const text = readFileSync(join(w.data, item.payload.path), "utf8");
