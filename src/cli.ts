@@ -44,6 +44,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option("--lock-timeout <seconds>", "give up waiting for another dfd run after this long")
     .option("--executor <type>", "where fanned-out stages' items run: local (default) or bullmq (`dfd worker`s)")
     .option("--queue <redis-url>", "the Redis of --executor bullmq, e.g. redis://127.0.0.1:6379")
+    .option("--inputs <how>", "how workers get items' inputs: remote (through the remote cache) or shared (same paths on a shared filesystem)")
     .action(async (file: string, flags) => {
       const { runCommand } = await import("./commands/run.js");
       code = await runCommand(io, file, flags);

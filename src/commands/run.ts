@@ -25,6 +25,7 @@ export interface RunFlags {
   lockTimeout?: string;
   executor?: string;
   queue?: string;
+  inputs?: string;
 }
 
 export function runCommand(io: Io, positional: string | undefined, flags: RunFlags): Promise<number> {
@@ -126,5 +127,5 @@ async function distributedItems(pipeline: Pipeline, store: StageStore, flags: Ru
   }
   if (spec.type === "local") return undefined;
   const { bullmqExecutor } = await import("../distributed/executor.js");
-  return bullmqExecutor(spec.queue, pipeline, store);
+  return bullmqExecutor(spec.queue, pipeline, store, spec.inputs);
 }

@@ -17,8 +17,8 @@ import { itemDirName, type ItemExecutor, type ItemRun } from "../runner/in-proce
 import type { ItemResult, WorkItem } from "../stage.js";
 import { mapLimit } from "../remote/backend.js";
 import { BadBlobError, TRANSFER_CONCURRENCY, type RemoteCache } from "../remote/cache.js";
-import { BadRecordError } from "../remote/layout.js";
-import { publishInputs, type LocalTree } from "./inputs.js";
+import { BadRecordError, itemKey } from "../remote/layout.js";
+import { publishInputs, type InputMode, type LocalTree } from "./inputs.js";
 import { JOB_FORMAT, itemContentKey, type ItemJob, type ItemReturn, type TreeInput } from "./jobs.js";
 import { ITEM_QUEUE, STAGE_QUEUE, openQueueConnection, showUrl } from "./redis.js";
 
@@ -53,6 +53,9 @@ export interface CoordinatorOptions {
   backoffMs?: number;
   /** How often to check the flow when no event arrives (ms). */
   pollMs?: number;
+  /** How workers get the items' inputs: through the remote cache (default), or where they are
+   * here, on a filesystem every worker shares (inputs.ts). */
+  inputs?: InputMode;
 }
 
 /** Requests a finished item costs the coordinator: GET record + one GET per file. */
@@ -114,7 +117,7 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
   }
   ctx.log.info(`${items.length - pending.length} of ${items.length} items on the remote cache; queueing ${pending.length} on ${showUrl(opts.queue)}`);
 
-  const inputs = await publishInputs(remote, stage.trees, pending.map((k) => items[k]!), ctx.signal);
+  const inputs = await publishInputs(remote, stage.trees, pending.map((k) => items[k]!), opts.inputs ?? "remote", ctx.signal);
   const coordinator = `${hostname()}:${process.pid}`;
   const jobOf = (k: number, i: number): ItemJob => {
     const trees = inputs[i]!;
@@ -143,7 +146,7 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
     if (!outstanding.has(k)) return;
     outstanding.delete(k);
     const p = collect(k, sha).then((ok) => {
-      if (!ok) failure ??= new Error(`item ${items[k]!.id} finished on a worker but its result on ${remote.url} is missing or damaged (items/${keys[k]}.json)`);
+      if (!ok) failure ??= new Error(`item ${items[k]!.id} finished on a worker but its result on ${remote.url} is missing or damaged (${itemKey(keys[k]!)})`);
     }, (e) => { failure ??= e instanceof Error ? e : new Error(String(e)); }).finally(() => { collecting.delete(p); wake(); });
     collecting.add(p);
   };

@@ -3,10 +3,12 @@
 // byte; a worker killed mid-item is noticed and its item runs elsewhere; a worker with another
 // code version refuses; a Redis that may evict keys is refused.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { FileHasher } from "../../src/runner/filehash.js";
+import { openBackend } from "../../src/remote/open.js";
 import { dfd, run, start, until } from "../helpers/cli.js";
 import { DBS, NO_REDIS, UPPER_KIND, isolatedQueue, redisUrl, sharedRemote, startRedis, startWorker, upperProject, type WorkerProc } from "./helpers.js";
 
@@ -42,6 +44,29 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
       assert.equal(done[0]! + done[1]!, 8, ws.map((w) => w.log()).join("\n---\n"));
       assert.ok(done[0]! > 0 && done[1]! > 0, `both workers ran items: ${done}`);
     });
+  });
+
+  test("inputs shared: workers read the items' inputs where the coordinator has them (no upload), same output", async () => {
+    const remote = await sharedRemote();
+    const local = upperProject(4);
+    assert.equal(run(local, [], { DFD_REMOTE: "off" }).code, 0);
+    const coordinator = upperProject(4);
+    const queue = await isolatedQueue(DBS.fanout);
+    await withWorkers(1, queue, upperProject(0), remote.env, async (ws) => {
+      const r = run(coordinator, ["--executor", "bullmq", "--queue", queue, "--inputs", "shared"], { ...remote.env, DFD_STATS: "1" });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await treeOf(outputOf(coordinator, remote.env)), await treeOf(outputOf(local, { DFD_REMOTE: "off" })));
+      // The inputs were not uploaded: the remote has no blob of a data file.
+      const sha = createHash("sha256").update(readFileSync(join(coordinator, "data/texts/t00.txt"))).digest("hex");
+      const backend = await openBackend({ url: remote.url, ...(remote.env.DFD_REMOTE_ENDPOINT ? { endpoint: remote.env.DFD_REMOTE_ENDPOINT } : {}) });
+      assert.equal(await backend.exists(`cas/${sha.slice(0, 2)}/${sha}`), false);
+      backend.close();
+      assert.equal(ws.length, 1);
+    });
+    const { TreeCache } = await import("../../src/distributed/inputs.js");
+    const trees = new TreeCache(undefined as never, coordinator);
+    await assert.rejects(trees.materialize({ hash: "0".repeat(64), path: join(coordinator, "no-such-dir"), files: { "texts/t00.txt": "1".repeat(64) } }),
+      /input .*no-such-dir\/texts\/t00\.txt is missing on this worker: executor inputs "shared" needs the data set and the artifacts directory at the same path on every worker/);
   });
 
   test("items already on the remote are not queued again (a new item is)", async () => {

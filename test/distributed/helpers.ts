@@ -32,6 +32,7 @@ export async function sharedRemote(): Promise<{ url: string; env: NodeJS.Process
   const server = s3();
   if (server) {
     const { url } = await newBucket(server);
+    Object.assign(process.env, awsEnv(server)); // the test's own client (standard variables)
     return { url, env: awsEnv(server, { DFD_REMOTE: url, DFD_REMOTE_ENDPOINT: server.endpoint }) };
   }
   const { url } = newFileRemote();
