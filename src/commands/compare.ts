@@ -1,6 +1,7 @@
 // `dfd compare <A> <B>`: params that differ, metrics with deltas, shared vs different stages, and
 // the first divergence with its reasons, and a warning when the runs were tested on different
-// test sets. --md for CI job summaries, --json for scripts. A ref that names no run exits 2.
+// test sets. --md for CI job summaries, --json for scripts. A ref that names no run exits 2. With a
+// remote cache, runs and cache entries made on other machines resolve too.
 import { existsSync } from "node:fs";
 import { ConfigError } from "../runner/diagnostic.js";
 import { artifactsDirFor, openShared } from "../runner/project.js";
