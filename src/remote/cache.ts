@@ -28,6 +28,9 @@ export class BadBlobError extends Error {
 }
 
 export class RemoteCache {
+  /** Blobs this process has seen on the remote (downloaded and checked, or uploaded): not asked
+   * for or uploaded again (a fan-out's assembled output holds the items' files). */
+  private readonly present = new Set<string>();
   constructor(readonly backend: Backend, readonly readOnly: boolean) {}
 
   get url(): string {
@@ -49,12 +52,17 @@ export class RemoteCache {
     let uploaded = 0;
     let bytes = 0;
     await mapLimit([...bySha], TRANSFER_CONCURRENCY, async ([sha, rel]) => {
+      if (this.present.has(sha) && !opts.force?.has(sha)) return;
       const file = join(dir, ...rel.split("/"));
       const { size, md5, sha256 } = await hashFile(file);
       if (sha256 !== sha) throw new Error(`${file} changed since it was hashed (sha256 ${sha256}, expected ${sha}): not uploaded`);
       // A small blob is simply written (same key, same bytes): cheaper than asking first.
-      if (size > ASK_FIRST && !opts.force?.has(sha) && (await this.backend.exists(blobKey(sha), opts.signal))) return;
+      if (size > ASK_FIRST && !opts.force?.has(sha) && (await this.backend.exists(blobKey(sha), opts.signal))) {
+        this.present.add(sha);
+        return;
+      }
       await this.backend.put(blobKey(sha), { file, size, md5, sha256 }, opts.signal);
+      this.present.add(sha);
       uploaded++;
       bytes += size;
     });
@@ -100,6 +108,7 @@ export class RemoteCache {
       if (!got) throw new BadBlobError(sha, `${where} is missing`);
       if (got.sha256 !== sha) throw new BadBlobError(sha, `${where} is corrupt (its bytes hash to ${got.sha256})`);
       if (sizes && got.size !== sizes[rel]) throw new BadBlobError(sha, `${where} has ${got.size} bytes, the record says ${sizes[rel]}`);
+      this.present.add(sha);
       const s = await stat(path);
       return { path, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, sha256: sha };
     });
