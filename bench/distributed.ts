@@ -50,7 +50,7 @@ function dfdRun(args: string[], extra: Record<string, string>, artifacts: string
 
 function startWorker(queue: string, extra: Record<string, string>) {
   const work = mkdtempSync(join(tmpdir(), "dfd-bench-worker-"));
-  const child = spawn(process.execPath, [bin, "worker", "--queue", queue, "-j", jobs, "--work-dir", work], { cwd: dir, env: { ...process.env, CI: "1", ...extra }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [bin, "worker", "--queue", queue, "-j", jobs, "--threads", String(Math.max(1, Number(jobs) / 2)), "--work-dir", work], { cwd: dir, env: { ...process.env, CI: "1", ...extra }, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr.on("data", (c: Buffer) => (log += c.toString()));
   return {
@@ -106,7 +106,7 @@ rows.push(`| run | extract stage s (best of ${rounds}) | clips/s | vs local |`, 
 rows.push(`| local pool, -j ${jobs} | ${lb.toFixed(1)} | ${(items / lb).toFixed(2)} | 1 |`);
 for (const [name, xs] of [["inputs through S3 (default)", dist], ["inputs shared (same paths)", shared]] as const) {
   const b = best(xs);
-  rows.push(`| coordinator + 2 \`dfd worker -j ${jobs}\`, ${name} | ${b.toFixed(1)} | ${(items / b).toFixed(2)} | **${(lb / b).toFixed(2)}×** |`);
+  rows.push(`| coordinator + 2 \`dfd worker -j ${jobs} --threads ${Math.max(1, Number(jobs) / 2)}\`, ${name} | ${b.toFixed(1)} | ${(items / b).toFixed(2)} | **${(lb / b).toFixed(2)}×** |`);
 }
 rows.push("", `per round (local / S3 inputs / shared inputs, s): ${local.map((l, i) => `${l.stageSeconds.toFixed(1)} / ${dist[i]!.stageSeconds.toFixed(1)} / ${shared[i]!.stageSeconds.toFixed(1)}`).join("; ")}`);
 for (const [name, xs] of [["inputs through S3", dist], ["inputs shared", shared]] as const) {
