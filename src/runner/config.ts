@@ -3,10 +3,11 @@
 // resolve.ts, which needs the registry. Every problem becomes a Diagnostic with line:col.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
 import { ConfigError, didYouMean, type Diagnostic } from "./diagnostic.js";
 import { parseRemoteNode, type RemoteSpec } from "../remote/config.js";
 import { parseExecutorNode, type ExecutorSpec } from "../distributed/config.js";
+import { duplicateKeys, explainYamlErrors, missingSpaceHint } from "./yaml-errors.js";
 
 /** [start, end) character offsets in the pipeline file. */
 export type Span = readonly [number, number];
@@ -91,17 +92,17 @@ export function parseConfig(file: string, source: string): PipelineConfig {
   const err = (node: Node | Span | null | undefined, message: string) =>
     diags.push(at(Array.isArray(node) ? (node as Span) : spanOf(node as Node), message));
 
-  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  for (const e of doc.errors) {
-    const msg = e.code === "DUPLICATE_KEY" ? "duplicate key: " + duplicateName(source, e.pos) : e.message.split("\n")[0]!;
-    diags.push(at([e.pos[0], e.pos[1]], msg));
-  }
+  // Duplicate keys are found by duplicateKeys (the parser's own error names one character).
+  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  for (const p of explainYamlErrors(source, doc.errors, lc)) diags.push(at(p.span, p.message));
+  if (diags.length) throw new ConfigError(diags);
+  for (const p of duplicateKeys(doc, lc)) diags.push(at(p.span, p.message));
   if (diags.length) throw new ConfigError(diags);
 
   const cfg: PipelineConfig = { file, dir: dirname(file), source, data: null, stages: [], remote: null, executor: null, at };
   const root = doc.contents;
   if (!isMap(root)) {
-    err(root ?? [0, 1], "pipeline.yaml must be a mapping with `stages:` (and optionally `data:`)");
+    err(root ?? [0, 1], "pipeline.yaml must be a mapping with `stages:` (and optionally `data:`)" + missingSpaceHint(isScalar(root) ? root.value : undefined));
     throw new ConfigError(diags);
   }
   let sawStages = false;
@@ -115,12 +116,12 @@ export function parseConfig(file: string, source: string): PipelineConfig {
       else err(value, "`data:` must be a path (a folder of real/ and fake/ clips, or a CSV manifest) or null");
     } else if (key.value === "stages") {
       sawStages = true;
-      if (!isMap(value)) { err(value ?? key.span, "`stages:` must be a mapping of stage name → stage"); continue; }
+      if (!isMap(value)) { err(value ?? key.span, "`stages:` must be a mapping of stage name → stage" + missingSpaceHint(isScalar(value) ? value.value : undefined)); continue; }
       for (const sp of value.items) {
         const name = keyOf(sp);
         if (!name) { err(sp.key as Node, "stage names must be plain strings"); continue; }
         if (!STAGE_NAME.test(name.value)) { err(name.span, `invalid stage name "${name.value}": use letters, digits, - and _`); continue; }
-        const stage = parseStage(name, sp.value as Node | null, err);
+        const stage = parseStage(name, sp.value as Node | null, err, source);
         if (stage) cfg.stages.push(stage);
       }
     } else if (key.value === "remote") {
@@ -138,14 +139,17 @@ export function parseConfig(file: string, source: string): PipelineConfig {
 
 type Err = (node: Node | Span | null | undefined, message: string) => void;
 
-function parseStage(name: Located<string>, node: Node | null, err: Err): StageDecl | undefined {
+function parseStage(name: Located<string>, node: Node | null, err: Err, source: string): StageDecl | undefined {
   if (!isMap(node)) {
-    err(node ?? name.span, `stage "${name.value}" must be a mapping with \`uses:\` or \`run:\``);
+    err(node ?? name.span, `stage "${name.value}" must be a mapping with \`uses:\` or \`run:\`` + missingSpaceHint(isScalar(node) ? node.value : undefined));
     return undefined;
   }
   const stage: StageDecl = { name: name.value, span: name.span, needs: [], deps: [] };
   const keys = new Map<string, Located<string>>();
+  let emptyBlock: string | undefined; // the previous key was `with:`/`params:` with nothing under it
   for (const pair of node.items) {
+    const after = emptyBlock;
+    emptyBlock = undefined;
     const key = keyOf(pair);
     if (!key) { err(pair.key as Node, "keys must be plain strings"); continue; }
     keys.set(key.value, key);
@@ -158,14 +162,14 @@ function parseStage(name: Located<string>, node: Node | null, err: Err): StageDe
           stage.run = { value: String(value.source ?? value.value), span: spanOf(value)! };
         else if (isScalar(value) && typeof value.value === "string" && value.value.trim() !== "")
           stage[key.value] = { value: value.value, span: spanOf(value)! };
-        else err(value ?? key.span, key.value === "uses" ? "`uses:` must name a stage kind, e.g. `uses: extract`" : "`run:` must be a shell command string");
+        else err(value ?? key.span, (key.value === "uses" ? "`uses:` must name a stage kind, e.g. `uses: extract`" : "`run:` must be a shell command string") + quoteHint(value, source));
         if (key.value === "run" && value) stage.runNode = value;
         break;
       }
       case "with":
       case "params":
-        if (value === null || (isScalar(value) && value.value === null)) break;
-        if (!isMap(value)) { err(value, `\`${key.value}:\` must be a mapping of param → value`); break; }
+        if (value === null || (isScalar(value) && value.value === null)) { emptyBlock = key.value; break; }
+        if (!isMap(value)) { err(value, `\`${key.value}:\` must be a mapping of param → value` + missingSpaceHint(isScalar(value) ? value.value : undefined)); break; }
         stage[key.value] = value;
         break;
       case "needs":
@@ -174,7 +178,8 @@ function parseStage(name: Located<string>, node: Node | null, err: Err): StageDe
         if (key.value === "deps" && value) stage.depsNode = value;
         break;
       default:
-        err(key.span, `unknown key "${key.value}" in stage "${name.value}"${didYouMean(key.value, STAGE_KEYS)}`);
+        err(key.span, `unknown key "${key.value}" in stage "${name.value}"${didYouMean(key.value, STAGE_KEYS)}` +
+          (after ? `; \`${after}:\` above is empty: to put "${key.value}" inside it, indent it further than \`${after}:\`` : ""));
     }
   }
   const uses = keys.get("uses");
@@ -203,13 +208,16 @@ function stringList(value: Node | null, key: Located<string>, err: Err): Located
   return out;
 }
 
+/** For a `uses:`/`run:` value that YAML read as a list, a mapping or an alias: quote it. */
+function quoteHint(value: Node | null, source: string): string {
+  if (!value?.range || !(isSeq(value) || isMap(value) || isAlias(value))) return "";
+  const text = source.slice(value.range[0], value.range[1]).trim();
+  const q = text.includes("'") ? JSON.stringify(text) : `'${text}'`;
+  return `; YAML read "${text}" as ${isAlias(value) ? "an alias (\`*\`)" : isSeq(value) ? "a list" : "a mapping"}: quote it, e.g. ${q}`;
+}
+
 function keyOf(pair: Pair): Located<string> | undefined {
   const k = pair.key as Node | null;
   if (isScalar(k) && typeof k.value === "string") return { value: k.value, span: spanOf(k)! };
   return undefined;
-}
-
-function duplicateName(source: string, pos: readonly [number, number]): string {
-  const text = source.slice(pos[0], pos[1]).trim();
-  return text ? `"${text}" appears more than once` : "a key appears more than once";
 }
