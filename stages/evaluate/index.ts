@@ -32,6 +32,8 @@ export default defineStage<EvaluateParams>({
   kind: "evaluate",
   description: "Score val/test with the trained model: metrics.json, predictions.jsonl, report.html",
   params,
+  // The TensorFlow.js version and the backend the request resolves to here are part of the key.
+  environment: async ({ params }) => (await import("../../src/model/environment.js")).tfjsEnvironment(params.backend),
   async run(ctx) {
     const { evaluate } = await import("./impl.js");
     return evaluate(ctx);

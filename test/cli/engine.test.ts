@@ -4,9 +4,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { BIN, dfd, lastJson, project, run } from "../helpers/cli.js";
+import { makeClip } from "../video/helpers.js";
 
 // ---------------------------------------------------------------------------------------------
 // A user stage kind from a module file
@@ -255,4 +257,25 @@ test("a read-only artifacts directory: read-only commands work, run says which d
   const r = asNobody(["run"]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /dfd run: the artifacts directory .*artifacts is read-only; point dfd at a writable one with DFD_ARTIFACTS=/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Complete keys: the environment block
+
+test("changing the ffmpeg in use makes extract stale with an environment reason", { skip: !existsSync("/usr/bin/ffmpeg") ? "needs a system ffmpeg beside the npm one (apt-get install ffmpeg)" : false }, () => {
+  const npmFfmpeg = join(dirname(fileURLToPath(import.meta.resolve("@ffmpeg-installer/linux-x64/package.json"))), "ffmpeg");
+  const dir = project({ "pipeline.yaml": `data: clips\nstages:\n  extract:\n    uses: extract\n    with: {size: 64, max_frames: 4}\n` });
+  for (const [i, label] of ["real", "fake"].entries())
+    makeClip(join(dir, "clips", label, `c${i}.mp4`), `testsrc2=size=96x96:rate=8:duration=1,hue=h=${i * 90}`);
+  const cache = join(dir, ".tool-cache");
+  const withFfmpeg = (bin: string) => ({ FFMPEG_PATH: bin, DFD_CACHE_DIR: cache });
+  const r1 = run(dir, [], withFfmpeg(npmFfmpeg));
+  assert.equal(r1.code, 0, r1.stderr);
+  assert.equal(run(dir, [], withFfmpeg(npmFfmpeg)).status.extract, "cached");
+  const st = lastJson(dfd(dir, ["status", "--json"], withFfmpeg("/usr/bin/ffmpeg")));
+  assert.equal(st.stages[0].state, "stale");
+  assert.match(st.stages[0].reasons[0], /^environment ffmpeg \S+ → 5\.\S+$/);
+  const why = dfd(dir, ["why", "extract"], withFfmpeg("/usr/bin/ffmpeg"));
+  assert.match(why.stdout, /environment ffmpeg/);
+  assert.equal(run(dir, [], withFfmpeg("/usr/bin/ffmpeg")).status.extract, "ran");
 });
