@@ -29,7 +29,7 @@ if (mode === "bare") {
     Array.from({ length: workers }, async () => {
       while (next < entries.length) {
         const e = entries[next++];
-        const args = decodeArgs(e.file, { fps: params.fps, size: params.size, resize: params.resize, thumbs: true }, { frames: "-", thumbs: "-", format: "null" });
+        const args = decodeArgs(e.file, { fps: params.fps, size: params.size, resize: params.resize, thumbs: true }, { frames: "-", thumbs: "-", format: "null" }, { describe: true });
         const code = await new Promise((r) => spawn(bin, args, { stdio: "ignore" }).on("close", r));
         clips++;
         if (code !== 0) failed++;

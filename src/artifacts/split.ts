@@ -26,7 +26,9 @@ import { readJsonFile } from "./json.js";
 export const SPLIT_FILE = "split.json";
 
 export type SetName = "train" | "val" | "test";
-export type GroupBy = "source" | "group";
+/** What a split keeps in one set: clips sharing a source, a group, or either ("source+group":
+ * connected components over both keys). */
+export type GroupBy = "source" | "group" | "source+group";
 
 export interface SplitJson {
   train: string[];

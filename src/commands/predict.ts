@@ -118,12 +118,21 @@ export async function predict(paths: readonly string[], opts: PredictOptions, io
     // table's path column is sized from the paths, which are all known before scoring starts.
     const results: ClipPrediction[] = [];
     const row = opts.json ? null : tableRow(Math.max(4, ...clips.map((c) => c.path.length)));
-    if (row) io.out(row(null));
-    await inOrder(clips, Math.max(1, opts.jobs ?? 2), scoreOne, (r) => {
-      results.push(r);
-      io.out(row ? row(r) : JSON.stringify(jsonLine(r)));
-    });
-    if (row) io.out(`(label fake when score >= ${threshold.toFixed(4)}, the threshold saved with the model)`);
+    // A reader that goes away (`dfd predict … | head -1`) ends the command quietly, like any Unix
+    // tool: no EPIPE stack trace (tfjs-backend-wasm's handler would turn it into exit code 7).
+    const stdout = closedStdout();
+    try {
+      if (row) io.out(row(null));
+      await inOrder(clips, Math.max(1, opts.jobs ?? 2), scoreOne, (r) => {
+        results.push(r);
+        io.out(row ? row(r) : JSON.stringify(jsonLine(r)));
+      }, stdout.closed);
+      if (stdout.closed()) return 0;
+      if (row) io.out(`(label fake when score >= ${threshold.toFixed(4)}, the threshold saved with the model)`);
+    } finally {
+      stdout.release();
+    }
+    if (stdout.closed()) return 0;
     const failed = results.filter((r) => r.error).length;
     if (failed) io.err(`${failed} of ${results.length} clip${results.length === 1 ? "" : "s"} failed`);
     return failed ? 1 : 0;
@@ -140,9 +149,10 @@ function defaultLoader(backend: string | undefined): (dir: string) => Promise<Pr
   };
 }
 
-/** `{"path","score","label","error"?}`: the --json line shape. */
+/** `{"path","score","label","frames","error"?}`: the --json line shape (frames: feature rows the
+ * model saw, after sampling). */
 function jsonLine(r: ClipPrediction): Record<string, unknown> {
-  return r.error ? { path: r.path, score: null, label: null, error: r.error } : { path: r.path, score: r.score, label: r.label };
+  return r.error ? { path: r.path, score: null, label: null, frames: null, error: r.error } : { path: r.path, score: r.score, label: r.label, frames: r.frames };
 }
 
 /** Formats one table line (the header for null): path, score, label, frames, then any error. */
@@ -155,19 +165,36 @@ function tableRow(pathWidth: number): (r: ClipPrediction | null) => string {
   };
 }
 
-/** Runs `work` over items with at most `limit` in flight, delivering results in input order. */
-async function inOrder<T, R>(items: readonly T[], limit: number, work: (t: T) => Promise<R>, deliver: (r: R) => void): Promise<void> {
+/** Watches process.stdout for EPIPE (the reader closed the pipe) while predict writes. */
+function closedStdout(): { closed: () => boolean; release: () => void } {
+  let closed = false;
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") closed = true;
+    else throw e;
+  };
+  process.stdout.on("error", onError);
+  return {
+    closed: () => closed,
+    // stay subscribed after the command: writes still queued may fail once it returned
+    release: () => (closed ? undefined : void process.stdout.off("error", onError)),
+  };
+}
+
+/** Runs `work` over items with at most `limit` in flight, delivering results in input order;
+ * stops starting new items once `stop()` says so. */
+async function inOrder<T, R>(items: readonly T[], limit: number, work: (t: T) => Promise<R>, deliver: (r: R) => void, stop: () => boolean = () => false): Promise<void> {
   const pending: Promise<R>[] = [];
   let next = 0;
   const start = () => {
-    if (next >= items.length) return;
+    if (next >= items.length || stop()) return;
     const p = work(items[next++]!);
     p.catch(() => {}); // awaited in order below; this only keeps a later rejection from going unhandled
     pending.push(p);
   };
   for (let i = 0; i < limit; i++) start();
-  for (let i = 0; i < items.length; i++) {
+  for (let i = 0; i < pending.length; i++) {
     const r = await pending[i]!;
+    if (stop()) continue; // let the ones in flight settle, deliver nothing more
     deliver(r);
     start();
   }

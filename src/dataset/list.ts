@@ -78,6 +78,7 @@ function fromFolders(root: string): Dataset {
   const entries: DatasetEntry[] = [];
   const warnings: string[] = [];
   const present = new Set<Label>();
+  const emptyClassDirs: string[] = [];
   const top = readdirSync(root, { withFileTypes: true }).filter((d) => !d.name.startsWith("."));
   for (const d of top.sort((a, b) => cmp(a.name, b.name))) {
     const full = join(root, d.name);
@@ -94,12 +95,20 @@ function fromFolders(root: string): Dataset {
         entries.push(entry(root, f, null, d.name, `unknown label: folder ${d.name}/ is not a class folder; expected ${KNOWN_LABELS}`));
       continue;
     }
-    if (files.length === 0) warnings.push(`class folder ${d.name}/ is empty (no video files)`);
+    if (files.length === 0) {
+      warnings.push(`class folder ${d.name}/ is empty (no video files)`);
+      emptyClassDirs.push(d.name);
+    }
     else present.add(label);
     for (const f of files) entries.push(entry(root, f, label, d.name, null));
   }
   for (const label of ["real", "fake"] as const)
     if (!present.has(label) && entries.length) warnings.push(`no ${label} clips in ${root}`);
+  if (!entries.length && emptyClassDirs.length)
+    throw new Error(
+      `no video files found in data path ${root}: ${emptyClassDirs.length === 1 ? "the class folder" : "the class folders"} ${emptyClassDirs.map((d) => `${d}/`).join(" and ")} ${emptyClassDirs.length === 1 ? "is" : "are"} empty ` +
+        `(video files: ${[...VIDEO_EXTENSIONS].slice(0, 6).join(" ")} …)`,
+    );
   return finish({ root, layout: "folders", entries, warnings });
 }
 

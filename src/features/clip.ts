@@ -1,13 +1,15 @@
 // One clip → its feature matrix. Used by the extract stage (one clip per worker-pool task) and by
 // `dfd predict`, so a model always sees features made exactly the way it was trained.
 //
-// Sampling needs the clip's frame count before decoding (to compute features for the picked frames
-// only); ffprobe's count is exact for almost every file. When the decoded count differs (a damaged
-// file, or `fps:` resampling, where the count is only estimated), the features already computed
-// are reused and only a missing pick triggers a second, exact pass.
+// One ffmpeg per clip decodes it and describes it (src/video/frames.ts openClip). Which frames are
+// picked depends on the decoded count, known only at the end: frames are held (at analysis size)
+// until the end when the clip fits a small memory budget (almost every clip: one pass, features
+// for the picks only). A longer clip switches to picking by the count its header promises
+// (duration × frame rate) and keeps going; when the decoded count turns out different, the
+// features already computed are reused and only a missing pick triggers a second, exact pass.
 import { stat } from "node:fs/promises";
 import type { Matrix } from "../lib/npy.js";
-import { decodeClip, openClip, type DecodeOptions, type DecodedClip } from "../video/frames.js";
+import { decodeClip, openClip, type DecodeOptions, type DecodedClip, type OpenedClip } from "../video/frames.js";
 import { ClipError, type ProbeInfo } from "../video/probe.js";
 import type { FeatureExtractor } from "./extractor.js";
 import { dhash } from "./phash.js";
@@ -29,19 +31,25 @@ export interface ClipOptions {
   signal?: AbortSignal;
 }
 
+/** Frames held in memory per clip while its length is unknown (24 MiB: 512 frames at size 128). */
+const HOLD_BYTES = 24 * 2 ** 20;
+
 /** `extractor` is the one `params.features` names (loadExtractor / recipeExtractor). */
 export async function extractClipFeatures(file: string, params: FeatureRecipe, extractor: FeatureExtractor, opts: ClipOptions = {}): Promise<ClipResult> {
   const st = await stat(file).catch(() => null);
   if (!st) throw new ClipError("file not found");
   if (!st.isFile()) throw new ClipError("not a regular file");
   if (st.size === 0) throw new ClipError("empty file (0 bytes)");
-  // ffprobe, then ffmpeg already decoding while the probe's facts are checked
-  const { info, clip } = await openClip(file, decodeOptions(params, opts.signal));
+  const opened = openClip(file, decodeOptions(params, opts.signal));
+  let info: ProbeInfo | undefined;
   try {
-    return await extractProbed(file, info, clip, params, extractor, opts);
+    const h = await opened.header;
+    const bitrate = h.bitrate ?? (h.duration ? Math.round((st.size * 8) / h.duration) : null);
+    info = { ...h, bitrate, bytes: st.size, source_frames: null };
+    return await extractOpened(file, info, opened, params, extractor, opts);
   } catch (e) {
-    await clip.close();
-    if (e instanceof ClipError) e.probe = info;
+    await opened.clip.close();
+    if (e instanceof ClipError && info) e.probe = info;
     throw e;
   }
 }
@@ -50,19 +58,19 @@ function decodeOptions(params: FeatureRecipe, signal: AbortSignal | undefined): 
   return { fps: params.fps, size: params.size, resize: params.resize, normalizeFormat: params.normalize_format, thumbs: true, signal };
 }
 
-async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, params: FeatureRecipe, extractor: FeatureExtractor, opts: ClipOptions): Promise<ClipResult> {
+async function extractOpened(file: string, info: ProbeInfo, opened: OpenedClip, params: FeatureRecipe, extractor: FeatureExtractor, opts: ClipOptions): Promise<ClipResult> {
   if (info.width && info.height && info.width * info.height > params.max_pixels)
     throw new ClipError(`resolution ${info.width}×${info.height} is above max_pixels (${params.max_pixels}); raise max_pixels to process it`);
-  const expected = params.fps ? (info.duration ? Math.round(info.duration * params.fps) : null) : info.source_frames;
-
-  // With fps: resampling the count is an estimate (rounding at the clip's ends), so cover the picks
-  // of the counts around it: a few extra feature rows instead of a second decode.
-  const spread = params.fps ? 2 : 0;
-  const want = expected === null ? null : new Set<number>();
-  for (let t = expected === null ? 0 : Math.max(1, expected - spread); want && t <= expected! + spread; t++)
-    for (const i of sampleIndices(t, params)) want.add(i);
+  const rate = params.fps ?? info.fps;
+  const promised = rate && info.duration ? Math.round(info.duration * rate) : null;
   const rows = new Map<number, Float32Array>();
-  let pass = await decodePass(clip, params, extractor, want, rows);
+  let pass = await firstPass(opened.clip, params, extractor, promised, rows);
+  info.source_frames = opened.sourceFrames();
+  if (info.duration === null && info.fps && info.source_frames) {
+    // no container duration in ffmpeg's text (a GIF, with older builds): frames at the frame rate
+    info.duration = Math.round((info.source_frames / info.fps) * 1e4) / 1e4;
+    info.bitrate ??= Math.round((info.bytes * 8) / info.duration);
+  }
   let picks = sampleIndices(pass.decoded, params);
   if (picks.some((i) => !rows.has(i))) {
     pass = await decodePass(decodeClip(file, decodeOptions(params, opts.signal)), params, extractor, new Set(picks), rows);
@@ -76,20 +84,66 @@ async function extractProbed(file: string, info: ProbeInfo, clip: DecodedClip, p
   return { features: { data, rows: picks.length, cols: extractor.dims }, probe: info, phash, decoded: pass.decoded };
 }
 
-/** Decodes the clip once, computing features for the frames in `want` (null = all frames), each
- * against its neighbour (the previous frame; the next one for frame 0). */
+/** The first decode: holds frames until the end (then computes the picks of the exact count), or,
+ * past HOLD_BYTES, computes the picks of the counts around `promised` from then on (none when the
+ * header promised nothing: the second pass then has the exact count). */
+async function firstPass(
+  clip: DecodedClip,
+  params: FeatureRecipe,
+  extractor: FeatureExtractor,
+  promised: number | null,
+  rows: Map<number, Float32Array>,
+): Promise<{ decoded: number; thumbs: Uint8Array[] }> {
+  const compute = featureRows(params, extractor, rows);
+  const hold = Math.max(2, Math.floor(HOLD_BYTES / (params.size * params.size * 3)));
+  let held: Uint8Array[] | null = [];
+  let want: Set<number> | null = null;
+  let prev: Uint8Array | undefined;
+  let index = 0;
+  for await (const rgb of clip.frames) {
+    if (held) {
+      held.push(rgb);
+      if (held.length > hold) {
+        // Too long to hold: pick by the promised count (the counts around it; at least this many).
+        want = new Set();
+        if (promised !== null) {
+          const lo = Math.max(index + 1, promised - 2);
+          for (let t = lo; t <= Math.max(lo, promised + 2); t++) for (const i of sampleIndices(t, params)) want.add(i);
+        }
+        for (let i = 0; i < held.length; i++) if (want.has(i)) await compute(i, held[i]!, i === 0 ? held[1] : held[i - 1]);
+        held = null;
+      }
+    } else if (want!.has(index)) await compute(index, rgb, prev);
+    prev = rgb;
+    index++;
+    // Let the event loop read the pipes between frames, so neither this clip's nor another clip's
+    // ffmpeg sits on a full pipe meanwhile.
+    await new Promise((r) => setImmediate(r));
+  }
+  if (held) for (const i of new Set(sampleIndices(index, params))) await compute(i, held[i]!, i === 0 ? held[1] : held[i - 1]);
+  return { decoded: index, thumbs: clip.thumbs() };
+}
+
+/** Computes (once) the features of frame `index` into `rows`, against its neighbour: the previous
+ * frame, the next one for frame 0, none for a one-frame clip. */
+function featureRows(params: FeatureRecipe, extractor: FeatureExtractor, rows: Map<number, Float32Array>) {
+  return async (index: number, rgb: Uint8Array, neighbour: Uint8Array | undefined): Promise<void> => {
+    if (rows.has(index)) return;
+    const out = extractor.frame(rgb, params.size, params.size, neighbour);
+    rows.set(index, checkRow(extractor, out instanceof Float32Array ? out : await out));
+  };
+}
+
+/** The second, exact pass: decodes the clip again, computing the frames in `want` not yet in `rows`. */
 async function decodePass(
   clip: DecodedClip,
   params: FeatureRecipe,
   extractor: FeatureExtractor,
-  want: Set<number> | null,
+  want: Set<number>,
   rows: Map<number, Float32Array>,
 ): Promise<{ decoded: number; thumbs: Uint8Array[] }> {
-  const compute = async (index: number, rgb: Uint8Array, neighbour: Uint8Array | undefined) => {
-    if (rows.has(index) || (want && !want.has(index))) return;
-    const out = extractor.frame(rgb, params.size, params.size, neighbour);
-    rows.set(index, checkRow(extractor, out instanceof Float32Array ? out : await out));
-  };
+  const row = featureRows(params, extractor, rows);
+  const compute = (index: number, rgb: Uint8Array, neighbour: Uint8Array | undefined) => (want.has(index) ? row(index, rgb, neighbour) : undefined);
   let index = 0;
   let first: Uint8Array | undefined;
   let prev: Uint8Array | undefined;
@@ -101,8 +155,6 @@ async function decodePass(
     }
     prev = rgb;
     index++;
-    // Features are computed synchronously: let the event loop read the pipes between frames, so
-    // neither this clip's nor another clip's ffmpeg sits on a full pipe meanwhile.
     await new Promise((r) => setImmediate(r));
   }
   if (index === 1) await compute(0, first!, undefined);

@@ -3,13 +3,14 @@
 // clean kill on abort or early exit. A second, tiny output (9×8 grey of the whole frame) feeds the
 // perceptual hash. `decodeArgs` is exported so the benchmark runs exactly the same command.
 //
-// openClip runs ffprobe and then ffmpeg from one small `sh` process: forking from a Node process
-// costs time proportional to its memory (~25 ms at 150–200 MB here), and one fork per clip instead
-// of two is a measurable share of extract's overhead. The probe's JSON comes back on fd 4.
+// openClip runs one ffmpeg per clip that both decodes and describes the clip (dump.ts): no
+// ffprobe. A spawn costs a fork of this (large) Node process plus, for a dynamically linked
+// ffmpeg, ~60 ms of dynamic loading: per clip it is the largest cost after decoding itself.
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
-import { ffmpegBinary, ffprobeBinary } from "./ffmpeg.js";
-import { ClipError, parseProbe, probe, probeArgs, type ProbeInfo } from "./probe.js";
+import { DumpParser, type ClipHeader } from "./dump.js";
+import { ffmpegBinary } from "./ffmpeg.js";
+import { ClipError } from "./probe.js";
 import { killOnAbort, reasonFrom, tailCollector, terminate } from "./process.js";
 
 export type ResizeMode = "crop" | "scale" | "stretch";
@@ -62,18 +63,21 @@ export function decodeArgs(
   input: string,
   o: Pick<DecodeOptions, "fps" | "size" | "resize" | "thumbs">,
   outputs: { frames: string; thumbs: string; format?: string },
+  opts: { describe?: boolean } = {},
 ): string[] {
   const fmt = outputs.format ?? "rawvideo";
-  const args = ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", input, "-filter_complex", filterGraph(o)];
+  // describe: the input's description and end statistics on stderr, each line with its level
+  const level = opts.describe ? "level+verbose" : "error";
+  const args = ["-nostdin", "-hide_banner", "-loglevel", level, "-i", input, "-filter_complex", filterGraph(o)];
   args.push("-map", "[v]", "-an", "-sn", "-dn", "-vsync", "passthrough", "-f", fmt, outputs.frames);
   if (o.thumbs) args.push("-map", "[t]", "-an", "-sn", "-dn", "-vsync", "passthrough", "-f", fmt, outputs.thumbs);
   return args;
 }
 
 /** ffmpeg arguments that re-encode the first video stream of `file` to H.264 in Matroska on stdout. */
-export function normalizeArgs(file: string): string[] {
+export function normalizeArgs(file: string, loglevel = "error"): string[] {
   return [
-    "-nostdin", "-hide_banner", "-loglevel", "error", "-i", file, "-map", "0:v:0", "-an", "-sn", "-dn",
+    "-nostdin", "-hide_banner", "-loglevel", loglevel, "-i", file, "-map", "0:v:0", "-an", "-sn", "-dn",
     "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
     "-pix_fmt", "yuv420p", "-vsync", "passthrough", "-f", "matroska", "pipe:1",
   ];
@@ -92,77 +96,67 @@ export interface DecodedClip {
 /** Starts ffmpeg on `file`. Iterate `frames`; a decode failure throws a ClipError from the
  * iteration, an abort throws the signal's reason. Breaking out early kills ffmpeg. */
 export function decodeClip(file: string, o: DecodeOptions): DecodedClip {
+  return startDecode(file, o).clip;
+}
+
+/** A clip being decoded by one ffmpeg process that also describes it (dump.ts): no separate
+ * ffprobe. `header` resolves before the first frame needs reading, or rejects with a ClipError
+ * (nothing left running); then iterate `clip.frames` or call `clip.close()`; after the frames,
+ * `sourceFrames()` is the container's frame count (packets read). */
+export interface OpenedClip {
+  header: Promise<ClipHeader>;
+  clip: DecodedClip;
+  sourceFrames(): number | null;
+}
+
+export function openClip(file: string, o: DecodeOptions): OpenedClip {
+  const { clip, dump } = startDecode(file, o, true);
+  const header = dump!.headerReady().then(async () => {
+    try {
+      return dump!.header(file);
+    } catch (e) {
+      await clip.close();
+      throw e;
+    }
+  });
+  header.catch(() => {}); // the caller awaits it; this only keeps an early close from going unhandled
+  return { header, clip, sourceFrames: () => dump!.sourceFrames() };
+}
+
+function startDecode(file: string, o: DecodeOptions, describe = false): { clip: DecodedClip; dump?: DumpParser } {
   const bin = ffmpegBinary().path;
   const children: ChildProcess[] = [];
+  const dump = describe ? new DumpParser() : undefined;
   let input = file;
   let normalizer: ChildProcess | undefined;
   const normErr = tailCollector();
   if (o.normalizeFormat) {
-    normalizer = spawn(bin, normalizeArgs(file), { stdio: ["ignore", "pipe", "pipe"] });
-    normalizer.stderr!.on("data", normErr.push);
+    // the normalizer reads the original file, so it is the one that describes it
+    normalizer = spawn(bin, normalizeArgs(file, dump ? "level+verbose" : "error"), { stdio: ["ignore", "pipe", "pipe"] });
+    normalizer.stderr!.on("data", dump ? dump.push : normErr.push);
+    if (dump) normalizer.on("close", () => dump.end());
     children.push(normalizer);
     input = "pipe:0";
   }
-  const child = spawn(bin, decodeArgs(input, o, { frames: "pipe:1", thumbs: "pipe:3" }), {
+  const describes = !!dump && !normalizer;
+  const child = spawn(bin, decodeArgs(input, o, { frames: "pipe:1", thumbs: "pipe:3" }, { describe: describes }), {
     stdio: [normalizer ? normalizer.stdout! : "ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore"],
   });
   children.push(child);
   // The decoder holds its own copy of the pipe; ours would keep the normalizer from ever 'close'.
   normalizer?.stdout!.destroy();
-  return readClip(file, o, child, children, normalizer ? () => normErr.text() : undefined);
-}
-
-/** Probes `file` and starts decoding it, from one `sh` (POSIX) or as two spawns (Windows, or with
- * normalizeFormat). Throws the probe's ClipError (nothing left running); on success the caller
- * must iterate `clip.frames` or call `clip.close()`. */
-export async function openClip(file: string, o: DecodeOptions): Promise<{ info: ProbeInfo; clip: DecodedClip }> {
-  if (process.platform === "win32" || o.normalizeFormat) {
-    const info = await probe(file, { signal: o.signal });
-    return { info, clip: decodeClip(file, o) };
-  }
-  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-  const script = [
-    `${q(ffprobeBinary().path)} ${probeArgs(file).map(q).join(" ")} 1>&4 2>&5`,
-    `s=$?`,
-    `printf '\\n${STATUS_MARK} %s\\n' "$s" 1>&4`,
-    `exec 4>&- 5>&-`,
-    `[ "$s" = 0 ] || exit ${PROBE_FAILED}`,
-    `exec ${q(ffmpegBinary().path)} ${decodeArgs(file, o, { frames: "pipe:1", thumbs: "pipe:3" }).map(q).join(" ")}`,
-  ].join("\n");
-  const child = spawn("/bin/sh", ["-c", script], {
-    stdio: ["ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore", "pipe", "pipe"],
-  });
-  const clip = readClip(file, o, child, [child]);
-  try {
-    const fds = child.stdio as unknown as Readable[];
-    const [out, err] = await Promise.all([readAll(fds[4]!), readAll(fds[5]!)]);
-    o.signal?.throwIfAborted();
-    const cut = out.lastIndexOf(`\n${STATUS_MARK} `);
-    if (cut < 0) throw new ClipError(`ffprobe did not run: ${reasonFrom(err, file)}`);
-    const status = Number(out.slice(cut + STATUS_MARK.length + 2).trim());
-    return { info: parseProbe(status, out.slice(0, cut), err, file), clip };
-  } catch (e) {
-    await clip.close();
-    throw e;
-  }
-}
-
-const STATUS_MARK = "#dfd-ffprobe-exit";
-const PROBE_FAILED = 86;
-
-function readAll(r: Readable): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    r.on("data", (b: Buffer) => parts.push(b));
-    r.on("error", reject);
-    r.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
-  });
+  const err = tailCollector();
+  if (describes) {
+    child.stderr!.on("data", dump!.push);
+    child.on("close", () => dump!.end());
+  } else child.stderr!.on("data", err.push);
+  const decodeReason = describes ? () => dump!.reason(file) : () => reasonFrom(err.text(), file);
+  const normReason = normalizer ? (dump ? () => dump.reason(file) : () => reasonFrom(normErr.text(), file)) : undefined;
+  return { clip: readClip(o, child, children, decodeReason, normReason), dump };
 }
 
 /** Wraps a running ffmpeg (`child`, the last of `children`) as a DecodedClip. */
-function readClip(file: string, o: DecodeOptions, child: ChildProcess, children: ChildProcess[], normalizerStderr?: () => string): DecodedClip {
-  const err = tailCollector();
-  child.stderr!.on("data", err.push);
+function readClip(o: DecodeOptions, child: ChildProcess, children: ChildProcess[], decodeReason: () => string, normalizerReason?: () => string): DecodedClip {
   const thumbParts: Buffer[] = [];
   if (o.thumbs) (child.stdio[3] as Readable).on("data", (b: Buffer) => thumbParts.push(b));
   const unhooks = children.map((c) => killOnAbort(c, o.signal));
@@ -248,9 +242,9 @@ function readClip(file: string, o: DecodeOptions, child: ChildProcess, children:
       o.signal?.throwIfAborted();
       for (const r of results) if (r.error) throw r.error;
       const dec = results.at(-1)!;
-      if (normalizerStderr && results[0]!.code !== 0)
-        throw new ClipError(`ffmpeg could not re-encode it (normalize_format): ${reasonFrom(normalizerStderr(), file)}`);
-      if (dec.code !== 0) throw new ClipError(`ffmpeg could not decode it: ${reasonFrom(err.text(), file)}`);
+      if (normalizerReason && results[0]!.code !== 0)
+        throw new ClipError(`ffmpeg could not re-encode it (normalize_format): ${normalizerReason()}`);
+      if (dec.code !== 0) throw new ClipError(`ffmpeg could not decode it: ${decodeReason()}`);
       finished = true;
     } finally {
       if (!finished) await close();

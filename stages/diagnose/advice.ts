@@ -21,6 +21,8 @@ export const ADVICE = {
     "add clips from other sources; with several per class, split with group_by: source so the test set holds sources never seen in training",
   groupBySource:
     "split with group_by: source (what the default group_by: auto does here) so the test set holds sources never seen in training; report scores per source too",
+  groupBySourceAndGroup:
+    "split with group_by: source+group (what the default group_by: auto does here: the data set has a group column and class-pure sources) so neither paired content nor a source spans train and test; report scores per source too",
   groupByGroup:
     "split with group_by: group (what group_by: auto picks, the data set having a group column) keeps paired content on one side, but sources can still span train and test: group_by: source tests on unseen sources",
   moreSources: (cls: string, n: number) =>

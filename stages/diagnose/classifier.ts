@@ -37,35 +37,83 @@ export function metadataClassifierAuc(
   const { fold, k } = stratifiedFolds(labels, opt.folds, opt.seed);
   const scores = new Array<number>(clips.length).fill(0.5);
   for (let f = 0; f < k; f++) {
-    const train = clips.flatMap((_, i) => (fold[i] !== f ? [i] : []));
-    const test = clips.flatMap((_, i) => (fold[i] === f ? [i] : []));
+    const train: VideoRecord[] = [];
+    const y: number[] = [];
+    const test: number[] = [];
+    clips.forEach((c, i) => {
+      if (fold[i] === f) test.push(i);
+      else {
+        train.push(c);
+        y.push(labels[i]!);
+      }
+    });
     if (!test.length) continue;
-    const encode = fitEncoder(attrs, train.map((i) => clips[i]!));
-    const X = train.map((i) => encode(clips[i]!));
-    const w = fitLogistic(X, train.map((i) => labels[i]!), opt.l2 ?? 1);
-    for (const i of test) scores[i] = sigmoid(dot(w, encode(clips[i]!)));
+    const enc = fitEncoder(attrs, train);
+    const w = fitSparse(encodeRows(enc, train), y, opt.l2 ?? 1);
+    const row: Sparse = { col: [], val: [] };
+    for (const i of test) {
+      row.col.length = row.val.length = 0;
+      enc.encode(clips[i]!, row);
+      let z = 0;
+      for (let e = 0; e < row.col.length; e++) z += w[row.col[e]!]! * row.val[e]!;
+      scores[i] = sigmoid(z);
+    }
   }
   return { auc: Math.max(0.5, rocAuc(scores, labels)), folds: k, scores };
 }
 
-/** Learns the feature encoding on the training clips only (means, stds, category lists) and
- * returns a function mapping any clip to [1 (intercept), ...features]. */
-export function fitEncoder(attrs: readonly Attribute[], train: readonly VideoRecord[]): (v: VideoRecord) => number[] {
-  const parts: ((v: VideoRecord) => number[])[] = [];
+/** One encoded row: its nonzero columns (ascending) and values. */
+interface Sparse {
+  col: number[];
+  val: number[];
+}
+
+/** The feature encoding learnt on training clips: `dims` columns, column 0 the intercept's 1;
+ * `encode` appends a clip's nonzeros to `row`. */
+export interface Encoder {
+  dims: number;
+  encode(v: VideoRecord, row: Sparse): void;
+}
+
+/** Learns the feature encoding on the training clips only (means, stds, category lists):
+ * standardised numeric attributes (with a missing-value indicator when some are unknown) and
+ * one-hot categorical values. */
+export function fitEncoder(attrs: readonly Attribute[], train: readonly VideoRecord[]): Encoder {
+  const parts: ((v: VideoRecord, row: Sparse) => void)[] = [];
+  let dims = 1;
   for (const a of attrs) {
+    const at = dims;
     if (a.kind === "numeric") {
       const tf = (x: number) => (a.log ? Math.sign(x) * Math.log1p(Math.abs(x)) : x);
-      const xs = train.map((v) => a.get(v)).filter((x): x is number => x !== null).map(tf);
-      const anyMissing = xs.length < train.length;
-      if (!xs.length) {
-        continue; // unknown everywhere in training: nothing to learn
+      let n = 0;
+      let sum = 0;
+      for (const v of train) {
+        const x = a.get(v);
+        if (x === null) continue;
+        n++;
+        sum += tf(x);
       }
-      const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-      const std = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length);
-      parts.push((v) => {
+      if (!n) continue; // unknown everywhere in training: nothing to learn
+      const anyMissing = n < train.length;
+      const mean = sum / n;
+      let ss = 0;
+      for (const v of train) {
+        const x = a.get(v);
+        if (x !== null) ss += (tf(x) - mean) ** 2;
+      }
+      const std = Math.sqrt(ss / n);
+      dims += anyMissing ? 2 : 1;
+      parts.push((v, row) => {
         const x = a.get(v);
         const z = x === null || std === 0 ? 0 : (tf(x) - mean) / std;
-        return anyMissing ? [z, x === null ? 1 : 0] : [z];
+        if (z !== 0) {
+          row.col.push(at);
+          row.val.push(z);
+        }
+        if (anyMissing && x === null) {
+          row.col.push(at + 1);
+          row.val.push(1);
+        }
       });
     } else {
       const counts = new Map<string, number>();
@@ -80,41 +128,104 @@ export function fitEncoder(attrs: readonly Attribute[], train: readonly VideoRec
         .slice(0, MAX_CATEGORIES)
         .map(([key]) => key);
       if (counts.size < 2 || !kept.length) continue; // constant in training, or all values unique
-      const index = new Map(kept.map((key, i) => [key, i]));
-      parts.push((v) => {
-        const row = new Array<number>(kept.length).fill(0);
-        const i = index.get(a.get(v) ?? "\u0000unknown");
-        if (i !== undefined) row[i] = 1;
-        return row;
+      const index = new Map(kept.map((key, i) => [key, at + i]));
+      dims += kept.length;
+      parts.push((v, row) => {
+        const c = index.get(a.get(v) ?? "\u0000unknown");
+        if (c !== undefined) {
+          row.col.push(c);
+          row.val.push(1);
+        }
       });
     }
   }
-  return (v) => [1, ...parts.flatMap((p) => p(v))];
+  return {
+    dims,
+    encode(v, row) {
+      row.col.push(0);
+      row.val.push(1);
+      for (const p of parts) p(v, row);
+    },
+  };
 }
 
-/** Newton–Raphson (IRLS) for L2-regularised logistic regression; X rows start with the 1 of the
- * intercept. Converges in a handful of steps; the penalty keeps separable data finite. */
+/** Rows in CSR form: row i's nonzeros are col[ptr[i]..ptr[i + 1]), val[...]. */
+interface Csr {
+  dims: number;
+  ptr: Int32Array;
+  col: Int32Array;
+  val: Float64Array;
+}
+
+function encodeRows(enc: Encoder, clips: readonly VideoRecord[]): Csr {
+  const ptr = new Int32Array(clips.length + 1);
+  const col: number[] = [];
+  const val: number[] = [];
+  const row: Sparse = { col, val };
+  clips.forEach((c, i) => {
+    enc.encode(c, row);
+    ptr[i + 1] = col.length;
+  });
+  return { dims: enc.dims, ptr, col: Int32Array.from(col), val: Float64Array.from(val) };
+}
+
+/** Newton–Raphson (IRLS) for L2-regularised logistic regression on dense rows that start with the
+ * 1 of the intercept. */
 export function fitLogistic(X: readonly number[][], y: readonly number[], l2: number, iterations = 50): number[] {
-  const d = X[0]?.length ?? 1;
-  let w = new Array<number>(d).fill(0);
-  for (let it = 0; it < iterations; it++) {
-    const grad = w.map((wj, j) => (j === 0 ? 0 : l2 * wj));
-    const H = Array.from({ length: d }, (_, r) => Array.from({ length: d }, (_, c) => (r === c && r > 0 ? l2 : 0)));
-    H[0]![0] = 1e-9; // keeps the system solvable if every row is identical
-    X.forEach((x, i) => {
-      const p = sigmoid(dot(w, x));
-      const g = p - y[i]!;
-      const h = Math.max(p * (1 - p), 1e-12);
-      for (let r = 0; r < d; r++) {
-        if (x[r] === 0) continue;
-        grad[r]! += g * x[r]!;
-        const Hr = H[r]!;
-        for (let c = 0; c < d; c++) if (x[c] !== 0) Hr[c]! += h * x[r]! * x[c]!;
+  const col: number[] = [];
+  const val: number[] = [];
+  const ptr = new Int32Array(X.length + 1);
+  X.forEach((x, i) => {
+    x.forEach((v, j) => {
+      if (v !== 0) {
+        col.push(j);
+        val.push(v);
       }
     });
-    const step = solve(H, grad);
+    ptr[i + 1] = col.length;
+  });
+  return fitSparse({ dims: X[0]?.length ?? 1, ptr, col: Int32Array.from(col), val: Float64Array.from(val) }, y, l2, iterations);
+}
+
+/** Newton–Raphson (IRLS) for L2-regularised logistic regression (the intercept, column 0, not
+ * penalised). Converges in a handful of steps; the penalty keeps separable data finite. A step
+ * costs O(rows × nonzeros²): one-hot columns are mostly zero. */
+function fitSparse(X: Csr, y: readonly number[], l2: number, iterations = 50): number[] {
+  const { dims: d, ptr, col, val } = X;
+  const rows = ptr.length - 1;
+  let w = new Array<number>(d).fill(0);
+  const H = new Float64Array(d * d);
+  const grad = new Float64Array(d);
+  for (let it = 0; it < iterations; it++) {
+    H.fill(0);
+    for (let r = 1; r < d; r++) {
+      H[r * d + r] = l2;
+      grad[r] = l2 * w[r]!;
+    }
+    grad[0] = 0;
+    H[0] = 1e-9; // keeps the system solvable if every row is identical
+    for (let i = 0; i < rows; i++) {
+      const a = ptr[i]!;
+      const b = ptr[i + 1]!;
+      let z = 0;
+      for (let e = a; e < b; e++) z += w[col[e]!]! * val[e]!;
+      const p = sigmoid(z);
+      const g = p - y[i]!;
+      const h = Math.max(p * (1 - p), 1e-12);
+      for (let e = a; e < b; e++) {
+        const r = col[e]!;
+        const hv = h * val[e]!;
+        grad[r]! += g * val[e]!;
+        // columns ascend within a row: this fills the upper triangle, mirrored below
+        for (let f = e; f < b; f++) H[r * d + col[f]!]! += hv * val[f]!;
+      }
+    }
+    const step = solve(
+      Array.from({ length: d }, (_, r) => Array.from({ length: d }, (_, c) => (c >= r ? H[r * d + c]! : H[c * d + r]!))),
+      Array.from(grad),
+    );
     w = w.map((wj, j) => wj - step[j]!);
-    if (Math.max(...step.map(Math.abs)) < 1e-9) break;
+    if (step.every((x) => Math.abs(x) < 1e-9)) break;
   }
   return w;
 }
@@ -148,10 +259,4 @@ export function solve(A: readonly number[][], b: readonly number[]): number[] {
 
 function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-}
-
-function dot(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }

@@ -162,70 +162,136 @@ export function masksWithin(bits: number, radius: number): Uint32Array {
   return Uint32Array.from(out);
 }
 
-/** Calls `verify(a, b)` (a < b) once for every clip pair that has a frame-hash pair within `max`. */
+/** Calls `verify(a, b)` (a < b) once for every clip pair that has a frame-hash pair within `max`.
+ *
+ * The time goes into reads at random places: hundreds of probed keys per hash, of which ~10–20 %
+ * are in use (each a false candidate, almost always). So the work is laid out for the cache: one
+ * chunk's table at a time, and per table a bitmap of the keys still live (their bucket holds a
+ * clip after the one being queried; 512 KB at 22 bits), so a probe of an unused or dead key, the
+ * usual case, reads one word of it. Per used key, `slots` holds its bucket's last hash inline as
+ * [clip, hi, lo, start of the rest] (found by rank: `used` bitmap + `before`, the used keys before
+ * each word), so a probe of a live key usually costs one more read; `rest` holds the bucket's
+ * other hashes as [clip, hi, lo]. Buckets list their hashes by clip (counting sort, stable) and
+ * are walked from the end, stopping at clips ≤ a, so each pair is met from its first clip only;
+ * once clip a is done, the keys whose bucket ends with it die. Pairs met in several chunks are
+ * verified once. */
 function indexCandidates(p: Packed, max: number, chunks: readonly Chunk[], verify: (a: number, b: number) => void): void {
+  const clips = p.ids.length;
+  const pairs: number[] = []; // a * clips + b
+  for (const c of chunks) if (c.radius >= 0) chunkCandidates(p, max, c, pairs);
+  const sorted = Float64Array.from(pairs).sort();
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+    const x = sorted[i]!;
+    const a = Math.floor(x / clips);
+    verify(a, x - a * clips);
+  }
+}
+
+/** One chunk's table, probed by every hash: pushes a * clips + b for each clip pair (a < b) with a
+ * frame-hash pair within `max` whose chunks are within the chunk's radius. */
+function chunkCandidates(p: Packed, max: number, c: Chunk, pairs: number[]): void {
   const { hi, lo, owner, start } = p;
   const n = hi.length;
-  const used = chunks.filter((c) => c.radius >= 0);
-  // one table per chunk: hash indices sorted by chunk key (counting sort, so each bucket lists its
-  // hashes in index order, i.e. by clip), and each key's offset into that order
-  const tables = used.map((c) => {
-    const keys = new Uint32Array(n);
-    const offsets = new Uint32Array((1 << c.bits) + 1);
-    for (let i = 0; i < n; i++) {
-      const k = chunkKey(hi[i]!, lo[i]!, c.start, c.bits);
-      keys[i] = k;
-      offsets[k + 1]!++;
+  const clips = p.ids.length;
+  const size = 2 ** c.bits;
+  const words = Math.ceil(size / 32);
+  const keys = new Uint32Array(n);
+  const count = new Uint32Array(size);
+  for (let i = 0; i < n; i++) {
+    const k = chunkKey(hi[i]!, lo[i]!, c.start, c.bits);
+    keys[i] = k;
+    count[k]!++;
+  }
+  const live = new Uint32Array(words);
+  const usedBits = new Uint32Array(words);
+  const before = new Uint32Array(words);
+  let used = 0;
+  for (let w = 0; w < words; w++) {
+    let bits = 0;
+    for (let b = 0; b < 32 && 32 * w + b < size; b++) if (count[32 * w + b]! > 0) bits |= 1 << b;
+    live[w] = bits;
+    usedBits[w] = bits;
+    before[w] = used;
+    used += popcount(bits >>> 0);
+  }
+  // slot of each used key, and where its bucket's other hashes go in `rest`
+  const slots = new Int32Array(4 * (used + 1));
+  const next = new Uint32Array(size);
+  for (let k = 0, u = 0, r = 0; k < size; k++) {
+    if (count[k] === 0) continue;
+    slots[4 * u + 3] = r;
+    next[k] = r;
+    r += count[k]! - 1;
+    u++;
+    slots[4 * used + 3] = r;
+  }
+  const slotOf = (k: number) => 4 * (before[k >>> 5]! + popcount((usedBits[k >>> 5]! & ((1 << (k & 31)) - 1)) >>> 0));
+  const rest = new Int32Array(3 * (n - used));
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    if (--count[k]! === 0) {
+      // the bucket's last hash (highest index, so latest clip): inline in the slot
+      const s = slotOf(k);
+      slots[s] = owner[i]!;
+      slots[s + 1] = hi[i]!;
+      slots[s + 2] = lo[i]!;
+    } else {
+      const e = 3 * next[k]!++;
+      rest[e] = owner[i]!;
+      rest[e + 1] = hi[i]!;
+      rest[e + 2] = lo[i]!;
     }
-    for (let k = 0; k < 1 << c.bits; k++) offsets[k + 1]! += offsets[k]!;
-    const order = new Int32Array(n);
-    const fill = offsets.slice(0, 1 << c.bits);
-    for (let i = 0; i < n; i++) order[fill[keys[i]!]!++] = i;
-    return { chunk: c, keys, offsets, order, masks: masksWithin(c.bits, c.radius) };
-  });
-  const seen = new Int32Array(p.ids.length).fill(-1); // seen[b] = a: (a, b) already a candidate
-  const found: number[] = [];
-  for (let a = 0; a < p.ids.length; a++) {
-    found.length = 0;
+  }
+  const masks = masksWithin(c.bits, c.radius);
+  const seen = new Int32Array(clips).fill(-1); // seen[b] = a: (a, b) already a candidate here
+  const candidate = (a: number, b: number, qhi: number, qlo: number, h: number, l: number) => {
+    if (popcount((qhi ^ h) >>> 0) + popcount((qlo ^ l) >>> 0) > max || seen[b] === a) return;
+    seen[b] = a;
+    pairs.push(a * clips + b);
+  };
+  for (let a = 0; a < clips; a++) {
     for (let q = start[a]!; q < start[a + 1]!; q++) {
       const qhi = hi[q]!;
       const qlo = lo[q]!;
-      for (const t of tables) {
-        const key = t.keys[q]!;
-        const { offsets, order, masks } = t;
-        for (let m = 0; m < masks.length; m++) {
-          const k = key ^ masks[m]!;
-          // buckets list hashes by clip: walk back from the end, stop at clips ≤ a
-          for (let e = offsets[k + 1]! - 1; e >= offsets[k]!; e--) {
-            const h = order[e]!;
-            const b = owner[h]!;
-            if (b <= a) break;
-            if (seen[b] === a) continue;
-            if (popcount((qhi ^ hi[h]!) >>> 0) + popcount((qlo ^ lo[h]!) >>> 0) > max) continue;
-            seen[b] = a;
-            found.push(b);
-          }
+      const key = keys[q]!;
+      for (let m = 0; m < masks.length; m++) {
+        const k = (key ^ masks[m]!) >>> 0;
+        if ((live[k >>> 5]! & (1 << (k & 31))) === 0) continue;
+        const s = slotOf(k);
+        if (slots[s]! <= a) continue; // only a's own hashes: the bucket dies after a
+        candidate(a, slots[s]!, qhi, qlo, slots[s + 1]!, slots[s + 2]!);
+        for (let e = 3 * slots[s + 7]! - 3, first = 3 * slots[s + 3]!; e >= first; e -= 3) {
+          const b = rest[e]!;
+          if (b <= a) break;
+          candidate(a, b, qhi, qlo, rest[e + 1]!, rest[e + 2]!);
         }
       }
     }
-    for (const b of found) verify(a, b);
+    // the buckets whose last hash is clip a's hold no clip after a: their keys die
+    for (let q = start[a]!; q < start[a + 1]!; q++) {
+      const k = keys[q]!;
+      if (slots[slotOf(k)]! <= a) live[k >>> 5] = (live[k >>> 5]! & ~(1 << (k & 31))) >>> 0;
+    }
   }
 }
 
 /** Chunks for `hashes` frame hashes at distance `max`, or all pairs when no chunking is expected
  * to beat comparing every pair of the `clips` clips (few clips, or a large `max`). */
 export function planSearch(clips: number, hashes: number, max: number): SearchPlan {
-  const perClip = clips ? hashes / clips : 0;
-  // rough unit costs (one popcount pair = 1), measured on Node 20 (bench/diagnose-split.ts)
-  const pairsCost = ((clips * (clips - 1)) / 2) * perClip * 2;
+  // Unit costs, in probes of an unused key (~3.5 ns on Node 20, bench/diagnose-split.ts): a probe
+  // that hits a used key reads memory at a random place (~40), each hash in the bucket is checked
+  // (~3), building a table touches each key (~2); comparing one clip pair directly costs ~36.
+  const pairsCost = ((clips * (clips - 1)) / 2) * 36 * (hashes / Math.max(1, clips) / 4) ** 2;
   let best: { cost: number; chunks: Chunk[] } | undefined;
   for (let m = 3; m <= Math.min(32, Math.max(3, max + 1)); m++) {
     const chunks = chunksFor(m, max);
     let cost = 0;
     for (const c of chunks) {
       if (c.radius < 0) continue;
+      const load = hashes / 2 ** c.bits;
       const probes = countWithin(c.bits, c.radius);
-      cost += (1 << c.bits) * 0.5 + hashes * 2 + hashes * probes * (3 + (hashes / (1 << c.bits)) * 1.5);
+      cost += 2 ** c.bits * 2 + hashes * probes * (1 + (1 - Math.exp(-load)) * 40 + (load / 2) * 3);
     }
     if (!best || cost < best.cost) best = { cost, chunks };
   }

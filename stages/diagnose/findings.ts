@@ -166,6 +166,8 @@ function classPureFinding(a: Analysis): Finding[] {
         ? "nothing to do"
         : auto.group_by === "source"
           ? ADVICE.groupBySource
+          : auto.group_by === "source+group"
+            ? ADVICE.groupBySourceAndGroup
           : auto.group_by === "group"
             ? ADVICE.groupByGroup
             : ADVICE.moreSources(few, n[few]),

@@ -34,7 +34,7 @@ export const diagnoseParams = {
     max: 64,
     default: 8,
     nullable: true,
-    doc: "max mean Hamming distance (of 64 bits) between frame dHashes for two clips to be near-duplicates; null skips the check (O(n²): ~7 s at 10 000 clips)",
+    doc: "max mean Hamming distance (of 64 bits) between frame dHashes for two clips to be near-duplicates; null skips the check (an exact indexed search: ~7 s CPU at 100 000 clips, BENCHMARKS.md)",
   },
   imbalance_warn: { type: "number", min: 1, default: 1.5, doc: "majority/minority class ratio that is a warning" },
   frame_ratio_warn: { type: "number", min: 1, default: 1.5, doc: "ratio of class mean frame counts that is a warning" },

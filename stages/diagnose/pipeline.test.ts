@@ -86,15 +86,8 @@ test("fail_on: error fails the run (split does not run); extract.frames removes 
   assert.match(seq.reason, /every clip yields 16 feature rows/);
 });
 
-const SHARED = new URL("../../../shared/data/clips/", import.meta.url).pathname;
-
-test("../shared/data/clips: diagnose names codec, frame count, fps, resolution and class-pure sources; split (auto) keeps sources whole", { timeout: 300_000 }, (t) => {
-  if (!existsSync(join(SHARED, "manifest.csv"))) {
-    t.skip(`skipped: ${SHARED} is not present (the shared real/AI clip set)`);
-    return;
-  }
-  const dir = project({
-    "pipeline.yaml": `data: ${SHARED}
+/** extract → diagnose → split on a data folder, every default but a small crop. */
+const onData = (data: string) => `data: ${data}
 stages:
   extract:
     uses: extract
@@ -105,7 +98,17 @@ stages:
   split:
     uses: split
     needs: [extract, diagnose]
-`,
+`;
+
+const SHARED = new URL("../../../shared/data/clips/", import.meta.url).pathname;
+
+test("../shared/data/clips: diagnose names codec, frame count, fps, resolution and class-pure sources; split (auto) keeps sources whole", { timeout: 300_000 }, (t) => {
+  if (!existsSync(join(SHARED, "manifest.csv"))) {
+    t.skip(`skipped: ${SHARED} is not present (the shared real/AI clip set)`);
+    return;
+  }
+  const dir = project({
+    "pipeline.yaml": onData(SHARED),
   });
   const r = run(dir);
   assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -142,18 +145,7 @@ stages:
 
 test("a data folder with one class: diagnose fails early naming the data set; split alone refuses it too", () => {
   const dir = project({
-    "pipeline.yaml": `data: ./footage
-stages:
-  extract:
-    uses: extract
-    with: { size: 64 }
-  diagnose:
-    uses: diagnose
-    needs: [extract]
-  split:
-    uses: split
-    needs: [extract, diagnose]
-`,
+    "pipeline.yaml": onData("./footage"),
   });
   for (let i = 0; i < 3; i++) makeClip(join(dir, "footage", "real", `r${i}.mp4`), `testsrc=size=64x48:rate=10:duration=1`, { frames: 6 });
   const r = run(dir);

@@ -6,6 +6,7 @@ import { SOURCE_ATTRIBUTES, type Attribute } from "./attributes.js";
 import { fitLogistic, metadataClassifierAuc, solve } from "./classifier.js";
 import { stratifiedFolds } from "./folds.js";
 import { attributeAuc, outOfFoldEncoding, outOfFoldValueAuc } from "./shortcut.js";
+import { numericStats } from "./stats.js";
 import { seq, video } from "../../test/helpers/stage-context.js";
 import type { VideoRecord } from "../../src/artifacts/features.js";
 
@@ -123,4 +124,14 @@ test("metadata classifier: separable metadata → AUC ≈ 1, unrelated metadata 
   const u = metadataClassifierAuc(SOURCE_ATTRIBUTES, noise, labelsOf(noise), opt);
   assert.ok(u.auc < 0.7, `unseparable auc ${u.auc}`);
   assert.equal(u.folds, 5);
+});
+
+test("300 000 clips: statistics and AUCs take no spread of huge arrays (Math.min(...xs) overflows the stack past ~120 000)", () => {
+  const n = 300_000;
+  const values = Array.from({ length: n }, (_, i) => (i * 7919) % 1000);
+  assert.deepEqual([numericStats(values).min, numericStats(values).max], [0, 999]);
+  const clips = values.map((x, i) => ({ ...video({ label: i % 2 ? "fake" : "real" }), fps: x }));
+  const labels = clips.map((c) => (c.label === "fake" ? 1 : 0));
+  const fps = SOURCE_ATTRIBUTES.find((a) => a.name === "fps")!;
+  assert.ok(attributeAuc(fps, clips, labels, { folds: 5, seed: 0 }).auc >= 0.5);
 });

@@ -46,7 +46,7 @@ export function attributeAuc(attr: Attribute, clips: readonly VideoRecord[], lab
   if (attr.kind === "categorical") return { attribute: attr.name, kind: attr.kind, auc: values, values, method: "values", missing };
   const nums = raw as (number | null)[];
   const known = nums.filter((x): x is number => x !== null);
-  const floor = Math.min(...known) - 1;
+  const floor = known.reduce((m, x) => (x < m ? x : m), Infinity) - 1; // not Math.min(...): 100 000+ values overflow the stack
   const rank = separationAuc(nums.map((x) => x ?? floor), labels);
   const useRank = Number.isNaN(values) || rank >= values;
   return { attribute: attr.name, kind: attr.kind, auc: useRank ? rank : values, rank, values, method: useRank ? "rank" : "values", missing };

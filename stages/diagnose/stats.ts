@@ -14,7 +14,14 @@ export function numericStats(values: readonly (number | null)[]): NumericStats {
   if (!xs.length) return { n: 0, missing, mean: null, std: null, min: null, max: null };
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
-  return { n: xs.length, missing, mean, std: Math.sqrt(variance), min: Math.min(...xs), max: Math.max(...xs) };
+  // a loop, not Math.min(...xs): spreading 100 000+ values overflows the call stack
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of xs) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { n: xs.length, missing, mean, std: Math.sqrt(variance), min, max };
 }
 
 export function categoryCounts(values: readonly (string | null)[]): Record<string, number> {

@@ -12,7 +12,7 @@ export default defineStage<ExtractParams>({
   usesData: true,
   environment: async () => {
     const { toolVersions } = await import("../../src/video/ffmpeg.js");
-    return toolVersions(["ffmpeg", "ffprobe"]);
+    return toolVersions(["ffmpeg"]); // one ffmpeg per clip decodes and describes it: no ffprobe
   },
   // One item per clip (impl.ts); the heavy modules load only when the stage runs.
   fanOut: {

@@ -33,7 +33,7 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
   const choice: GroupChoice =
     requested === "auto"
       ? autoGroupBy(clips, fractions.filter((f) => f > 0).length, sources)
-      : { group_by: requested, reason: requested ? `group_by: ${requested} in the pipeline` : "group_by: none in the pipeline: split clip by clip" };
+      : { group_by: requested, reason: `group_by: ${requested ?? "none"} set in the pipeline` };
   const { units, groups, ungrouped, duplicateClusters } = buildUnits(clips, choice.group_by, duplicates);
   const by = byLabel(clips);
   const real = largestRemainder(by.real.length, fractions);
@@ -111,11 +111,11 @@ export async function runSplit(ctx: StageContext<SplitParams>): Promise<StageSum
   const auto = requested === "auto" ? " (auto)" : "";
   if (choice.group_by)
     lines.push(
-      `group_by ${choice.group_by}${auto}: ${groups} ${choice.group_by}s, none in two sets` +
+      `group_by ${choice.group_by}${auto}: ${groups} ${choice.group_by === "source+group" ? "sources and groups" : `${choice.group_by}s`}, none in two sets` +
         (ungrouped ? `; ${ungrouped} clip(s) without a ${choice.group_by} split one by one` : "") +
         (requested === "auto" ? ` — ${choice.reason}` : ""),
     );
-  else lines.push(`group_by none${auto}: ${choice.reason}`);
+  else lines.push(requested === "auto" ? `group_by none (auto): ${choice.reason}` : "group_by none: clips split one by one");
   if (excluded.length) lines.push(`excluded ${excluded.length} clip(s) whose extraction failed`);
   if (!diagnoseDir) lines.push("no diagnose input: near-duplicates not kept together (add diagnose to needs:)");
   return { lines, findings, skipped: excluded.map((e) => ({ item: e.id, error: e.reason })) };

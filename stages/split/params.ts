@@ -18,9 +18,9 @@ export const splitParams = {
   test: { type: "number", min: 0, max: 0.9, default: 0.15, doc: "fraction of each class for the test set" },
   group_by: {
     type: "string",
-    enum: ["auto", "source", "group", "none"],
+    enum: ["auto", "source", "group", "source+group", "none"],
     nullable: true,
     default: "auto",
-    doc: "keep every clip of one source (generator/camera) or group (e.g. paired content) in one set; auto: the group column when the data set has one, else source when sources are class-pure (all-real or all-AI), else none (null = none); split.json records the choice and why",
+    doc: "keep every clip of one source (generator/camera), group (e.g. paired content) or both (source+group) in one set; auto: the group column when the data set has one (joined with the source when sources are class-pure), else source when sources are class-pure (all-real or all-AI), else none (null = none); split.json records the choice and why",
   },
 } as const satisfies ParamsSpec;

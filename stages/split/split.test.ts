@@ -180,6 +180,20 @@ test("group_by auto: group column first, else source when sources are class-pure
   const withGroups = await split(pure.map((v, i) => ({ ...v, group: `pair${i % 5}` })));
   assert.equal(withGroups.out.group_by, "group");
   assert.match(withGroups.out.group_by_reason, /the data set has a group column \(5 groups\)/);
+  assert.match(withGroups.out.group_by_reason, /too few for 3 sets, so a source may straddle sets/);
+
+  // paired content (a real source and the fakes made from it share a group) and class-pure
+  // sources: both keys together, so neither a pair nor a source straddles two sets
+  const paired = await split(pureSources([5, 4, 3, 3], [6, 4, 2], (_label, g) => ({ group: `pair${g}` })));
+  assert.equal(paired.out.group_by, "source+group");
+  assert.match(paired.out.group_by_reason, /group column \(4 groups\) and class-pure sources: each group and each source stays in one set \(4 units\)/);
+  assert.deepEqual(paired.out.resolved_findings, ["class-pure-sources"]);
+  const setOf = new Map<string, string>();
+  for (const s of ["train", "val", "test"] as const) for (const id of paired.out[s]) setOf.set(id, s);
+  for (const g of [0, 1, 2, 3]) {
+    const sets = new Set(pure.filter((v) => v.source!.endsWith(`src${g}`)).map((v) => setOf.get(v.id)));
+    assert.equal(sets.size, 1, `pair${g} (a real and a fake source) in one set`);
+  }
 
   const mixed = await split(clips(10, 10, (i) => ({ source: `s${i % 3}` })));
   assert.equal(mixed.out.group_by, null);

@@ -22,15 +22,25 @@ export function buildUnits(clips: readonly VideoRecord[], groupBy: GroupBy | nul
   const firstOfGroup = new Map<string, string>();
   let ungrouped = 0;
   if (groupBy) {
+    // "source+group": a clip joins both its source's and its group's clips (keys kept apart).
+    const keysOf = (c: VideoRecord): string[] => {
+      const s = sourceOf(c);
+      const keys = [];
+      if (groupBy !== "group" && s !== null) keys.push(`s:${s}`);
+      if (groupBy !== "source" && c.group !== null) keys.push(`g:${c.group}`);
+      return keys;
+    };
     for (const c of clips) {
-      const key = groupBy === "source" ? sourceOf(c) : c.group;
-      if (key === null) {
+      const keys = keysOf(c);
+      if (!keys.length) {
         ungrouped++;
         continue;
       }
-      const first = firstOfGroup.get(key);
-      if (first === undefined) firstOfGroup.set(key, c.id);
-      else edges.push([first, c.id]);
+      for (const key of keys) {
+        const first = firstOfGroup.get(key);
+        if (first === undefined) firstOfGroup.set(key, c.id);
+        else edges.push([first, c.id]);
+      }
     }
   }
   const dupPairs = duplicates.filter(([a, b]) => present.has(a) && present.has(b)).map(([a, b]) => [a, b] as [string, string]);

@@ -8,8 +8,10 @@ export default defineStage<TrainParams>({
   kind: "train",
   description: "train a detector on extracted features and the split: the transformer (TensorFlow.js) or a linear probe",
   params: trainParams,
-  // The TensorFlow.js version and the backend the request resolves to here are part of the key.
-  environment: async ({ params }) => (await import("../../src/model/environment.js")).tfjsEnvironment(params.backend),
+  // The TensorFlow.js version and the backend the request resolves to here are part of the key;
+  // the linear probe is plain JavaScript (float64, fixed order): no tfjs in its key.
+  environment: async ({ params }) =>
+    params.model === "linear" ? { backend: "js" } : (await import("../../src/model/environment.js")).tfjsEnvironment(params.backend),
   async run(ctx) {
     const { runTrain } = await import("./impl.js");
     return runTrain(ctx);

@@ -63,3 +63,12 @@ test("a user kind's closure: its relative imports (static, dynamic, worker URLs)
   assert.deepEqual(importClosure(join(dir, "kind.js")).map((f) => relative(dir, f)), ["a.js", "b.js", "kind.js", "lazy.js", "worker.js"]);
   assert.deepEqual(importClosure(join(dir, "typed.ts")).map((f) => relative(dir, f)), ["typed.ts"]);
 });
+
+test("code versions are no wider than the imports: extract does not hash the model or the metrics, split does not hash diagnose", () => {
+  const rel = (kind: string) => importClosure(join(root, "stages", kind, "index.ts")).map((f) => relative(root, f));
+  const extract = rel("extract");
+  assert.ok(!extract.some((f) => f.startsWith("src/model/") || f === "src/lib/metrics.ts"), `extract's closure: ${extract.join(", ")}`);
+  assert.ok(extract.some((f) => f.startsWith("src/features/")), "extract hashes its feature code");
+  const split = rel("split");
+  assert.ok(!split.some((f) => f.startsWith("stages/diagnose/")), `split's closure: ${split.join(", ")}`);
+});

@@ -70,7 +70,23 @@ test("an empty class folder is a warning naming it; no clips at all is an error"
   assert.ok(ds.warnings.some((w) => w.includes("class folder fake/ is empty")), ds.warnings.join("; "));
   const none = join(tmp.dir, "nothing");
   mkdirSync(join(none, "real"), { recursive: true });
-  assert.throws(() => listDataset(none), /no video files found in data path .*nothing/);
+  assert.throws(() => listDataset(none), /^Error: no video files found in data path .*nothing: the class folder real\/ is empty/);
+});
+
+test("empty real/ and fake/ folders: the error says they are empty, naming them (not 'expected sub-folders')", () => {
+  const root = join(tmp.dir, "both-empty");
+  mkdirSync(join(root, "real"), { recursive: true });
+  mkdirSync(join(root, "fake", "nested"), { recursive: true });
+  writeFileSync(join(root, "fake", "notes.txt"), "not a video\n");
+  assert.throws(() => listDataset(root), (e: Error) => {
+    assert.match(e.message, /^no video files found in data path .*both-empty: the class folders fake\/ and real\/ are empty \(video files: \.mp4 /);
+    assert.doesNotMatch(e.message, /expected sub-folders/);
+    return true;
+  });
+  // no class folders at all: the layout hint
+  const bare = join(tmp.dir, "no-classes");
+  mkdirSync(join(bare, "misc"), { recursive: true });
+  assert.throws(() => listDataset(bare), /expected sub-folders real\/ and fake\/ \(or a manifest\.csv\)/);
 });
 
 test("a missing data path is an error naming it", () => {

@@ -105,8 +105,8 @@ describe("the stage on a data set with every kind of bad input", () => {
     assert.equal(rows.length, 11);
     const expectErr: Record<string, RegExp> = {
       "real/zero.mp4": /empty file \(0 bytes\)/,
-      "real/text.mp4": /not a video ffprobe can read: .*invalid data/i,
-      "real/truncated.mp4": /not a video ffprobe can read: .*moov atom not found/i,
+      "real/text.mp4": /not a video ffmpeg can read: .*invalid data/i,
+      "real/truncated.mp4": /not a video ffmpeg can read: .*moov atom not found/i,
       "fake/audio-only.mp4": /no video stream \(audio only: aac\)/,
       "fake/one-frame.mp4": /only 1 frame decoded; at least 2 needed \(min_frames\)/,
       "real/huge.avi": /resolution 7808×4352 is above max_pixels/,

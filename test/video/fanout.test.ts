@@ -85,7 +85,7 @@ describe("extract fan-out", () => {
   test("on_error: fail fails with the clips that failed to decode, after trying them all", async () => {
     const ctx = makeCtx(extract, tmp.dir, { data, name: "fail", params: { ...params, on_error: "fail" } });
     await assert.rejects(Promise.resolve(runKind(extract, ctx)), (e: Error) => {
-      assert.match(e.message, /^extract: 1 of 5 clips failed \(on_error: fail\):\n {2}fake\/gen__broken\.mp4: not a video ffprobe can read/);
+      assert.match(e.message, /^extract: 1 of 5 clips failed \(on_error: fail\):\n {2}fake\/gen__broken\.mp4: not a video ffmpeg can read/);
       return true;
     });
   });

@@ -2,11 +2,14 @@
 // sizes, and a clean kill when the caller aborts or stops reading.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, before, test } from "node:test";
 import { ffmpegBinary, ffprobeBinary } from "../../src/video/ffmpeg.js";
 import { decodeClip, filterGraph, openClip, THUMB_H, THUMB_W } from "../../src/video/frames.js";
 import { ClipError, probe } from "../../src/video/probe.js";
+import { extractClipFeatures } from "../../src/features/clip.js";
+import { forensicV1 } from "../../src/features/forensic.js";
+import { withDefaults } from "../../src/features/recipe.js";
 import { copyFileSync, writeFileSync } from "node:fs";
 import { ffmpegChildren, makeClip, tempDir } from "./helpers.js";
 
@@ -100,24 +103,60 @@ test("breaking out early stops ffmpeg (no hang, no leak)", async () => {
   assert.equal(n, 2);
 });
 
-test("openClip: probe and decode from one shell, with quotes, $ and backticks in the name", async () => {
+/** Decodes `file` through openClip, returning its header, the frames read and the packet count. */
+async function described(file: string, opts: Partial<Parameters<typeof openClip>[1]> = {}) {
+  const o = openClip(file, { fps: null, size: 32, resize: "crop", normalizeFormat: false, thumbs: true, ...opts });
+  const header = await o.header;
+  let n = 0;
+  for await (const _ of o.clip.frames) n++;
+  return { header, frames: n, thumbs: o.clip.thumbs().length, sourceFrames: o.sourceFrames() };
+}
+
+test("openClip: one ffmpeg decodes and describes the clip as ffprobe does, with quotes, $ and backticks in the name", async () => {
   const odd = join(tmp.dir, "it's a \"clip\" $HOME `id` ü.mp4");
   copyFileSync(clip, odd);
-  const { info, clip: c } = await openClip(odd, { fps: null, size: 32, resize: "crop", normalizeFormat: false, thumbs: true });
-  assert.equal(info.source_frames, 30);
-  assert.equal(info.codec, "h264");
-  let n = 0;
-  for await (const _ of c.frames) n++;
-  assert.equal(n, 30);
-  assert.equal(c.thumbs().length, 30);
+  const d = await described(odd);
+  assert.equal(d.frames, 30);
+  assert.equal(d.thumbs, 30);
+  assert.equal(d.sourceFrames, 30);
+  assert.equal(d.header.codec, "h264");
+  // the same facts as ffprobe's JSON, at the precision of ffmpeg's text (10 ms, kb/s, 2 decimals)
+  const gif = join(tmp.dir, "facts.gif");
+  makeClip(gif, "testsrc2=s=80x60:r=10", { frames: 12, args: [] });
+  const mkv = join(tmp.dir, "facts.mkv");
+  makeClip(mkv, "testsrc=s=96x64:r=24", { frames: 20, args: ["-c:v", "ffv1"] });
+  const rotated = join(tmp.dir, "rotated.mp4");
+  makeClip(rotated, "testsrc2=s=96x64:r=25", { frames: 10, args: ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-metadata:s:v", "rotate=90"] });
+  for (const f of [odd, gif, mkv, rotated]) {
+    const p = await probe(f);
+    const h = (await extractClipFeatures(f, withDefaults({ size: 64 }), forensicV1)).probe; // what videos.jsonl records
+    const where = basename(f);
+    for (const k of ["codec", "pix_fmt", "format", "width", "height", "rotation"] as const) assert.equal(h[k], p[k], `${where}: ${k}`);
+    assert.ok(Math.abs(h.fps! - p.fps!) < 0.01, `${where}: fps ${h.fps} vs ${p.fps}`);
+    assert.ok(Math.abs(h.duration! - p.duration!) <= 0.05, `${where}: duration ${h.duration} vs ${p.duration}`);
+    if (h.bitrate !== null) assert.ok(Math.abs(h.bitrate - p.bitrate!) < 1000, `${where}: bitrate ${h.bitrate} vs ${p.bitrate}`);
+    assert.equal(h.source_frames, p.source_frames, `${where}: source_frames`);
+    assert.equal(h.bytes, p.bytes, `${where}: bytes`);
+  }
+  assert.equal((await described(rotated)).header.rotation, (await probe(rotated)).rotation);
 });
 
-test("openClip: a file ffprobe cannot read is a ClipError and nothing is left running", async () => {
+test("openClip: a file ffmpeg cannot read is a ClipError and nothing is left running", async () => {
   const bad = join(tmp.dir, "bad.mp4");
   writeFileSync(bad, "plain text, not a video");
   await assert.rejects(
-    openClip(bad, { fps: null, size: 32, resize: "crop", normalizeFormat: false, thumbs: true }),
-    (e: Error) => e instanceof ClipError && /not a video ffprobe can read: .*Invalid data/.test(e.message),
+    openClip(bad, { fps: null, size: 32, resize: "crop", normalizeFormat: false, thumbs: true }).header,
+    (e: Error) => e instanceof ClipError && /^not a video ffmpeg can read: .*Invalid data/.test(e.message),
+  );
+  assert.deepEqual(await ffmpegChildren(), []);
+});
+
+test("openClip: an audio-only file says so", async () => {
+  const audio = join(tmp.dir, "tone.m4a");
+  makeClip(audio, "sine=f=440:d=0.5", { args: ["-c:a", "aac"] });
+  await assert.rejects(
+    openClip(audio, { fps: null, size: 32, resize: "crop", normalizeFormat: false, thumbs: true }).header,
+    (e: Error) => e instanceof ClipError && e.message === "no video stream (audio only: aac)",
   );
   assert.deepEqual(await ffmpegChildren(), []);
 });

@@ -129,3 +129,30 @@ describe("extract with a module extractor", () => {
     await assert.rejects(Promise.resolve(runKind(extract, ctx)), /frame\(\) returned 4 values, expected a Float32Array of dims = 5/);
   });
 });
+
+describe("through the CLI", () => {
+  test("a bad module path is a pipeline.yaml:line:col error; a good one runs and is recorded", async () => {
+    const { project: makeProject, dfd } = await import("../helpers/cli.js");
+    const data = join(tmp.dir, "cli-data");
+    makeClip(join(data, "real", "a.mp4"), "testsrc2=s=96x96:r=10", { frames: 4 });
+    makeClip(join(data, "fake", "b.mp4"), "color=c=red:s=96x96:r=10", { frames: 4 });
+    const yaml = (features: string) => `data: ${data}\nstages:\n  extract:\n    uses: extract\n    with:\n      size: 64\n      features: ${features}\n`;
+    const dir = makeProject({ "pipeline.yaml": yaml("./nope.js"), "package.json": `{ "type": "module" }\n`, "my-extractor.js": GOOD });
+    const bad = dfd(dir, ["run"]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /pipeline\.yaml:7:17: .*\.\/nope\.js.*(not found|no such file)/, bad.stderr);
+    // a module of the wrong shape: the param's check, at the same position
+    writeFileSync(join(dir, "pipeline.yaml"), yaml("./bad-shape.mjs"));
+    writeFileSync(join(dir, "bad-shape.mjs"), `export default { name: "x", dims: 3, names: ["a", "b"] };\n`);
+    const shape = dfd(dir, ["run"]);
+    assert.equal(shape.code, 2, shape.stderr);
+    assert.match(shape.stderr, /pipeline\.yaml:7:17: .*bad-shape\.mjs: its default export is not a feature extractor: `names` has 2 entries, `dims` is 3/, shape.stderr);
+    writeFileSync(join(dir, "pipeline.yaml"), yaml("./my-extractor.js"));
+    const ok = dfd(dir, ["run"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const out = dfd(dir, ["path", "extract"]).stdout.trim();
+    const meta = JSON.parse(readFileSync(join(out, "extract.json"), "utf8"));
+    assert.equal(meta.feature.name, "rgb-mean");
+    assert.equal(meta.params.feature_module.path, "./my-extractor.js");
+  });
+});
