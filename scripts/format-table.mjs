@@ -29,12 +29,12 @@ const CLIPS = `${shared}/clips`;
 const ALL = shared;
 const REMEDIED = "examples/shared-clips-remedied.yaml";
 const ROWS = [
-  { data: CLIPS, file: "pipeline.yaml", sets: [], what: "pipeline.yaml defaults" },
-  { data: CLIPS, file: "pipeline.yaml", sets: ["split.group_by=source"], what: "defaults, split by source" },
-  { data: CLIPS, file: REMEDIED, sets: [], what: "remedied extract (`frames: 16`, `resize: scale`, `normalize_format: true`), split by source" },
-  { data: ALL, file: "pipeline.yaml", sets: [], what: "pipeline.yaml defaults" },
-  { data: ALL, file: "pipeline.yaml", sets: ["split.group_by=group"], what: "defaults, split by group" },
-  { data: ALL, file: REMEDIED, sets: ["split.group_by=group"], what: "remedied extract, split by group" },
+  { data: CLIPS, file: "pipeline.yaml", sets: [], what: "pipeline.yaml as it is" },
+  { data: CLIPS, file: "pipeline.yaml", sets: ["split.group_by=auto"], what: "pipeline.yaml, split grouped (`auto`)" },
+  { data: CLIPS, file: REMEDIED, sets: [], what: "remedied extract (`frames: 16`, `resize: scale`, `normalize_format: true`), split grouped (`auto`)" },
+  { data: ALL, file: "pipeline.yaml", sets: [], what: "pipeline.yaml as it is" },
+  { data: ALL, file: "pipeline.yaml", sets: ["split.group_by=auto"], what: "pipeline.yaml, split grouped (`auto`)" },
+  { data: ALL, file: REMEDIED, sets: [], what: "remedied extract, split grouped (`auto`)" },
 ];
 const pick = opt("--rows")?.split(",").map(Number);
 const rows = ROWS.map((r, i) => ({ ...r, n: i + 1 })).filter((r) => !pick || pick.includes(r.n));
@@ -72,11 +72,12 @@ for (const r of rows) {
   const ci = t?.auc_ci95 ? ` [${f2(t.auc_ci95[0])}–${f2(t.auc_ci95[1])}]` : "";
   const c = split.counts;
   const groupBy = split.group_by ?? "none";
+  const auto = split.group_by_requested === "auto" ? " (auto)" : "";
   out.push({
     r,
     auc: `${f3(t?.auc)}${ci}`,
     test: `${t?.n ?? 0} (${t?.real ?? 0} real / ${t?.fake ?? 0} AI)`,
-    split: `${groupBy === "none" ? "clip by clip" : `by ${groupBy}`}: ${c.train.real + c.train.fake} / ${c.val.real + c.val.fake} / ${c.test.real + c.test.fake}`,
+    split: `${groupBy === "none" ? "clip by clip" : `by ${groupBy}`}${auto}: ${c.train.real + c.train.fake} / ${c.val.real + c.val.fake} / ${c.test.real + c.test.fake}`,
     minutes: (Date.now() - t0) / 60000,
   });
   console.error(`# row ${r.n}: test AUC ${out.at(-1).auc}, ${out.at(-1).minutes.toFixed(1)} min`);
