@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
-import { ConfigError, didYouMean, type Diagnostic } from "./diagnostic.js";
+import { ConfigError, didYouMean, editDistance, type Diagnostic } from "./diagnostic.js";
 import { parseRemoteNode, type RemoteSpec } from "../remote/config.js";
 import { parseExecutorNode, type ExecutorSpec } from "../distributed/config.js";
 import { duplicateKeys, explainYamlErrors, missingSpaceHint } from "./yaml-errors.js";
@@ -116,6 +116,7 @@ export function parseConfig(file: string, source: string): PipelineConfig {
       else err(value, "`data:` must be a path (a folder of real/ and fake/ clips, or a CSV manifest) or null");
     } else if (key.value === "stages") {
       sawStages = true;
+      if (value === null || (isScalar(value) && value.value === null)) { err(key.span, "`stages:` is empty: put the stages under it, indented (`  extract:` on the next line)"); continue; }
       if (!isMap(value)) { err(value ?? key.span, "`stages:` must be a mapping of stage name → stage" + missingSpaceHint(isScalar(value) ? value.value : undefined)); continue; }
       for (const sp of value.items) {
         const name = keyOf(sp);
@@ -129,7 +130,10 @@ export function parseConfig(file: string, source: string): PipelineConfig {
     } else if (key.value === "executor") {
       cfg.executor = parseExecutorNode(value, key.span, err);
     } else {
-      err(key.span, `unknown top-level key "${key.value}"${didYouMean(key.value, TOP_KEYS)}; expected one of: ${TOP_KEYS.join(", ")}`);
+      // `demo:` at column 0 under `stages:`: a stage that lost its indentation.
+      const stageLike = isMap(value) && value.items.some((p) => isScalar(p.key) && (p.key.value === "uses" || p.key.value === "run"));
+      err(key.span, `unknown top-level key "${key.value}"${didYouMean(key.value, TOP_KEYS)}; expected one of: ${TOP_KEYS.join(", ")}` +
+        (stageLike ? `; "${key.value}" looks like a stage: indent it under \`stages:\`` : ""));
     }
   }
   if (!sawStages && !diags.length) err([0, 1], "pipeline.yaml has no `stages:`");
@@ -147,6 +151,7 @@ function parseStage(name: Located<string>, node: Node | null, err: Err, source: 
   const stage: StageDecl = { name: name.value, span: name.span, needs: [], deps: [] };
   const keys = new Map<string, Located<string>>();
   let emptyBlock: string | undefined; // the previous key was `with:`/`params:` with nothing under it
+  const unknown: { key: Located<string>; after: string | undefined; value: Node | null }[] = [];
   for (const pair of node.items) {
     const after = emptyBlock;
     emptyBlock = undefined;
@@ -178,12 +183,20 @@ function parseStage(name: Located<string>, node: Node | null, err: Err, source: 
         if (key.value === "deps" && value) stage.depsNode = value;
         break;
       default:
-        err(key.span, `unknown key "${key.value}" in stage "${name.value}"${didYouMean(key.value, STAGE_KEYS)}` +
-          (after ? `; \`${after}:\` above is empty: to put "${key.value}" inside it, indent it further than \`${after}:\`` : ""));
+        unknown.push({ key, after, value });
     }
   }
   const uses = keys.get("uses");
   const run = keys.get("run");
+  for (const { key, after, value } of unknown) {
+    // A mapping under a misspelt `with:`/`params:` ("whit: {fps: 8}"): a looser match is safe there.
+    const close = isMap(value) ? ["with", "params"].find((k) => editDistance(key.value.toLowerCase(), k) <= 2) : undefined;
+    const typo = didYouMean(key.value, STAGE_KEYS) || (close ? ` (did you mean "${close}"?)` : "");
+    // `fps: 8` right under a stage: a param one level too high.
+    const hint = typo ? "" : after ? `; \`${after}:\` above is empty: to put "${key.value}" inside it, indent it further than \`${after}:\``
+      : uses ? `; a \`uses:\` stage's params go under \`with:\` (with: {${key.value}: …})` : run ? `; a \`run:\` stage's params go under \`params:\`` : "";
+    err(key.span, `unknown key "${key.value}" in stage "${name.value}"${typo}${hint}`);
+  }
   if (uses && run) err(run.span, `stage "${name.value}" has both \`uses:\` and \`run:\`; a stage is either built-in (uses/with) or a shell command (run/deps/params)`);
   else if (!uses && !run) err(name.span, `stage "${name.value}" needs \`uses: <kind>\` or \`run: <command>\``);
   else {
@@ -198,7 +211,13 @@ function parseStage(name: Located<string>, node: Node | null, err: Err, source: 
 function stringList(value: Node | null, key: Located<string>, err: Err): Located<string>[] {
   if (value === null || (isScalar(value) && value.value === null)) return [];
   // `needs: a` is accepted as shorthand for `needs: [a]`.
-  if (isScalar(value) && typeof value.value === "string") return [{ value: value.value, span: spanOf(value)! }];
+  if (isScalar(value) && typeof value.value === "string") {
+    if (key.value === "needs" && value.value.includes(",")) {
+      err(value, `\`needs: ${value.value}\` is one string in YAML; write a list: needs: [${value.value}]`);
+      return [];
+    }
+    return [{ value: value.value, span: spanOf(value)! }];
+  }
   if (!isSeq(value)) { err(value, `\`${key.value}:\` must be a list of ${key.value === "needs" ? "stage names" : "paths"}`); return []; }
   const out: Located<string>[] = [];
   for (const item of value.items as (Node | null)[]) {

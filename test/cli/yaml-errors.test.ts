@@ -115,6 +115,35 @@ test("a command that starts with a YAML indicator gets a hint to quote it", () =
   ]);
 });
 
+test("structure slips: a stage outside stages:, a param above with:, needs without brackets, a misspelt with:", () => {
+  check("stages:\ndemo:\n  uses: demo\n", [
+    "pipeline.yaml:1:1: `stages:` is empty: put the stages under it, indented (`  extract:` on the next line)",
+    " 1 | stages:",
+    "   | ^^^^^^",
+    `pipeline.yaml:2:1: unknown top-level key "demo"; expected one of: data, stages, remote, executor; "demo" looks like a stage: indent it under \`stages:\``,
+    " 2 | demo:",
+    "   | ^^^^",
+  ]);
+  check("stages:\n  extract:\n    uses: extract\n    fps: 8\n  mine:\n    run: x\n    window: 3\n", [
+    `pipeline.yaml:4:5: unknown key "fps" in stage "extract"; a \`uses:\` stage's params go under \`with:\` (with: {fps: …})`,
+    " 4 |     fps: 8",
+    "   |     ^^^",
+    `pipeline.yaml:7:5: unknown key "window" in stage "mine"; a \`run:\` stage's params go under \`params:\``,
+    " 7 |     window: 3",
+    "   |     ^^^^^^",
+  ]);
+  check("stages:\n  a:\n    run: x\n  b:\n    run: y\n  c:\n    run: z\n    needs: a, b\n", [
+    "pipeline.yaml:8:12: `needs: a, b` is one string in YAML; write a list: needs: [a, b]",
+    " 8 |     needs: a, b",
+    "   |            ^^^^",
+  ]);
+  check("stages:\n  demo:\n    uses: demo\n    whit: {real: 4}\n", [
+    `pipeline.yaml:4:5: unknown key "whit" in stage "demo" (did you mean "with"?)`,
+    " 4 |     whit: {real: 4}",
+    "   |     ^^^^",
+  ]);
+});
+
 test("--json carries the positioned YAML diagnostic", () => {
   const dir = project({ "pipeline.yaml": "stages:\n  demo:\n    uses: demo\n  demo:\n    uses: demo\n" });
   const r = dfd(dir, ["run", "--json"]);
