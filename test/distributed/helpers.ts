@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isAlive } from "../../src/runner/lock.js";
 import { BIN, project, until } from "../helpers/cli.js";
 import { awsEnv, freePort, newBucket, newFileRemote, s3 } from "../remote/servers.js";
 
@@ -11,10 +12,21 @@ export const redisUrl = process.env.DFD_TEST_REDIS_URL;
 export const NO_REDIS = "no Redis test server (DFD_TEST_REDIS_URL unset): `npm test` starts one when redis-server is installed (apt-get install -y redis-server)";
 
 let db = 1;
-/** A Redis URL on a database of its own (0-15): tests never see each other's jobs. */
+/** A Redis URL on a database of its own (1-15): tests never see each other's jobs — also across
+ * the test files node runs in parallel (each claims its databases with SET NX on database 0;
+ * a counter per process gave two files the same database, and one file's workers took the other's
+ * items). */
 export function isolatedQueue(): string {
-  if (db > 15) throw new Error("out of Redis databases for tests");
-  return `${redisUrl}/${db++}`;
+  const cli = (...args: string[]) => spawnSync("redis-cli", ["-u", `${redisUrl}/0`, ...args], { encoding: "utf8" });
+  for (; db <= 15; db++) {
+    const claim = cli("SET", `dfd-test-db:${db}`, String(process.pid), "NX");
+    if (claim.error) return `${redisUrl}/${db++}`; // no redis-cli: this process's counter only
+    if (claim.stdout.trim() === "OK") return `${redisUrl}/${db++}`;
+    // held by a test process that has ended (an earlier `npm test` on a kept-up Redis): take it over
+    const holder = Number(cli("GET", `dfd-test-db:${db}`).stdout.trim());
+    if (holder && !isAlive(holder) && cli("SET", `dfd-test-db:${db}`, String(process.pid)).stdout.trim() === "OK") return `${redisUrl}/${db++}`;
+  }
+  throw new Error("out of Redis databases for tests");
 }
 
 /** The remote cache the workers and the coordinator share: S3 when the test server runs, else a
