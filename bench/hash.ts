@@ -7,11 +7,14 @@
 //      re-reads nothing and the touched run exactly one file.
 //   npm run build && npm run bench:hash  [-- --files 1000 --mb 1000 --runs 10 --small 10000,100000 --small-runs 5]
 //   --small 0 skips (2); --files 0 skips (1).
+//   --against DIR: also measure another build of dfd (a built checkout, e.g. `git worktree add
+//   /tmp/before <rev> && (cd /tmp/before && npm run build)`) on the same small-file data, its no-op
+//   runs interleaved with this one's (own artifacts dir) and its FileHasher in-process.
 // Data goes to bench/out/hash/ (git-ignored), page cache warm (just written).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FileHasher, listFiles } from "../src/runner/filehash.js";
 import { openDb } from "../src/runner/db.js";
@@ -25,6 +28,7 @@ const MB = Number(arg("mb", "1000"));
 const RUNS = Number(arg("runs", "10"));
 const SMALL = arg("small", "10000,100000").split(",").map(Number).filter((n) => n > 0);
 const SMALL_RUNS = Number(arg("small-runs", "5"));
+const AGAINST = process.argv.includes("--against") ? resolve(arg("against", "")) : undefined;
 const bin = fileURLToPath(new URL("../bin/dfd.js", import.meta.url));
 const base = fileURLToPath(new URL("./out/hash/", import.meta.url));
 
@@ -40,10 +44,12 @@ const PIPELINE = `stages:
 // /usr/bin/time gives the child's CPU time and peak RSS too: on a shared 2-core machine wall time
 // is noisy.
 const TIME = existsSync("/usr/bin/time");
-const dfd = (root: string, args: string[]) => {
-  const cmd = TIME ? ["/usr/bin/time", "-f", "CPU %U %S RSS %M", process.execPath, bin, ...args] : [process.execPath, bin, ...args];
+const dfd = (root: string, args: string[], other?: { bin: string; artifacts: string }) => {
+  const cli = [process.execPath, other?.bin ?? bin, ...args];
+  const cmd = TIME ? ["/usr/bin/time", "-f", "CPU %U %S RSS %M", ...cli] : cli;
   const t0 = performance.now();
-  const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: root, encoding: "utf8", env: { ...process.env, CI: "1", DFD_STATS: "1" } });
+  const env = { ...process.env, CI: "1", DFD_STATS: "1", ...(other ? { DFD_ARTIFACTS: other.artifacts } : {}) };
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: root, encoding: "utf8", env });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`dfd ${args.join(" ")} failed:\n${r.stderr}`);
   const cpu = /CPU ([\d.]+) ([\d.]+) RSS (\d+)/.exec(r.stderr);
@@ -83,19 +89,41 @@ function makeData(root: string, count: number, size: number): void {
   utimesSync(dataDir, past, past);
 }
 
-const cachedRuns = (root: string, n: number) => {
-  const runs = Array.from({ length: n }, () => dfd(root, ["run"]));
-  return {
-    runs: n,
-    min_ms: Math.round(min(runs.map((r) => r.ms))),
-    median_ms: Math.round(median(runs.map((r) => r.ms))),
-    max_ms: Math.round(Math.max(...runs.map((r) => r.ms))),
-    cpu_median_ms: Math.round(median(runs.map((r) => r.cpuMs))),
-    peak_rss_mb: Math.round(Math.max(...runs.map((r) => r.rssMb))),
-    files_hashed_per_run: runs[0]!.hashed,
-    files_reread_total: runs.reduce((a, r) => a + r.read, 0),
-  };
-};
+type Run = ReturnType<typeof dfd>;
+const summary = (runs: Run[]) => ({
+  runs: runs.length,
+  min_ms: Math.round(min(runs.map((r) => r.ms))),
+  median_ms: Math.round(median(runs.map((r) => r.ms))),
+  max_ms: Math.round(Math.max(...runs.map((r) => r.ms))),
+  cpu_median_ms: Math.round(median(runs.map((r) => r.cpuMs))),
+  peak_rss_mb: Math.round(Math.max(...runs.map((r) => r.rssMb))),
+  files_hashed_per_run: runs[0]!.hashed,
+  files_reread_total: runs.reduce((a, r) => a + r.read, 0),
+});
+const cachedRuns = (root: string, n: number) => summary(Array.from({ length: n }, () => dfd(root, ["run"])));
+
+/** The no-op tree hash of `data` with a FileHasher in this process (this build's or `src`'s). */
+async function inProcess(src: string | undefined, dbFile: string, data: string, runs: number) {
+  const { openDb: open } = (src ? await import(join(src, "src/runner/db.ts")) : { openDb }) as { openDb: typeof openDb };
+  const { FileHasher: Hasher } = (src ? await import(join(src, "src/runner/filehash.ts")) : { FileHasher }) as { FileHasher: typeof FileHasher };
+  const db = await open(dbFile);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let reread = 0;
+  for (let i = 0; i < runs + 1; i++) {
+    const h = new Hasher(db);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await h.hashTree(data);
+    if (i === 0) continue; // the first may (re)write state
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    reread += h.stats.filesRead;
+  }
+  await db.close();
+  return { runs, min_ms: Math.round(min(wall)), median_ms: Math.round(median(wall)), cpu_median_ms: Math.round(median(cpu)), files_reread_total: reread };
+}
 
 const out: Record<string, unknown> = {
   date: new Date().toISOString(),
@@ -138,20 +166,22 @@ for (const count of SMALL) {
   makeData(root, count, 512);
   rmSync(join(root, "artifacts"), { recursive: true, force: true });
   const first = dfd(root, ["run"]);
-  const cached = cachedRuns(root, SMALL_RUNS);
+  // No-op runs, interleaved with the other build's when there is one.
+  const other = AGAINST ? { bin: join(AGAINST, "bin/dfd.js"), artifacts: join(root, "artifacts-against") } : undefined;
+  if (other) {
+    rmSync(other.artifacts, { recursive: true, force: true });
+    dfd(root, ["run"], other);
+  }
+  const mine: Run[] = [];
+  const theirs: Run[] = [];
+  for (let i = 0; i < SMALL_RUNS; i++) {
+    mine.push(dfd(root, ["run"]));
+    if (other) theirs.push(dfd(root, ["run"], other));
+  }
   // The FileHasher alone, in this process, on the state table the runs left: the no-op tree hash
   // without node start-up, module loading or the rest of the run.
-  const db = await openDb(join(root, "artifacts", "cache.sqlite"));
-  const noop: number[] = [];
-  let reread = 0;
-  for (let i = 0; i < SMALL_RUNS; i++) {
-    const h = new FileHasher(db);
-    const t0 = performance.now();
-    await h.hashTree(join(root, "data"));
-    noop.push(performance.now() - t0);
-    reread += h.stats.filesRead;
-  }
-  await db.close();
+  const noop = await inProcess(undefined, join(root, "artifacts", "cache.sqlite"), join(root, "data"), SMALL_RUNS);
+  const noopOther = other ? await inProcess(AGAINST, join(other.artifacts, "cache.sqlite"), join(root, "data"), SMALL_RUNS) : undefined;
   // One file changed (same size, new content): exactly that file is re-read.
   const touched = join(root, "data", "f7.bin");
   writeFileSync(touched, Buffer.alloc(512, Date.now() % 251));
@@ -161,9 +191,10 @@ for (const count of SMALL) {
   out[`small_${count}`] = {
     files: count,
     first_run_cli: { wall_ms: Math.round(first.ms), cpu_ms: Math.round(first.cpuMs), files_read: first.read },
-    cached_run: cached,
-    hash_tree_in_process: { runs: SMALL_RUNS, min_ms: Math.round(min(noop)), median_ms: Math.round(median(noop)), files_reread_total: reread },
+    cached_run: summary(mine),
+    hash_tree_in_process: noop,
     one_file_changed: { wall_ms: Math.round(one.ms), files_read: one.read },
+    ...(other ? { against: { build: AGAINST, cached_run: summary(theirs), hash_tree_in_process: noopOther } } : {}),
   };
 }
 

@@ -14,18 +14,17 @@
 // b ≈ 1.11.
 //
 //   npm run build && node --import tsx bench/scale.ts [--clips 1000,10000,100000] [--records 1000]
-//     [--timeout-min 60] [--skip-records]        writes bench/out/scale/results.json, prints Markdown
+//     [--timeout-min 60] [--skip-records] [--against DIR]   writes bench/out/scale/results.json, prints Markdown
+// (--against DIR: a built checkout of another version; the 1 000-run commands are timed with it
+// too, on the same records written through its own Records.)
 // (`--generate DIR --clips N` is the extract stand-in's own entry point.)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { VideoRecord } from "../src/artifacts/features.js";
-import { INFO_FILE, VIDEOS_FILE } from "../src/artifacts/features.js";
-import { writeJsonl } from "../src/lib/jsonl.js";
+import { writeClipFeatures, writeFeaturesInfo, writeVideos, type VideoRecord } from "../src/artifacts/features.js";
 import { mulberry32 as rng } from "../src/lib/random.js";
-import { writeNpy } from "../src/lib/npy.js";
 import { openDb } from "../src/runner/db.js";
 import { Records, type RunRecord, type StageRecord } from "../src/runner/records.js";
 
@@ -49,21 +48,24 @@ function generate(out: string, n: number): void {
     const data = new Float32Array(frames * DIMS);
     const shift = fake ? 0.15 : -0.15; // a weak signal: the model has something to find
     for (let k = 0; k < data.length; k++) data[k] = (r() - 0.5) * 2 + (k % DIMS < 4 ? shift : 0);
-    writeNpy(join(out, "features", `${id}.npy`), { data, rows: frames, cols: DIMS });
+    const features = writeClipFeatures(out, id, { data, rows: frames, cols: DIMS });
     const hex = () => Math.floor(r() * 2 ** 32).toString(16).padStart(8, "0");
     const fps = fake ? [8, 24, 30][Math.floor(3 * r())]! : [25, 29.97, 30][Math.floor(3 * r())]!;
     const w = [512, 640, 1280][Math.floor(3 * r())]!;
     const bytes = Math.round(1e5 + 1e6 * r());
     rows.push({
       id, path: `${fake ? "fake" : "real"}/${id}.mp4`, label: fake ? "fake" : "real", label_raw: fake ? "fake" : "real",
-      source: `${fake ? "gen" : "cam"}${Math.floor(r() * sources)}`, group: null, frames, dims: DIMS, features: `features/${id}.npy`,
+      source: `${fake ? "gen" : "cam"}${Math.floor(r() * sources)}`, group: null, frames, dims: DIMS, features,
       fps, width: w, height: Math.round((w * 9) / 16), duration: frames / fps, codec: "h264", pix_fmt: "yuv420p", format: "mp4",
       bytes, bitrate: Math.round((bytes * 8) / (frames / fps)), source_frames: frames, sha256: null,
       phash: Array.from({ length: 4 }, () => hex() + hex()), error: null,
     });
   }
-  writeJsonl(join(out, VIDEOS_FILE), rows);
-  writeFileSync(join(out, INFO_FILE), JSON.stringify({ params: { synthetic: true, clips: n }, feature: { name: "synthetic", dims: DIMS, names: null } }) + "\n");
+  writeVideos(out, rows);
+  writeFeaturesInfo(out, {
+    params: { synthetic: true, clips: n }, feature: { name: "synthetic", dims: DIMS, names: Array.from({ length: DIMS }, (_, k) => `f${k}`) },
+    counts: { clips: n, ok: n, failed: 0 },
+  });
 }
 
 if (process.argv.includes("--generate")) {
@@ -73,6 +75,8 @@ if (process.argv.includes("--generate")) {
 
 const CLIPS = arg("clips", "1000,10000,100000").split(",").map(Number).filter((n) => n > 0);
 const RECORDS = Number(arg("records", "1000"));
+/** A built checkout of another version: `dfd runs`/`compare`/`gc` over the same records with it. */
+const AGAINST = process.argv.includes("--against") ? resolve(arg("against", "")) : undefined;
 const TIMEOUT_MS = Number(arg("timeout-min", "60")) * 60_000;
 const self = fileURLToPath(import.meta.url);
 const bin = fileURLToPath(new URL("../bin/dfd.js", import.meta.url));
@@ -112,8 +116,9 @@ interface Measure {
   note?: string;
 }
 
-function dfd(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Measure & { stdout: string; stderr: string } {
-  const cmd = TIME ? ["/usr/bin/time", "-f", "TIME %U %S %M", process.execPath, bin, ...args] : [process.execPath, bin, ...args];
+function dfd(cwd: string, args: string[], otherBin?: string, env: NodeJS.ProcessEnv = {}): Measure & { stdout: string; stderr: string } {
+  const cli = [process.execPath, otherBin ?? bin, ...args];
+  const cmd = TIME ? ["/usr/bin/time", "-f", "TIME %U %S %M", ...cli] : cli;
   const t0 = performance.now();
   const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd, encoding: "utf8", env: { ...process.env, CI: "1", ...env }, timeout: TIMEOUT_MS, maxBuffer: 1 << 30 });
   const wallS = (performance.now() - t0) / 1000;
@@ -159,7 +164,7 @@ for (const n of CLIPS) {
     if (m.status !== "ok") break;
   }
   if (STAGES.every((s) => (row[s] as Measure | undefined)?.status === "ok")) {
-    const noop = dfd(dir, ["run"], { DFD_STATS: "1" });
+    const noop = dfd(dir, ["run"], undefined, { DFD_STATS: "1" });
     const st = /dfd: hashed (\d+) files, read (\d+)/.exec(noop.stderr);
     row.noop = { ...noop, stageS: null, note: st ? `hashed ${st[1]} files, read ${st[2]}` : "" } as Measure;
     delete (row.noop as Partial<{ stdout: string; stderr: string }>).stdout;
@@ -188,21 +193,30 @@ for (const n of CLIPS) {
 }
 
 // ---- dfd runs / compare / gc over many recorded runs -----------------------------------------
-let recordsResult: Record<string, Measure> | undefined;
+let recordsResult: Record<string, Measure & { against?: Measure }> | undefined;
 if (!process.argv.includes("--skip-records") && RECORDS > 0) {
-  const dir = join(outRoot, `records${RECORDS}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, "artifacts"), { recursive: true });
-  writeFileSync(join(dir, "pipeline.yaml"), pipeline(1000));
-  const db = await openDb(join(dir, "artifacts", "cache.sqlite"));
-  const recs = new Records(db);
-  const t0 = Date.parse("2026-11-01T00:00:00Z");
-  for (let i = 0; i < RECORDS; i++) await recs.put(syntheticRecord(i, t0 + i * 600_000));
-  await db.close();
+  // The same records through each build's own Records.put (this one, and --against's when given).
+  const builds: { name: "this" | "against"; dir: string; src?: string }[] = [{ name: "this", dir: join(outRoot, `records${RECORDS}`) }];
+  if (AGAINST) builds.push({ name: "against", dir: join(outRoot, `records${RECORDS}-against`), src: AGAINST });
+  for (const b of builds) {
+    rmSync(b.dir, { recursive: true, force: true });
+    mkdirSync(join(b.dir, "artifacts"), { recursive: true });
+    writeFileSync(join(b.dir, "pipeline.yaml"), pipeline(1000));
+    const { openDb: open } = (b.src ? await import(join(b.src, "src/runner/db.ts")) : { openDb }) as { openDb: typeof openDb };
+    const { Records: Recs } = (b.src ? await import(join(b.src, "src/runner/records.ts")) : { Records }) as { Records: typeof Records };
+    const db = await open(join(b.dir, "artifacts", "cache.sqlite"));
+    const recs = new Recs(db);
+    const t0 = Date.parse("2026-11-01T00:00:00Z");
+    for (let i = 0; i < RECORDS; i++) await recs.put(syntheticRecord(i, t0 + i * 600_000));
+    await db.close();
+  }
   recordsResult = {};
   for (const args of [["runs"], ["runs", "--limit", String(RECORDS), "--json"], ["compare", "latest~1", "latest"], ["compare", "latest~900", "latest", "--md"], ["gc", "--dry-run"]]) {
-    const m = dfd(dir, args);
-    recordsResult[`dfd ${args.join(" ")}`] = { stageS: null, wallS: m.wallS, cpuS: m.cpuS, rssMb: m.rssMb, status: m.status, load: m.load };
+    // interleaved: this build, then the other
+    const m = dfd(builds[0]!.dir, args);
+    const o = AGAINST ? dfd(builds[1]!.dir, args, join(AGAINST, "bin/dfd.js")) : undefined;
+    const pick = (x: typeof m): Measure => ({ stageS: null, wallS: x.wallS, cpuS: x.cpuS, rssMb: x.rssMb, status: x.status, load: x.load });
+    recordsResult[`dfd ${args.join(" ")}`] = { ...pick(m), ...(o ? { against: pick(o) } : {}) };
   }
   console.error(JSON.stringify(recordsResult));
 }
@@ -268,8 +282,9 @@ lines.push("", `| report.html | ${ns.map((n) => `${n.toLocaleString("en")} clips
 lines.push(`| test 0.2: test clips / KiB | ${ns.map((n) => `${perN[n]!.test_clips_test20 ?? "—"} / ${f(perN[n]!.report_kib_test20 as number, 0)}`).join(" | ")} |`);
 lines.push(`| test 0.9: test clips / KiB | ${ns.map((n) => `${perN[n]!.test_clips_test90 ?? "—"} / ${f(perN[n]!.report_kib_test90 as number, 0)}`).join(" | ")} |`);
 if (recordsResult) {
-  lines.push("", `| ${RECORDS} recorded runs | wall s | CPU s | peak RSS MB | load |`, "|---|---:|---:|---:|---:|");
-  for (const [k, m] of Object.entries(recordsResult)) lines.push(`| \`${k}\` | ${m.status === "ok" ? f(m.wallS, 2) : m.status} | ${f(m.cpuS, 2)} | ${f(m.rssMb, 0)} | ${f(m.load, 1)} |`);
+  const cells = (m: Measure) => `${m.status === "ok" ? f(m.wallS, 2) : m.status} | ${f(m.cpuS, 2)} | ${f(m.rssMb, 0)}`;
+  lines.push("", `| ${RECORDS} recorded runs | wall s | CPU s | peak RSS MB |${AGAINST ? " --against: wall s | CPU s | peak RSS MB |" : ""} load |`, `|---|---:|---:|---:|${AGAINST ? "---:|---:|---:|" : ""}---:|`);
+  for (const [k, m] of Object.entries(recordsResult)) lines.push(`| \`${k}\` | ${cells(m)} |${m.against ? ` ${cells(m.against)} |` : ""} ${f(m.load, 1)} |`);
 }
 results.load_end = loadavg().map((l) => Number(l.toFixed(2)));
 lines.push("", `load average at the end ${(results.load_end as number[]).join(" ")}`);

@@ -8,7 +8,7 @@ import { KindUnavailableError, kindShapeError, type AnyKind, type LoadedKind, ty
 export type { AnyKind, LoadedKind, Registry } from "./runner/kinds.js";
 export { KindUnavailableError } from "./runner/kinds.js";
 
-export const BUILTIN_KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "shell"] as const;
+export const BUILTIN_KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "crossval", "shell"] as const;
 
 /** dfd's root: code versions of built-in kinds are shown relative to it. */
 const ROOT = fileURLToPath(new URL(import.meta.url.includes("/dist/") ? "../../" : "../", import.meta.url));

@@ -52,6 +52,24 @@ export interface VideoRecord {
   sha256?: string | null;
   phash: string[];
   error: string | null;
+  /** Features of re-encoded variants of this clip (extract's `augment:`), for training-time
+   * augmentation: a reader uses them for clips in its training set only, never to evaluate. */
+  augmented?: AugmentedFeatures[];
+}
+
+/** One re-encoded variant of a clip (videos.jsonl `augmented`): its features file (relative to the
+ * features dir, float32 [frames, dims] like the clip's own) and the re-encode's settings. */
+export interface AugmentedFeatures {
+  /** features/<id>.aug<k>.npy; null when the variant failed (then `error` says why). */
+  features: string | null;
+  frames: number;
+  /** x264 constant rate factor of the re-encode. */
+  crf: number;
+  /** Scale factor of both sides (1 = unscaled). */
+  scale: number;
+  /** Frame rate it was resampled to; null = the clip's own. */
+  fps: number | null;
+  error: string | null;
 }
 
 /** A labelled clip of extract's videos.jsonl, as train, evaluate and predict use it. */
@@ -68,6 +86,8 @@ export interface ClipRow {
   features: string | null;
   frames: number;
   error: string | null;
+  /** The clip's augmentation variants that have features (for training sets only). */
+  augmented?: { features: string; frames: number }[];
 }
 
 /** Every row of `<dir>/videos.jsonl`, checked against the contract above, in file order: the one
@@ -157,7 +177,23 @@ function checkVideoRow(raw: unknown, where: string): VideoRecord {
     sha256: str("sha256"),
     phash: phash as string[],
     error,
+    ...(r.augmented !== undefined && r.augmented !== null ? { augmented: checkAugmented(r.augmented, `${where}: clip ${r.id}`) } : {}),
   };
+}
+
+function checkAugmented(list: unknown, where: string): AugmentedFeatures[] {
+  if (!Array.isArray(list)) throw new Error(`${where}: "augmented" must be a list`);
+  return list.map((a, k) => {
+    const v = a as Record<string, unknown> | null;
+    const at = `${where}: augmented[${k}]`;
+    if (typeof v !== "object" || v === null) throw new Error(`${at} must be an object`);
+    if (v.features !== null && typeof v.features !== "string") throw new Error(`${at}.features must be a path or null`);
+    for (const k2 of ["frames", "crf", "scale"] as const) if (typeof v[k2] !== "number") throw new Error(`${at}.${k2} must be a number`);
+    return {
+      features: v.features as string | null, frames: v.frames as number, crf: v.crf as number, scale: v.scale as number,
+      fps: typeof v.fps === "number" ? v.fps : null, error: typeof v.error === "string" ? v.error : null,
+    };
+  });
 }
 
 /** The labelled clips of videos.jsonl by id (readVideos' checks). A row that failed before it got
@@ -168,7 +204,11 @@ export function readClips(extractDir: string): Map<string, ClipRow> {
   const rows = new Map<string, ClipRow>();
   for (const v of readVideos(extractDir)) {
     if (v.label === null) continue;
-    rows.set(v.id, { id: v.id, path: v.path, label: v.label, label_raw: v.label_raw, source: v.source, group: v.group, features: v.features, frames: v.frames ?? 0, error: v.error });
+    const augmented = v.augmented?.flatMap((a) => (a.features ? [{ features: a.features, frames: a.frames }] : []));
+    rows.set(v.id, {
+      id: v.id, path: v.path, label: v.label, label_raw: v.label_raw, source: v.source, group: v.group, features: v.features, frames: v.frames ?? 0, error: v.error,
+      ...(augmented?.length ? { augmented } : {}),
+    });
   }
   return rows;
 }

@@ -9,11 +9,11 @@
 // features already computed are reused and only a missing pick triggers a second, exact pass.
 import { stat } from "node:fs/promises";
 import type { Matrix } from "../lib/npy.js";
-import { decodeClip, openClip, type DecodeOptions, type DecodedClip, type OpenedClip } from "../video/frames.js";
+import { decodeClip, openClip, type DecodeOptions, type DecodedClip, type OpenedClip, type Reencode } from "../video/frames.js";
 import { ClipError, type ProbeInfo } from "../video/probe.js";
 import type { FeatureExtractor } from "./extractor.js";
 import { dhash } from "./phash.js";
-import type { FeatureRecipe } from "./recipe.js";
+import { formatStep, type FeatureRecipe } from "./recipe.js";
 import { sampleIndices, spreadIndices } from "./sample.js";
 
 export type { ProbeInfo } from "../video/probe.js";
@@ -29,6 +29,18 @@ export interface ClipResult {
 
 export interface ClipOptions {
   signal?: AbortSignal;
+  /** A re-encode applied first, before the recipe's format control: a training-time augmentation
+   * variant (extract's `augment:`), never part of the recipe predict re-applies. */
+  augment?: Reencode;
+}
+
+/** The re-encodes before decoding: the augmentation variant, then the recipe's format control. */
+function reencodes(params: FeatureRecipe, augment: Reencode | undefined): Reencode[] {
+  const steps: Reencode[] = [];
+  if (augment) steps.push(augment);
+  const f = formatStep(params.format);
+  if (f) steps.push(f);
+  return steps;
 }
 
 /** Frames held in memory per clip while its length is unknown (24 MiB: 512 frames at size 128). */
@@ -40,7 +52,7 @@ export async function extractClipFeatures(file: string, params: FeatureRecipe, e
   if (!st) throw new ClipError("file not found");
   if (!st.isFile()) throw new ClipError("not a regular file");
   if (st.size === 0) throw new ClipError("empty file (0 bytes)");
-  const opened = openClip(file, decodeOptions(params, opts.signal));
+  const opened = openClip(file, decodeOptions(params, opts));
   let info: ProbeInfo | undefined;
   try {
     const h = await opened.header;
@@ -54,14 +66,18 @@ export async function extractClipFeatures(file: string, params: FeatureRecipe, e
   }
 }
 
-function decodeOptions(params: FeatureRecipe, signal: AbortSignal | undefined): DecodeOptions {
-  return { fps: params.fps, size: params.size, resize: params.resize, normalizeFormat: params.normalize_format, thumbs: true, signal };
+function decodeOptions(params: FeatureRecipe, opts: ClipOptions): DecodeOptions {
+  return {
+    fps: params.fps, size: params.size, resize: params.resize, normalizeFormat: params.normalize_format, thumbs: true, signal: opts.signal,
+    reencode: reencodes(params, opts.augment),
+  };
 }
 
 async function extractOpened(file: string, info: ProbeInfo, opened: OpenedClip, params: FeatureRecipe, extractor: FeatureExtractor, opts: ClipOptions): Promise<ClipResult> {
   if (info.width && info.height && info.width * info.height > params.max_pixels)
     throw new ClipError(`resolution ${info.width}×${info.height} is above max_pixels (${params.max_pixels}); raise max_pixels to process it`);
-  const rate = params.fps ?? info.fps;
+  // the frame rate frames arrive at: fps:, else the last re-encode's, else the clip's own
+  const rate = params.fps ?? reencodes(params, opts.augment).reduce<number | null>((r, st) => st.fps ?? r, null) ?? info.fps;
   const promised = rate && info.duration ? Math.round(info.duration * rate) : null;
   const rows = new Map<number, Float32Array>();
   let pass = await firstPass(opened.clip, params, extractor, promised, rows);
@@ -73,7 +89,7 @@ async function extractOpened(file: string, info: ProbeInfo, opened: OpenedClip, 
   }
   let picks = sampleIndices(pass.decoded, params);
   if (picks.some((i) => !rows.has(i))) {
-    pass = await decodePass(decodeClip(file, decodeOptions(params, opts.signal)), params, extractor, new Set(picks), rows);
+    pass = await decodePass(decodeClip(file, decodeOptions(params, opts)), params, extractor, new Set(picks), rows);
     picks = sampleIndices(pass.decoded, params);
   }
   if (pass.decoded < params.min_frames)

@@ -85,25 +85,7 @@ function scratch(n: number): Scratch {
 function geometry(n: number): Geometry {
   let g = geometries.get(n);
   if (g) return g;
-  const w1 = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
-  const window = new Float64Array(n * n);
-  const bin = new Int16Array(n * n).fill(-1);
-  const weight = new Float64Array(n * n);
-  const binCount = new Float64Array(SPEC_BINS);
-  for (let y = 0; y < n; y++) {
-    const fy = y < n / 2 ? y : y - n;
-    for (let x = 0; x < n; x++) {
-      const i = y * n + x;
-      window[i] = w1[x]! * w1[y]!;
-      if (x > n / 2) continue;
-      const r = Math.sqrt(x * x + fy * fy) / (n / 2);
-      if (r === 0 || r > 1) continue;
-      const k = Math.min(SPEC_BINS - 1, Math.floor(r * SPEC_BINS));
-      bin[i] = k;
-      weight[i] = x === 0 || x === n / 2 ? 1 : 2;
-      binCount[k]! += weight[i]!;
-    }
-  }
+  const { window, bin, weight, binCount } = radialLayout(n, SPEC_BINS, (r) => Math.min(SPEC_BINS - 1, Math.floor(r * SPEC_BINS)));
   // A bin without cells would give 0/0 = NaN features: below 48 pixels the bins are narrower than
   // one pixel ring. Say so instead of writing NaN into every clip.
   const empty = binCount.findIndex((c) => c === 0);
@@ -117,11 +99,9 @@ export const forensicV1: SyncFeatureExtractor = {
   name: "forensic-v1",
   dims: NAMES.length,
   names: NAMES,
-  sizeError: (size) => (isPowerOfTwo(size) ? undefined : `forensic-v1 needs size to be a power of two (64, 128, 256...), got ${size}`),
+  sizeError: powerOfTwoSize("forensic-v1"),
   frame(rgb, w, h, prev) {
-    if (w !== h || !isPowerOfTwo(w)) throw new Error(`forensic-v1 needs square power-of-two frames, got ${w}×${h}`);
-    if (rgb.length !== w * h * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${w * h * 3}`);
-    if (prev && prev.length !== rgb.length) throw new Error(`previous frame has ${prev.length} bytes, expected ${rgb.length}`);
+    checkSquareFrame("forensic-v1", rgb, w, h, prev);
     const n = w;
     const N = n * n;
     const geo = geometry(n);
@@ -265,6 +245,44 @@ export const forensicV1: SyncFeatureExtractor = {
   },
 };
 
+/** Hann window of an n×n frame and, per half-plane spectrum cell (x ≤ n/2), its radial bin
+ * (`binOf(r)` for radius r in (0, 1] of Nyquist; -1 outside, at DC, or in the mirrored half), the
+ * cells of the full plane it stands for (2, or 1 on x = 0 and x = n/2), and each bin's count. */
+export function radialLayout(n: number, bins: number, binOf: (r: number) => number): { window: Float64Array; bin: Int16Array; weight: Float64Array; binCount: Float64Array } {
+  const w1 = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+  const window = new Float64Array(n * n);
+  const bin = new Int16Array(n * n).fill(-1);
+  const weight = new Float64Array(n * n);
+  const binCount = new Float64Array(bins);
+  for (let y = 0; y < n; y++) {
+    const fy = y < n / 2 ? y : y - n;
+    for (let x = 0; x < n; x++) {
+      const i = y * n + x;
+      window[i] = w1[x]! * w1[y]!;
+      if (x > n / 2) continue;
+      const r = Math.sqrt(x * x + fy * fy) / (n / 2);
+      if (r === 0 || r > 1) continue;
+      const k = binOf(r);
+      bin[i] = k;
+      weight[i] = x === 0 || x === n / 2 ? 1 : 2;
+      binCount[k]! += weight[i]!;
+    }
+  }
+  return { window, bin, weight, binCount };
+}
+
+/** sizeError of an extractor that needs power-of-two frames. */
+export function powerOfTwoSize(name: string): (size: number) => string | undefined {
+  return (size) => (isPowerOfTwo(size) ? undefined : `${name} needs size to be a power of two (64, 128, 256...), got ${size}`);
+}
+
+/** The checks a square power-of-two extractor makes on its input (forensic-v1, forensic-v2). */
+export function checkSquareFrame(name: string, rgb: Uint8Array, w: number, h: number, prev: Uint8Array | undefined): void {
+  if (w !== h || !isPowerOfTwo(w)) throw new Error(`${name} needs square power-of-two frames, got ${w}×${h}`);
+  if (rgb.length !== w * h * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${w * h * 3}`);
+  if (prev && prev.length !== rgb.length) throw new Error(`previous frame has ${prev.length} bytes, expected ${rgb.length}`);
+}
+
 /** Power at frequency (fx, fy) from the half-plane spectrum (real input: P(f) = P(-f)). */
 function powerAt(power: Float64Array, n: number, fx: number, fy: number): number {
   let x = ((fx % n) + n) % n;
@@ -278,7 +296,7 @@ function powerAt(power: Float64Array, n: number, fx: number, fy: number): number
 
 /** log(mean power at `cells` / mean power of the cells two steps around them): spectral leakage of
  * the Hann window spreads a peak over ±1 cell, so the reference ring is at distance 2. */
-function peakRatio(power: Float64Array, n: number, cells: number[][]): number {
+export function peakRatio(power: Float64Array, n: number, cells: number[][]): number {
   let peak = 0;
   let around = 0;
   let count = 0;

@@ -6,8 +6,9 @@
 import { existsSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import type { Json, ParamsSpec } from "../params.js";
+import type { Reencode } from "../video/frames.js";
 import type { FeatureExtractor } from "./extractor.js";
-import { checkExtractorRef, extractorNames, isModuleRef, loadExtractor, moduleHash } from "./registry.js";
+import { checkExtractorRef, ENCODER, extractorNames, isModuleRef, loadExtractor, moduleHash, pathHash } from "./registry.js";
 
 export interface FeatureRecipe {
   fps: number | null;
@@ -20,6 +21,23 @@ export interface FeatureRecipe {
   features: string;
   min_frames: number;
   max_pixels: number;
+  /** Re-encode every clip to one format first (format control); off while `crf` is null. */
+  format: FormatControl;
+  /** The model file or directory of `features: encoder` (absolute once resolved). */
+  model: string | null;
+}
+
+/** One H.264 format every clip is re-encoded to before anything else, as evaluation sets are
+ * format-controlled (docs/detector.md): CRF, frame rate, short side scaled and centre-cropped. */
+export interface FormatControl {
+  crf: number | null;
+  fps: number | null;
+  size: number | null;
+}
+
+/** The Reencode step a format control asks for, or null when it is off. */
+export function formatStep(f: FormatControl | undefined): Reencode | null {
+  return f && f.crf !== null ? { crf: f.crf, fps: f.fps, size: f.size } : null;
 }
 
 /** A module extractor as recorded with the recipe (extract.json, a model's dfd.json): its path
@@ -29,8 +47,10 @@ export interface FeatureModuleRecord {
   sha256: string;
 }
 
-/** The recipe as recorded: `feature_module` is present when `features` is a module path. */
-export type RecordedRecipe = FeatureRecipe & { feature_module?: FeatureModuleRecord };
+/** The recipe as recorded: `feature_module` is present when `features` is a module path,
+ * `feature_model` when an encoder reads a model file (its path relative to the project and the
+ * sha256 of its files). `format` and `model` are left out while unset. */
+export type RecordedRecipe = FeatureRecipe & { feature_module?: FeatureModuleRecord; feature_model?: FeatureModuleRecord };
 
 export const recipeParams = {
   fps: { type: "number", default: null, nullable: true, min: 0.01, doc: "resample to this frame rate before sampling; null = every decoded frame" },
@@ -45,6 +65,19 @@ export const recipeParams = {
   },
   min_frames: { type: "number", integer: true, default: 2, min: 1, doc: "clips with fewer decoded frames are errors" },
   max_pixels: { type: "number", integer: true, default: 7680 * 4320, min: 1, doc: "clips with more pixels per frame (width×height) are errors; default 8K UHD" },
+  format: {
+    type: "object",
+    doc: "format control: re-encode every clip through H.264 at one CRF, frame rate and square size before anything else, as evaluation sets are made (docs/detector.md); off while crf is null",
+    properties: {
+      crf: { type: "number", min: 0, max: 51, nullable: true, default: null, doc: "x264 constant rate factor (e.g. 20); null = no format control" },
+      fps: { type: "number", min: 0.01, nullable: true, default: null, doc: "frame rate of the re-encoded clip; null = keep" },
+      size: { type: "number", integer: true, min: 16, max: 4096, nullable: true, default: null, doc: "short side scaled to this, then the centre size×size cropped; null = keep the frame" },
+    },
+  },
+  model: {
+    type: "path", nullable: true, default: null,
+    doc: "the image encoder `features: encoder` runs: an .onnx file, or a directory holding model.onnx or a TensorFlow.js model.json (and optionally dfd-encoder.json); docs/detector.md",
+  },
 } as const satisfies ParamsSpec;
 
 /** The defaults of a params spec (for params that have one). */
@@ -64,18 +97,39 @@ export function withDefaults<P extends Partial<RecordedRecipe>>(p: P): RecordedR
 /** The params to record in extract.json: as given, and for a module extractor `features` as a
  * path relative to the project plus `feature_module` { path, sha256 }. Built-in names are
  * recorded unchanged (same bytes as before module extractors existed). */
-export function recordRecipe<P extends FeatureRecipe>(params: P, projectDir: string): P & { feature_module?: FeatureModuleRecord } {
-  if (!isModuleRef(params.features)) return params;
-  const file = resolve(projectDir, params.features);
-  const rel = relative(projectDir, file).split(sep).join("/");
-  const path = rel.startsWith("../") || rel === ".." ? rel : `./${rel}`;
-  return { ...params, features: path, feature_module: { path, sha256: moduleHash(file) } };
+export function recordRecipe<P extends FeatureRecipe>(params: P, projectDir: string): Omit<P, "format" | "model"> & Partial<Pick<RecordedRecipe, "format" | "model" | "feature_module" | "feature_model">> {
+  const { format, model, ...rest } = params;
+  const out: Omit<P, "format" | "model"> & Partial<Pick<RecordedRecipe, "format" | "model" | "feature_module" | "feature_model">> = { ...rest };
+  if (format && format.crf !== null) out.format = format;
+  if (model) {
+    const path = projectPath(projectDir, model);
+    out.model = path;
+    out.feature_model = { path, sha256: pathHash(resolve(projectDir, model)) };
+  }
+  if (!isModuleRef(params.features)) return out;
+  const path = projectPath(projectDir, params.features);
+  return { ...out, features: path, feature_module: { path, sha256: moduleHash(resolve(projectDir, params.features)) } };
+}
+
+/** `target` relative to the project, POSIX separators, starting with ./ or ../. */
+function projectPath(projectDir: string, target: string): string {
+  const rel = relative(projectDir, resolve(projectDir, target)).split(sep).join("/");
+  return rel.startsWith("../") || rel === ".." ? rel : `./${rel}`;
 }
 
 /** The extractor a recorded recipe names, checked against the record: for a module, the file is
  * looked for under each of `projectDirs` in turn (the project the model was trained in, the
  * current folder...) and must have the recorded sha256, else the error says what changed. */
 export async function recipeExtractor(recipe: RecordedRecipe, projectDirs: readonly string[], what = "the model"): Promise<FeatureExtractor> {
+  if (recipe.features === ENCODER) {
+    const rec = recipe.feature_model;
+    const tried = [...new Set(projectDirs.map((d) => resolve(d, rec?.path ?? recipe.model ?? "")))];
+    const file = tried.find((f) => existsSync(f));
+    if (!file) throw new Error(`${what} was trained on features from the encoder model ${rec?.path ?? recipe.model}, which is not there (looked for ${tried.join(", ")}): run dfd predict inside that project (or restore the model)`);
+    if (rec?.sha256 && pathHash(file) !== rec.sha256)
+      throw new Error(`${what} was trained on features from the encoder model ${file} as it was then (sha256 ${rec.sha256.slice(0, 12)}…), and it has changed since: the features would differ from training. Restore it, or re-run the pipeline`);
+    return loadExtractor(ENCODER, "/", file);
+  }
   if (!isModuleRef(recipe.features)) return loadExtractor(recipe.features, projectDirs[0] ?? process.cwd());
   const rec = recipe.feature_module;
   const tried = [...new Set(projectDirs.map((d) => resolve(d, rec?.path ?? recipe.features)))];

@@ -5,19 +5,23 @@
 //    computes features, checked when the pipeline is resolved (`checkExtractorRef`), and recorded
 //    with a content hash so `dfd predict` uses the very same file (recipe.ts `recordRecipe`).
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { extractorShapeError, type FeatureExtractor } from "./extractor.js";
 import { forensicV1 } from "./forensic.js";
+import { forensicV2 } from "./forensic-v2.js";
 
 export type { FeatureExtractor } from "./extractor.js";
 
-export const EXTRACTORS: Readonly<Record<string, FeatureExtractor>> = { [forensicV1.name]: forensicV1 };
+export const EXTRACTORS: Readonly<Record<string, FeatureExtractor>> = { [forensicV1.name]: forensicV1, [forensicV2.name]: forensicV2 };
+
+/** `features: encoder`: the image encoder the recipe's `model:` names (encoder.ts). */
+export const ENCODER = "encoder";
 
 /** The built-in extractor names (the `features:` param's `names`). */
 export function extractorNames(): string[] {
-  return Object.keys(EXTRACTORS);
+  return [...Object.keys(EXTRACTORS), ENCODER];
 }
 
 /** True when a `features:` value is a module path rather than a name. */
@@ -34,9 +38,14 @@ export function extractorNamed(name: string): FeatureExtractor {
 
 const loaded = new Map<string, Promise<FeatureExtractor>>();
 
-/** The extractor a `features:` value names: a built-in, or the default export of the module at
- * that path (relative to `projectDir`), imported once per process/thread and checked. */
-export function loadExtractor(value: string, projectDir: string): Promise<FeatureExtractor> {
+/** The extractor a `features:` value names: a built-in, the encoder of `model` (a path relative to
+ * `projectDir`), or the default export of the module at that path, each loaded once per
+ * process/thread and checked. */
+export function loadExtractor(value: string, projectDir: string, model?: string | null): Promise<FeatureExtractor> {
+  if (value === ENCODER) {
+    if (!model) return Promise.reject(new Error(`features: ${ENCODER} needs \`model:\` (an .onnx file, or a directory with model.onnx or a TensorFlow.js model.json): docs/detector.md`));
+    return loadEncoderOnce(resolve(projectDir, model));
+  }
   if (!isModuleRef(value)) return Promise.resolve().then(() => extractorNamed(value));
   const file = resolve(projectDir, value);
   const st = statSafe(file);
@@ -51,6 +60,18 @@ export function loadExtractor(value: string, projectDir: string): Promise<Featur
     p = importExtractor(value, `${pathToFileURL(file).href}?v=${version}`);
     loaded.set(key, p);
     p.catch(() => loaded.delete(key)); // a fixed file is retried, not remembered as broken
+  }
+  return p;
+}
+
+/** One encoder per model path and content (a long-lived worker reloads an exported-again model). */
+function loadEncoderOnce(file: string): Promise<FeatureExtractor> {
+  const key = `${ENCODER}:${file}?${pathHash(file, true)}`;
+  let p = loaded.get(key);
+  if (!p) {
+    p = import("./encoder.js").then((m) => m.loadEncoder(file));
+    loaded.set(key, p);
+    p.catch(() => loaded.delete(key));
   }
   return p;
 }
@@ -79,12 +100,32 @@ function statSafe(file: string) {
 /** The `features:` param's check, run when the pipeline is resolved: a name must be a built-in;
  * a module path must exist, load, and default-export a FeatureExtractor. Returns the problem. */
 export async function checkExtractorRef(value: string, at: { projectDir: string }): Promise<string | undefined> {
+  if (value === ENCODER) return undefined; // its model: is checked (and loaded) when the stage runs
   try {
     await loadExtractor(value, at.projectDir);
     return undefined;
   } catch (e) {
     return (e as Error).message.replace(/^features: /, "");
   }
+}
+
+/** sha256 of a file, or of a directory's files (relative paths and contents, in sorted order); with
+ * `quick`, of their sizes and mtimes only (a cache key within one process). "" when missing. */
+export function pathHash(path: string, quick = false): string {
+  const st = statSafe(path);
+  if (!st) return "";
+  const h = createHash("sha256");
+  const add = (file: string, rel: string) => {
+    const s = statSync(file);
+    h.update(`${rel}\0`);
+    h.update(quick ? `${s.size}-${s.mtimeMs}` : readFileSync(file));
+    h.update("\0");
+  };
+  if (!st.isDirectory()) add(path, "");
+  else
+    for (const rel of (readdirSync(path, { recursive: true }) as string[]).map((r) => r.split(sep).join("/")).sort())
+      if (statSync(join(path, rel)).isFile()) add(join(path, rel), rel);
+  return h.digest("hex");
 }
 
 /** sha256 of a module extractor's file (recorded with the recipe so predict can tell it changed). */

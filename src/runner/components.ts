@@ -54,7 +54,7 @@ export class ComponentHasher {
   private async tree(root: string, ignore: (rel: string) => boolean): Promise<string> {
     if (!(await stat(root).catch(() => undefined))) throw new Error(`${root} does not exist`);
     const t = await this.hasher.hashTree(root, { ignore });
-    await this.lists.put(t.hash, t.files);
+    await this.lists.put(t.hash, () => t.files);
     return t.hash;
   }
 
@@ -89,7 +89,7 @@ export class ComponentHasher {
           for (const [rel, h] of Object.entries(t.files)) map[label(rel ? `${x.replace(/\/+$/, "")}/${rel}` : x)] = h;
         }
         const hash = treeHashOf(map);
-        await this.lists.put(hash, map);
+        await this.lists.put(hash, () => map);
         return hash;
       })();
       this.code.set(id, p);

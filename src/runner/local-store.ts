@@ -61,7 +61,7 @@ export class LocalStore implements StageStore {
       put: async (hash, files) => {
         if (this.readOnly) return;
         const have = await this.db.query("SELECT 1 FROM file_lists WHERE hash = ?", hash);
-        if (!have.length) await this.db.query("INSERT OR IGNORE INTO file_lists(hash, files) VALUES (?, ?)", hash, JSON.stringify(files));
+        if (!have.length) await this.db.query("INSERT OR IGNORE INTO file_lists(hash, files) VALUES (?, ?)", hash, JSON.stringify(files()));
       },
     };
   }

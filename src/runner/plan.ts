@@ -6,28 +6,18 @@ import { ComponentHasher } from "./components.js";
 import { diffComponents, keyOf, type KeyComponents } from "./fingerprint.js";
 import { select, type Selection, type SelectionOptions } from "./graph.js";
 import type { Reason } from "./reasons.js";
-import type { StageStatus } from "./records.js";
+import type { StageRecord, StageStatus } from "./records.js";
 import type { Pipeline, ResolvedStage } from "./resolve.js";
 import type { CacheEntry, StageStore } from "./store-api.js";
-import type { Json } from "../params.js";
-import type { StageSummary } from "../stage.js";
 
 export type OutcomeStatus = StageStatus | "would-run";
 
-/** A stage's state in a plan, or its result in a run. */
-export interface StageOutcome {
-  name: string;
-  kind: string;
+/** A stage's state in a plan, or its result in a run: what its run record keeps (StageRecord;
+ * `key` is null when it could not be known), with a status that may also be "would-run" (plans)
+ * and typed reasons, plus what status/why need. */
+export interface StageOutcome extends Omit<StageRecord, "status" | "reasons"> {
   status: OutcomeStatus;
-  /** null when the key could not be known (blocked, or an upstream has yet to run). */
-  key: string | null;
   reasons: Reason[];
-  seconds: number;
-  params: Json;
-  outputHash: string | null;
-  summary: StageSummary | null;
-  error?: string;
-  log?: string;
   /** Skipped by design (kind.notNeeded): dependants get no input for it and still run. */
   notNeeded?: boolean;
   /** The cache entry behind a cached outcome (which run produced it, when). */

@@ -48,14 +48,7 @@ export interface RunRecord {
 
 /** A stage as listings see it: its record without reasons, log, error and summary, except the
  * summary's metrics, facts and how many error/warn findings it had. */
-export interface StageDigest {
-  name: string;
-  kind: string;
-  key: string | null;
-  status: StageStatus;
-  seconds: number;
-  params: Json;
-  outputHash: string | null;
+export interface StageDigest extends Pick<StageRecord, "name" | "kind" | "key" | "status" | "seconds" | "params" | "outputHash"> {
   metrics: Record<string, number>;
   facts: Record<string, string | number | boolean>;
   findings: { error: number; warn: number };

@@ -86,7 +86,9 @@ export interface RunLog {
  * say which files changed). Local only: a remote store passes these through. */
 export interface FileLists {
   get(hash: string): Promise<Record<string, string> | undefined>;
-  put(hash: string, files: Record<string, string>): Promise<void>;
+  /** Stores the list unless the hash is known; `files` is called only then (building a 100 000-path
+   * map on every no-op run would cost more than the lookup). */
+  put(hash: string, files: () => Record<string, string>): Promise<void>;
 }
 
 /** What a run needs from the store, as the executor and the commands see it. */

@@ -26,6 +26,9 @@ export interface DecodeOptions {
   resize: ResizeMode;
   /** Re-encode through H.264 yuv420p first, so every clip has been through the same codec. */
   normalizeFormat: boolean;
+  /** Re-encodes before decoding, in order (before normalizeFormat's): a format control, an
+   * augmentation variant. */
+  reencode?: Reencode[];
   /** Also emit the 9×8 grey thumbnails the dHash uses. */
   thumbs: boolean;
   signal?: AbortSignal;
@@ -76,11 +79,42 @@ export function decodeArgs(
 
 /** ffmpeg arguments that re-encode the first video stream of `file` to H.264 in Matroska on stdout. */
 export function normalizeArgs(file: string, loglevel = "error"): string[] {
+  return reencodeArgs(file, { crf: 18 }, "pipe:1", loglevel);
+}
+
+/** One pass through H.264 (yuv420p, libx264 veryfast): at `crf`, optionally resampled to `fps`,
+ * scaled by `scale`, and/or with the short side scaled to `size` and the centre size×size cropped
+ * (how evaluation clips are often format-controlled, and what upload platforms do to a clip). */
+export interface Reencode {
+  crf: number;
+  fps?: number | null;
+  scale?: number | null;
+  size?: number | null;
+}
+
+/** ffmpeg arguments for one Reencode of `input` (a path or pipe:0) to Matroska at `output`. */
+export function reencodeArgs(input: string, r: Reencode, output: string, loglevel = "error"): string[] {
+  const vf: string[] = [];
+  if (r.fps) vf.push(`fps=${r.fps}`);
+  if (r.scale && r.scale !== 1) vf.push(`scale=trunc(iw*${r.scale}/2)*2:-2:flags=bicubic`);
+  if (r.size) vf.push(`scale=${r.size}:${r.size}:force_original_aspect_ratio=increase:flags=bicubic`, `crop=${r.size}:${r.size}`);
+  vf.push("scale=trunc(iw/2)*2:trunc(ih/2)*2");
   return [
-    "-nostdin", "-hide_banner", "-loglevel", loglevel, "-i", file, "-map", "0:v:0", "-an", "-sn", "-dn",
-    "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
-    "-pix_fmt", "yuv420p", "-vsync", "passthrough", "-f", "matroska", "pipe:1",
+    "-nostdin", "-hide_banner", "-loglevel", loglevel, "-i", input, "-map", "0:v:0", "-an", "-sn", "-dn",
+    // One encoder thread: x264's frame threads restrict motion search by how far the reference is
+    // encoded, so its bytes depend on the thread count; one thread gives the same frames on every
+    // machine (a shared cache and workers on other machines rely on that).
+    "-vf", vf.join(","), "-c:v", "libx264", "-preset", "veryfast", "-crf", String(r.crf), "-threads", "1",
+    "-pix_fmt", "yuv420p", "-vsync", r.fps ? "cfr" : "passthrough", "-f", "matroska", output,
   ];
+}
+
+function reencodeLabel(r: Reencode): string {
+  const parts = [`crf ${r.crf}`];
+  if (r.fps) parts.push(`${r.fps} fps`);
+  if (r.scale && r.scale !== 1) parts.push(`scale ${r.scale}`);
+  if (r.size) parts.push(`${r.size}×${r.size}`);
+  return `re-encode at ${parts.join(", ")}`;
 }
 
 export interface DecodedClip {
@@ -127,36 +161,49 @@ function startDecode(file: string, o: DecodeOptions, describe = false): { clip: 
   const bin = ffmpegBinary().path;
   const children: ChildProcess[] = [];
   const dump = describe ? new DumpParser() : undefined;
-  let input = file;
-  let normalizer: ChildProcess | undefined;
-  const normErr = tailCollector();
-  if (o.normalizeFormat) {
-    // the normalizer reads the original file, so it is the one that describes it
-    normalizer = spawn(bin, normalizeArgs(file, dump ? "level+verbose" : "error"), { stdio: ["ignore", "pipe", "pipe"] });
-    normalizer.stderr!.on("data", dump ? dump.push : normErr.push);
-    if (dump) normalizer.on("close", () => dump.end());
-    children.push(normalizer);
-    input = "pipe:0";
+  // re-encoders in order (o.reencode, then normalize_format's), each piping into the next; the
+  // first reads the original file, so it is the one that describes it
+  const steps = (o.reencode ?? []).map((r) => ({ r, what: reencodeLabel(r) }));
+  if (o.normalizeFormat) steps.push({ r: { crf: 18 }, what: "normalize_format" });
+  const stepReasons: { index: number; what: string; reason: () => string }[] = [];
+  let upstream: ChildProcess | undefined;
+  for (const [k, step] of steps.entries()) {
+    const describesThis = !!dump && k === 0;
+    const p = spawn(bin, reencodeArgs(upstream ? "pipe:0" : file, step.r, "pipe:1", describesThis ? "level+verbose" : "error"), {
+      stdio: [upstream ? upstream.stdout! : "ignore", "pipe", "pipe"],
+    });
+    const err = tailCollector();
+    p.stderr!.on("data", describesThis ? dump!.push : err.push);
+    if (describesThis) p.on("close", () => dump!.end());
+    stepReasons.push({ index: children.length, what: step.what, reason: describesThis ? () => dump!.reason(file) : () => reasonFrom(err.text(), file) });
+    children.push(p);
+    // the next process holds its own copy of the pipe; ours would keep this one from ever 'close'
+    upstream?.stdout!.destroy();
+    upstream = p;
   }
-  const describes = !!dump && !normalizer;
-  const child = spawn(bin, decodeArgs(input, o, { frames: "pipe:1", thumbs: "pipe:3" }, { describe: describes }), {
-    stdio: [normalizer ? normalizer.stdout! : "ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore"],
+  const describes = !!dump && !upstream;
+  const child = spawn(bin, decodeArgs(upstream ? "pipe:0" : file, o, { frames: "pipe:1", thumbs: "pipe:3" }, { describe: describes }), {
+    stdio: [upstream ? upstream.stdout! : "ignore", "pipe", "pipe", o.thumbs ? "pipe" : "ignore"],
   });
   children.push(child);
-  // The decoder holds its own copy of the pipe; ours would keep the normalizer from ever 'close'.
-  normalizer?.stdout!.destroy();
+  upstream?.stdout!.destroy();
   const err = tailCollector();
   if (describes) {
     child.stderr!.on("data", dump!.push);
     child.on("close", () => dump!.end());
   } else child.stderr!.on("data", err.push);
   const decodeReason = describes ? () => dump!.reason(file) : () => reasonFrom(err.text(), file);
-  const normReason = normalizer ? (dump ? () => dump.reason(file) : () => reasonFrom(normErr.text(), file)) : undefined;
-  return { clip: readClip(o, child, children, decodeReason, normReason), dump };
+  return { clip: readClip(o, child, children, decodeReason, stepReasons), dump };
 }
 
 /** Wraps a running ffmpeg (`child`, the last of `children`) as a DecodedClip. */
-function readClip(o: DecodeOptions, child: ChildProcess, children: ChildProcess[], decodeReason: () => string, normalizerReason?: () => string): DecodedClip {
+function readClip(
+  o: DecodeOptions,
+  child: ChildProcess,
+  children: ChildProcess[],
+  decodeReason: () => string,
+  steps: { index: number; what: string; reason: () => string }[] = [],
+): DecodedClip {
   const thumbParts: Buffer[] = [];
   if (o.thumbs) (child.stdio[3] as Readable).on("data", (b: Buffer) => thumbParts.push(b));
   const unhooks = children.map((c) => killOnAbort(c, o.signal));
@@ -242,8 +289,8 @@ function readClip(o: DecodeOptions, child: ChildProcess, children: ChildProcess[
       o.signal?.throwIfAborted();
       for (const r of results) if (r.error) throw r.error;
       const dec = results.at(-1)!;
-      if (normalizerReason && results[0]!.code !== 0)
-        throw new ClipError(`ffmpeg could not re-encode it (normalize_format): ${normalizerReason()}`);
+      for (const st of steps)
+        if (results[st.index]!.code !== 0) throw new ClipError(`ffmpeg could not re-encode it (${st.what}): ${st.reason()}`);
       if (dec.code !== 0) throw new ClipError(`ffmpeg could not decode it: ${decodeReason()}`);
       finished = true;
     } finally {

@@ -20,6 +20,7 @@ import type { Json } from "../../src/params.js";
 import { inputOf, type Finding, type ItemResult, type ItemWorker, type ItemWorkerContext, type StageContext, type StageSummary, type WorkItem } from "../../src/stage.js";
 import type { ProbeInfo } from "../../src/video/probe.js";
 import type { ExtractParams } from "./params.js";
+import { augmentClip } from "./augment.js";
 import { createClipPool } from "./pool.js";
 
 /** A videos.jsonl row as extract writes it: the contract, with every field present. */
@@ -56,7 +57,7 @@ function clipSource(ctx: { name: string; data?: string; inputs: StageContext["in
 
 /** The extractor `features:` names, checked against the analysis size. */
 async function extractorFor(p: ExtractParams, projectDir: string): Promise<FeatureExtractor> {
-  const extractor = await loadExtractor(p.features, projectDir);
+  const extractor = await loadExtractor(p.features, projectDir, p.model);
   const sizeError = extractor.sizeError?.(p.size);
   if (sizeError) throw new Error(`extract: ${sizeError}`);
   return extractor;
@@ -125,6 +126,8 @@ export async function extractWorker(w: ItemWorkerContext<ExtractParams>): Promis
         rec.frames = r.rows;
         rec.features = rel;
         rec.phash = r.phash;
+        const augmented = await augmentClip(item.id, join(root, ...(c.file ?? c.path).split("/")), outDir, (task) => pool.run({ ...task, params: p, projectDir: w.projectDir }, signal), p.augment);
+        if (augmented.length) rec.augmented = augmented;
       } else {
         if (!r.expected) w.log.debug(`${c.path}: ${r.error}`);
         rec.error = `${c.path}: ${r.expected ? r.error : r.error.split("\n")[0]}`;
@@ -148,12 +151,15 @@ export async function assembleExtract(ctx: StageContext<ExtractParams>, results:
   for (const [k, rec] of records.entries()) {
     frames += rec.frames;
     if (rec.features) await linkOrCopy(join(results[k]!.dir, rec.features), join(ctx.outDir, rec.features));
+    for (const a of rec.augmented ?? []) if (a.features) await linkOrCopy(join(results[k]!.dir, a.features), join(ctx.outDir, a.features));
   }
   writeVideos(ctx.outDir, records);
   const failed = records.filter((r) => r.error);
   const ok = records.length - failed.length;
+  // augment: recorded only when used (extract.json of a plain run keeps its bytes)
+  const { augment, ...plain } = p;
   writeFeaturesInfo(ctx.outDir, {
-    params: recordRecipe(p, ctx.projectDir) as unknown as Record<string, Json>,
+    params: recordRecipe(augment?.variants ? p : plain, ctx.projectDir) as unknown as Record<string, Json>,
     feature: { name: extractor.name, dims: extractor.dims, names: [...extractor.names] },
     counts: { clips: records.length, ok, failed: failed.length },
   });

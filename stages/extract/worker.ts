@@ -8,6 +8,7 @@ import { threadId } from "node:worker_threads";
 import { extractClipFeatures } from "../../src/features/clip.js";
 import { loadExtractor } from "../../src/features/registry.js";
 import { encodeNpy } from "../../src/lib/npy.js";
+import type { Reencode } from "../../src/video/frames.js";
 import { ClipError, type ProbeInfo } from "../../src/video/probe.js";
 import type { ExtractParams } from "./params.js";
 
@@ -18,6 +19,8 @@ export interface ClipTask {
   projectDir: string;
   /** Where to write the .npy. */
   out: string;
+  /** An augmentation variant's re-encode (augment.ts), applied before the recipe's. */
+  augment?: Reencode;
   /** Shared abort flag (a SharedArrayBuffer is shared, not copied, between threads): non-zero =
    * stop. The task then kills its ffmpeg itself and returns, instead of the thread being
    * terminated under it (which would leave unreaped ffmpeg/ffprobe processes behind). */
@@ -35,8 +38,8 @@ export default async function processClip(task: ClipTask): Promise<ClipTaskResul
   }, 50);
   try {
     if (Atomics.load(task.abort, 0) !== 0) return { ok: false, error: "aborted", expected: false, thread: threadId };
-    const extractor = await loadExtractor(task.params.features, task.projectDir);
-    const r = await extractClipFeatures(task.file, task.params, extractor, { signal: ac.signal });
+    const extractor = await loadExtractor(task.params.features, task.projectDir, task.params.model);
+    const r = await extractClipFeatures(task.file, task.params, extractor, { signal: ac.signal, ...(task.augment ? { augment: task.augment } : {}) });
     writeFileSync(task.out, encodeNpy(r.features));
     return { ok: true, rows: r.features.rows, probe: r.probe, phash: r.phash, decoded: r.decoded, thread: threadId };
   } catch (e) {

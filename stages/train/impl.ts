@@ -10,6 +10,11 @@ import { fitDetector } from "../../src/model/fit.js";
 import type { StageContext, StageSummary } from "../../src/stage.js";
 import type { TrainParams } from "./params.js";
 
+/** A training clip's re-encoded variants (videos.jsonl `augmented`) as rows of their own. */
+function augmentedRows(row: ClipRow): ClipRow[] {
+  return (row.augmented ?? []).map((a, k) => ({ ...row, id: `${row.id}#aug${k + 1}`, features: a.features, frames: a.frames, augmented: undefined }));
+}
+
 export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSummary> {
   const extractDir = featuresInput(ctx);
   const splitDir = splitInput(ctx);
@@ -21,18 +26,20 @@ export async function runTrain(ctx: StageContext<TrainParams>): Promise<StageSum
   const reader = new FeatureReader(extractDir, { dims: info.dims, expected: (d) => `extract.json says ${d}`, ...(ctx.params.model === "linear" ? { cacheBytes: 0 } : {}) });
   const skipped: { item: string; error: string }[] = [];
 
-  const clipSet = (ids: string[], part: string): ClipSet => {
+  const clipSet = (ids: string[], part: string, variants = false): ClipSet => {
     const keep: ClipRow[] = [];
     for (const id of ids) {
       const row = rows.get(id);
       if (!row)
         throw new Error(`${join(splitDir, SPLIT_FILE)}: ${part} lists clip "${id}", which is not in ${join(extractDir, "videos.jsonl")}`);
       if (row.error !== null || row.features === null || row.frames === 0) skipped.push({ item: id, error: row.error ?? "no features" });
-      else keep.push(row);
+      else keep.push(row, ...(variants ? augmentedRows(row) : []));
     }
     return { ids: keep.map((r) => r.id), labels: keep.map((r) => (r.label === "fake" ? 1 : 0)), read: (i) => reader.read(keep[i]!) };
   };
-  const train = clipSet(split.train, "train");
+  const train = clipSet(split.train, "train", ctx.params.augmented !== false);
+  const variants = train.ids.filter((id) => id.includes("#aug")).length;
+  if (variants) ctx.log.info(`train: ${train.ids.length - variants} clips + ${variants} re-encoded variants (augment)`);
   const val = clipSet(split.val, "val");
   if (train.ids.length === 0) throw new Error(`${join(splitDir, SPLIT_FILE)}: no usable training clips`);
 

@@ -100,7 +100,7 @@ test("a missing deps path, both uses and run, neither, unknown kind", () => {
     "",
   ].join("\n"));
   check("stages:\n  a:\n    uses: evalute\n", [
-    `pipeline.yaml:3:11: unknown stage kind "evalute" (did you mean "evaluate"?); built-in kinds: demo, extract, diagnose, split, train, evaluate (or \`run:\` for a shell command, or a module path: \`uses: ./my-kind.js\`)`,
+    `pipeline.yaml:3:11: unknown stage kind "evalute" (did you mean "evaluate"?); built-in kinds: demo, extract, diagnose, split, train, evaluate, crossval (or \`run:\` for a shell command, or a module path: \`uses: ./my-kind.js\`)`,
     " 3 |     uses: evalute",
     "   |           ^^^^^^^",
     "",

@@ -1,6 +1,7 @@
 // Issue 6's acceptance check on the real pipeline: two runs of a (small) demo pipeline that differ
 // only in the loss, compared in one command — demo/extract/diagnose/split shared, train/evaluate
-// different with the loss param named as the first divergence, and the evaluate metrics with deltas.
+// different with the loss param named as the first divergence, and the evaluate metrics with deltas;
+// then a run on another test split, which compare flags first (issue 11).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -27,6 +28,8 @@ test("focal vs bce on the demo pipeline: one compare shows shared data stages, t
   const auc = c.metrics.find((m: any) => m.name === "evaluate.val_acc");
   assert.ok(auc && typeof auc.a === "number" && typeof auc.b === "number", "evaluate's metrics are in both runs");
   assert.equal(auc.delta, auc.b - auc.a);
+  assert.deepEqual(c.testSets.map((t: any) => [t.stage, t.same, t.source]), [["evaluate", true, "facts"]], "the same split: the same test set");
+  assert.deepEqual(c.warnings, []);
 
   const md = dfd(dir, ["compare", "latest~1", "latest", "--md"]).stdout;
   assert.match(md, /\| evaluate\.test_acc \| [\d.]+ \| [\d.]+ \| [+-]?[\d.]+ \|/);
@@ -49,4 +52,17 @@ test("focal vs bce on the demo pipeline: one compare shows shared data stages, t
   assert.equal(missing.code, 2, "a run ref that names no run is bad input");
   assert.match(missing.stderr, /latest~7: only 2 run\(s\) recorded/);
   assert.match(dfd(dir, ["predict", "--model", "no/such/dir", clip]).stderr, /--model no\/such\/dir: no such directory/);
+
+  // Issue 11: a run on another test split (a larger test fraction), compared with the first one:
+  // the test sets differ, and the comparison says so before anything else.
+  const other = run(dir, ["--set", "split.test=0.5"]);
+  assert.equal(other.code, 0, other.stderr);
+  const d = lastJson(dfd(dir, ["compare", runs[1].id, "latest", "--json"]));
+  const ts = d.testSets[0];
+  assert.equal(ts.same, false);
+  assert.ok(ts.a.clips < ts.b.clips, `${ts.a.clips} < ${ts.b.clips} test clips`);
+  assert.equal(d.warnings.length, 1);
+  const text = dfd(dir, ["compare", runs[1].id, "latest"]).stdout;
+  assert.match(text.split("\n")[0]!, new RegExp(`^⚠ different test sets: evaluate scored ${ts.a.clips} test clips in A and ${ts.b.clips} test clips in B`));
+  assert.match(dfd(dir, ["compare", runs[1].id, "latest", "--md"]).stdout, /> \[!WARNING\]\n> \*\*different test sets\*\*/);
 });

@@ -13,7 +13,7 @@ import { test } from "node:test";
 import { importClosure } from "../../src/runner/code.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "shell"];
+const KINDS = ["demo", "extract", "diagnose", "split", "train", "evaluate", "crossval", "shell"];
 
 function imports(file: string): string[] {
   const src = readFileSync(file, "utf8");

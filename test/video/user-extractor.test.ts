@@ -59,7 +59,7 @@ describe("the features: param's check", () => {
 
   test("lists the built-in names and accepts module paths", () => {
     assert.equal(spec.module, true);
-    assert.deepEqual([...spec.names!()], ["forensic-v1"]);
+    assert.deepEqual([...spec.names!()], ["forensic-v1", "forensic-v2", "encoder"]);
     assert.equal(spec.enum, undefined);
   });
 
@@ -70,7 +70,7 @@ describe("the features: param's check", () => {
   });
 
   test("each problem is one clear message naming the file", async () => {
-    assert.match((await check("forensic-v2"))!, /unknown feature extractor "forensic-v2" \(known: forensic-v1; or a module path/);
+    assert.match((await check("forensic-v9"))!, /unknown feature extractor "forensic-v9" \(known: forensic-v1, forensic-v2, encoder; or a module path/);
     assert.match((await check("./nope.js"))!, /^\.\/nope\.js: no such file \(.*project\/nope\.js\)$/);
     assert.match((await check("./extractors"))!, /not a file/);
     assert.match((await check("./no-default.mjs"))!, /no default export/);
