@@ -81,8 +81,10 @@ export function runCommand(io: Io, positional: string | undefined, flags: RunFla
         if (flags.json) io.out(JSON.stringify(jsonOf(result)) + "\n");
         return 130;
       }
-      human(summaryTable(result.stages, result.runId));
-      for (const f of result.stages.filter((s) => s.status === "failed"))
+      human(summaryTable(result.stages, result.artifactsDeleted ? undefined : result.runId));
+      if (result.artifactsDeleted)
+        io.err(`dfd: the artifacts directory ${artifactsDir} was deleted during the run: the run stopped, and nothing of it was kept (no outputs, no cache entries, no run record); \`dfd run\` again starts afresh\n`);
+      else for (const f of result.stages.filter((s) => s.status === "failed"))
         io.err(`dfd: stage ${f.name} failed: ${f.error?.split("\n")[0]}${f.log ? ` (log: ${f.log})` : ""}\n`);
       if (process.env.DFD_STATS) {
         const st = store.hasher.stats;
@@ -97,9 +99,10 @@ export function runCommand(io: Io, positional: string | undefined, flags: RunFla
 }
 
 /** The `--json` object. */
-export function jsonOf(r: RunResult): { run: string | null; status: string; stages: { name: string; status: string; key: string | null; reasons: string[]; seconds: number }[] } {
+export function jsonOf(r: RunResult): { run: string | null; status: string; error?: string; stages: { name: string; status: string; key: string | null; reasons: string[]; seconds: number }[] } {
   return {
-    run: r.runId ?? null,
+    run: r.artifactsDeleted ? null : r.runId ?? null,
+    ...(r.artifactsDeleted ? { error: "the artifacts directory was deleted during the run: nothing of it was kept" } : {}),
     status: r.status,
     stages: r.stages.map((s) => ({ name: s.name, status: s.status, key: s.key, reasons: renderReasons(s.reasons), seconds: Math.round(s.seconds * 1000) / 1000 })),
   };

@@ -101,7 +101,10 @@ export function reencodeArgs(input: string, r: Reencode, output: string, logleve
   vf.push("scale=trunc(iw/2)*2:trunc(ih/2)*2");
   return [
     "-nostdin", "-hide_banner", "-loglevel", loglevel, "-i", input, "-map", "0:v:0", "-an", "-sn", "-dn",
-    "-vf", vf.join(","), "-c:v", "libx264", "-preset", "veryfast", "-crf", String(r.crf),
+    // One encoder thread: x264's frame threads restrict motion search by how far the reference is
+    // encoded, so its bytes depend on the thread count; one thread gives the same frames on every
+    // machine (a shared cache and workers on other machines rely on that).
+    "-vf", vf.join(","), "-c:v", "libx264", "-preset", "veryfast", "-crf", String(r.crf), "-threads", "1",
     "-pix_fmt", "yuv420p", "-vsync", r.fps ? "cfr" : "passthrough", "-f", "matroska", output,
   ];
 }

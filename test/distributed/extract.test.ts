@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FileHasher } from "../../src/runner/filehash.js";
 import { dfd, project, run, start, until } from "../helpers/cli.js";
-import { DBS, NO_REDIS, isolatedQueue, redisUrl, sharedRemote, startWorker, type WorkerProc } from "./helpers.js";
+import { NO_REDIS, isolatedQueue, redisUrl, sharedRemote, startWorker, type WorkerProc } from "./helpers.js";
 
 const PIPELINE = `stages:
   demo: { uses: demo, with: { real: 5, fake: 5, size: 64 } }
@@ -23,7 +23,7 @@ describe("extract on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
     for (const kill of [false, true]) {
       const remote = await sharedRemote();
-      const queue = (await isolatedQueue(DBS.extract));
+      const queue = isolatedQueue();
       const ws: WorkerProc[] = [];
       try {
         for (let i = 0; i < 2; i++) ws.push(await startWorker(queue, project({}), remote.env, ["--lock-duration", "2"]));

@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import { FileHasher } from "../../src/runner/filehash.js";
 import { openBackend } from "../../src/remote/open.js";
 import { dfd, run, start, until } from "../helpers/cli.js";
-import { DBS, NO_REDIS, UPPER_KIND, isolatedQueue, redisUrl, sharedRemote, startRedis, startWorker, upperProject, type WorkerProc } from "./helpers.js";
+import { NO_REDIS, UPPER_KIND, isolatedQueue, redisUrl, sharedRemote, startRedis, startWorker, upperProject, type WorkerProc } from "./helpers.js";
 
 const treeOf = async (dir: string) => (await new FileHasher(undefined).hashTree(dir)).hash;
 const outputOf = (dir: string, env: NodeJS.ProcessEnv) => dfd(dir, ["path", "upper"], env).stdout.trim();
@@ -32,7 +32,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
     const l = run(local, [], { DFD_REMOTE: "off" });
     assert.equal(l.code, 0, l.stderr);
     const coordinator = upperProject(8, "delay_ms: 150");
-    const queue = (await isolatedQueue(DBS.fanout));
+    const queue = isolatedQueue();
     await withWorkers(2, queue, upperProject(0), remote.env, async (ws) => {
       const r = run(coordinator, ["--executor", "bullmq", "--queue", queue], remote.env);
       assert.equal(r.code, 0, r.stderr);
@@ -51,7 +51,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
     const local = upperProject(4);
     assert.equal(run(local, [], { DFD_REMOTE: "off" }).code, 0);
     const coordinator = upperProject(4);
-    const queue = await isolatedQueue(DBS.fanout);
+    const queue = isolatedQueue();
     await withWorkers(1, queue, upperProject(0), remote.env, async (ws) => {
       const r = run(coordinator, ["--executor", "bullmq", "--queue", queue, "--inputs", "shared"], { ...remote.env, DFD_STATS: "1" });
       assert.equal(r.code, 0, r.stderr);
@@ -71,7 +71,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
   test("items already on the remote are not queued again (a new item is)", async () => {
     const remote = await sharedRemote();
-    const queue = (await isolatedQueue(DBS.fanout));
+    const queue = isolatedQueue();
     const a = upperProject(4);
     await withWorkers(1, queue, upperProject(0), remote.env, async (ws) => {
       assert.equal(run(a, ["--executor", "bullmq", "--queue", queue], remote.env).code, 0);
@@ -91,7 +91,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
     const local = upperProject(6, withs);
     assert.equal(run(local, [], { DFD_REMOTE: "off" }).code, 0);
     const coordinator = upperProject(6, withs);
-    const queue = (await isolatedQueue(DBS.fanout));
+    const queue = isolatedQueue();
     await withWorkers(2, queue, upperProject(0), remote.env, async (ws) => {
       const r = start(coordinator, ["run", "--json", "--executor", "bullmq", "--queue", queue], remote.env);
       let victim: WorkerProc | undefined;
@@ -107,7 +107,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
   test("an item that fails is retried with backoff (here: it succeeds on its second attempt)", async () => {
     const remote = await sharedRemote();
-    const queue = await isolatedQueue(DBS.fanout);
+    const queue = isolatedQueue();
     const marker = join(upperProject(0), "flaky-marker");
     const withs = `flaky: t01.txt, flaky_marker: ${marker}`;
     const local = upperProject(3, withs.replace("t01.txt", "none"));
@@ -126,7 +126,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
   test("Ctrl-C on the coordinator removes the flow: no items left waiting", async () => {
     const remote = await sharedRemote();
-    const queue = await isolatedQueue(DBS.fanout);
+    const queue = isolatedQueue();
     const coordinator = upperProject(6, "delay_ms: 1500");
     await withWorkers(1, queue, upperProject(0), remote.env, async (ws) => {
       const r = start(coordinator, ["run", "--json", "--executor", "bullmq", "--queue", queue], remote.env);
@@ -151,7 +151,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
   test("a worker with another code version of the kind refuses the item; the stage fails saying why", async () => {
     const remote = await sharedRemote();
-    const queue = (await isolatedQueue(DBS.fanout));
+    const queue = isolatedQueue();
     const coordinator = upperProject(3);
     const old = upperProject(0, "", UPPER_KIND.replace("// test fan-out kind", "// test fan-out kind, an older checkout"));
     await withWorkers(1, queue, old, remote.env, async (ws) => {
@@ -183,7 +183,7 @@ describe("fan-out on dfd workers (BullMQ)", { skip: redisUrl ? false : NO_REDIS 
 
   test("--executor bullmq without a remote cache is refused with the reason", () => {
     const dir = upperProject(1);
-    const r = dfd(dir, ["run", "--executor", "bullmq", "--queue", `${redisUrl}/${DBS.fanout[1]}`], { DFD_REMOTE: "off" });
+    const r = dfd(dir, ["run", "--executor", "bullmq", "--queue", isolatedQueue()], { DFD_REMOTE: "off" });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /--executor bullmq needs a remote cache/);
   });

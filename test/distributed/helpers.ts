@@ -4,27 +4,32 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isAlive } from "../../src/runner/lock.js";
 import { BIN, project, until } from "../helpers/cli.js";
 import { awsEnv, freePort, newBucket, newFileRemote, s3 } from "../remote/servers.js";
 
 export const redisUrl = process.env.DFD_TEST_REDIS_URL;
 export const NO_REDIS = "no Redis test server (DFD_TEST_REDIS_URL unset): `npm test` starts one when redis-server is installed (apt-get install -y redis-server)";
 
-/** A Redis URL on a database of its own, emptied first: test files run in parallel (each takes
- * its own range of the 16 databases), tests never see each other's jobs. */
-export async function isolatedQueue(range: readonly [number, number]): Promise<string> {
-  const db = range[0] + used.get(range[0])!;
-  if (db > range[1]) throw new Error(`out of Redis databases ${range[0]}-${range[1]} for this test file`);
-  used.set(range[0], used.get(range[0])! + 1);
-  const { Redis } = await import("ioredis");
-  const r = new Redis(`${redisUrl}/${db}`);
-  await r.flushdb();
-  r.disconnect();
-  return `${redisUrl}/${db}`;
+let db = 1;
+/** A Redis URL on a database of its own (1-11; bench/distributed.ts uses 12-15): tests never see each other's jobs — also across
+ * the test files node runs in parallel (each claims its databases with SET NX on database 0;
+ * a counter per process gave two files the same database, and one file's workers took the other's
+ * items). */
+export function isolatedQueue(): string {
+  const cli = (...args: string[]) => spawnSync("redis-cli", ["-u", `${redisUrl}/0`, ...args], { encoding: "utf8" });
+  // Emptied once claimed: a database left by an earlier run keeps its jobs.
+  const claimed = (n: number) => { spawnSync("redis-cli", ["-u", `${redisUrl}/${n}`, "FLUSHDB"], { encoding: "utf8" }); return `${redisUrl}/${n}`; };
+  for (; db <= 11; db++) {
+    const claim = cli("SET", `dfd-test-db:${db}`, String(process.pid), "NX");
+    if (claim.error) return `${redisUrl}/${db++}`; // no redis-cli: this process's counter only
+    if (claim.stdout.trim() === "OK") return claimed(db++);
+    // held by a test process that has ended (an earlier `npm test` on a kept-up Redis): take it over
+    const holder = Number(cli("GET", `dfd-test-db:${db}`).stdout.trim());
+    if (holder && !isAlive(holder) && cli("SET", `dfd-test-db:${db}`, String(process.pid)).stdout.trim() === "OK") return claimed(db++);
+  }
+  throw new Error("out of Redis databases for tests");
 }
-const used = new Map<number, number>([[1, 0], [8, 0], [12, 0]]);
-/** Databases per test file. */
-export const DBS = { fanout: [1, 7], extract: [8, 11], bench: [12, 15] } as const;
 
 /** The remote cache the workers and the coordinator share: S3 when the test server runs, else a
  * shared directory. */
