@@ -50,7 +50,7 @@ function dfdRun(args: string[], extra: Record<string, string>, artifacts: string
 
 function startWorker(queue: string, extra: Record<string, string>) {
   const work = mkdtempSync(join(tmpdir(), "dfd-bench-worker-"));
-  const child = spawn(process.execPath, [bin, "worker", "--queue", queue, "-j", jobs, "--work-dir", work], { cwd: dir, env: { ...process.env, CI: "1", ...extra }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [bin, "worker", "--queue", queue, "-j", jobs, "--threads", String(Math.max(1, Number(jobs) / 2)), "--work-dir", work], { cwd: dir, env: { ...process.env, CI: "1", ...extra }, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr.on("data", (c: Buffer) => (log += c.toString()));
   return {
@@ -63,31 +63,38 @@ function startWorker(queue: string, extra: Record<string, string>) {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const rows: string[] = [];
 const local: Result[] = [];
-const dist: (Result & { inputs: number; run: number; results: number; s3: Record<string, number>; redis: number })[] = [];
+type Dist = Result & { inputs: number; run: number; results: number; s3: Record<string, number>; redis: number };
+const dist: Dist[] = [];
+const shared: Dist[] = [];
 for (let round = 0; round < rounds; round++) {
   // local pool
   const la = mkdtempSync(join(tmpdir(), "dfd-bench-art-"));
   local.push(dfdRun([], { DFD_REMOTE: "off" }, la));
   rmSync(la, { recursive: true, force: true });
-  // coordinator + 2 workers, a fresh bucket and queue (no cached items, inputs uploaded again)
-  const url = await srv.newBucket();
-  const queue = `${env.DFD_TEST_REDIS_URL}/${10 + round}`;
-  const remoteEnv = { ...aws, DFD_REMOTE: url, DFD_REMOTE_ENDPOINT: env.DFD_TEST_S3_ENDPOINT! };
-  const ws = [startWorker(queue, remoteEnv), startWorker(queue, remoteEnv)];
-  await Promise.all(ws.map((w) => w.ready()));
-  const before = await redisCommands(env.DFD_TEST_REDIS_URL!);
-  const da = mkdtempSync(join(tmpdir(), "dfd-bench-art-"));
-  const r = dfdRun(["--executor", "bullmq", "--queue", queue], { ...remoteEnv, DFD_STATS: "1" }, da);
-  const redis = (await redisCommands(env.DFD_TEST_REDIS_URL!)) - before;
-  await Promise.all(ws.map((w) => w.stop()));
-  rmSync(da, { recursive: true, force: true });
-  const logs = ws.map((w) => w.log()).join("\n");
-  const timings = [...logs.matchAll(/\(inputs (\d+) ms, run (\d+) ms, results (\d+) ms\)/g)].map((m) => m.slice(1).map(Number));
-  const s3: Record<string, number> = { GET: 0, HEAD: 0, PUT: 0, LIST: 0 };
-  for (const m of [...logs.matchAll(/requests to .*?: GET (\d+), HEAD (\d+), PUT (\d+), LIST (\d+)/g), ...r.stderr.matchAll(/requests: GET (\d+), HEAD (\d+), PUT (\d+), LIST (\d+)/g)])
-    ["GET", "HEAD", "PUT", "LIST"].forEach((k, i) => (s3[k]! += Number(m[i + 1])));
-  dist.push({ ...r, inputs: mean(timings.map((t) => t[0]!)), run: mean(timings.map((t) => t[1]!)), results: mean(timings.map((t) => t[2]!)), s3, redis });
-  console.error(`round ${round + 1}: local ${local[round]!.stageSeconds.toFixed(1)} s, distributed ${r.stageSeconds.toFixed(1)} s (${r.items} items)`);
+  // coordinator + 2 workers, a fresh bucket and queue (no cached items; inputs uploaded again, or
+  // read where they are with --inputs shared)
+  for (const inputs of ["remote", "shared"] as const) {
+    const url = await srv.newBucket();
+    const queue = `${env.DFD_TEST_REDIS_URL}/${12 + (round % 4)}`;
+    { const { Redis } = await import("ioredis"); const r = new Redis(queue); await r.flushdb(); r.disconnect(); }
+    const remoteEnv = { ...aws, DFD_REMOTE: url, DFD_REMOTE_ENDPOINT: env.DFD_TEST_S3_ENDPOINT! };
+    const ws = [startWorker(queue, remoteEnv), startWorker(queue, remoteEnv)];
+    await Promise.all(ws.map((w) => w.ready()));
+    const before = await redisCommands(env.DFD_TEST_REDIS_URL!);
+    const da = mkdtempSync(join(tmpdir(), "dfd-bench-art-"));
+    const r = dfdRun(["--executor", "bullmq", "--queue", queue, "--inputs", inputs], { ...remoteEnv, DFD_STATS: "1" }, da);
+    const redis = (await redisCommands(env.DFD_TEST_REDIS_URL!)) - before;
+    await Promise.all(ws.map((w) => w.stop()));
+    rmSync(da, { recursive: true, force: true });
+    const logs = ws.map((w) => w.log()).join("\n");
+    const timings = [...logs.matchAll(/\(inputs (\d+) ms, run (\d+) ms, results (\d+) ms\)/g)].map((m) => m.slice(1).map(Number));
+    const s3: Record<string, number> = { GET: 0, HEAD: 0, PUT: 0, LIST: 0 };
+    for (const m of [...logs.matchAll(/requests to .*?: GET (\d+), HEAD (\d+), PUT (\d+), LIST (\d+)/g), ...r.stderr.matchAll(/requests: GET (\d+), HEAD (\d+), PUT (\d+), LIST (\d+)/g)])
+      ["GET", "HEAD", "PUT", "LIST"].forEach((k, i) => (s3[k]! += Number(m[i + 1])));
+    await srv.dropBucket(url);
+    (inputs === "remote" ? dist : shared).push({ ...r, inputs: mean(timings.map((t) => t[0]!)), run: mean(timings.map((t) => t[1]!)), results: mean(timings.map((t) => t[2]!)), s3, redis });
+  }
+  console.error(`round ${round + 1}: local ${local[round]!.stageSeconds.toFixed(1)} s, distributed ${dist[round]!.stageSeconds.toFixed(1)} s (inputs remote), ${shared[round]!.stageSeconds.toFixed(1)} s (inputs shared) (${dist[round]!.items} items)`);
 }
 rmSync(dir, { recursive: true, force: true });
 await srv.stop();
@@ -95,18 +102,21 @@ await srv.stop();
 const items = dist[0]!.items;
 const best = (xs: Result[]) => Math.min(...xs.map((x) => x.stageSeconds));
 const lb = best(local);
-const db = best(dist);
-rows.push(`| run | extract stage s (best of ${rounds}) | clips/s |`, "|---|---|---|");
-rows.push(`| local pool, -j ${jobs} | ${lb.toFixed(1)} | ${(items / lb).toFixed(2)} |`);
-rows.push(`| coordinator + 2 \`dfd worker -j ${jobs}\` | ${db.toFixed(1)} | ${(items / db).toFixed(2)} |`);
-rows.push("", `distributed / local throughput: **${(lb / db).toFixed(2)}×** (${items} clips)`);
-const d = dist.find((x) => x.stageSeconds === db)!;
-rows.push("", "| per item (means, best round) | ms |", "|---|---|");
-rows.push(`| worker: inputs from the remote (download + re-hash) | ${d.inputs.toFixed(0)} |`);
-rows.push(`| worker: the item itself (extract's run) | ${d.run.toFixed(0)} |`);
-rows.push(`| worker: results to the remote (hash, HEAD/PUT blobs, record) | ${d.results.toFixed(0)} |`);
-rows.push("", "| requests per item | count |", "|---|---|");
-for (const k of ["GET", "HEAD", "PUT", "LIST"]) rows.push(`| S3 ${k} (coordinator + workers) | ${(d.s3[k]! / items).toFixed(2)} |`);
-rows.push(`| Redis commands (all clients, incl. workers' blocking waits) | ${(d.redis / items).toFixed(1)} |`);
+rows.push(`| run | extract stage s (best of ${rounds}) | clips/s | vs local |`, "|---|---|---|---|");
+rows.push(`| local pool, -j ${jobs} | ${lb.toFixed(1)} | ${(items / lb).toFixed(2)} | 1 |`);
+for (const [name, xs] of [["inputs through S3 (default)", dist], ["inputs shared (same paths)", shared]] as const) {
+  const b = best(xs);
+  rows.push(`| coordinator + 2 \`dfd worker -j ${jobs} --threads ${Math.max(1, Number(jobs) / 2)}\`, ${name} | ${b.toFixed(1)} | ${(items / b).toFixed(2)} | **${(lb / b).toFixed(2)}×** |`);
+}
+rows.push("", `per round (local / S3 inputs / shared inputs, s): ${local.map((l, i) => `${l.stageSeconds.toFixed(1)} / ${dist[i]!.stageSeconds.toFixed(1)} / ${shared[i]!.stageSeconds.toFixed(1)}`).join("; ")}`);
+for (const [name, xs] of [["inputs through S3", dist], ["inputs shared", shared]] as const) {
+  const d = xs.find((x) => x.stageSeconds === best(xs))!;
+  rows.push("", `**${name}** (best round), per item:`, "", "| | |", "|---|---|");
+  rows.push(`| worker: inputs (download + re-hash, or re-hash in place) | ${d.inputs.toFixed(0)} ms |`);
+  rows.push(`| worker: the item itself (extract's run) | ${d.run.toFixed(0)} ms |`);
+  rows.push(`| worker: results to the remote (hash, PUT blobs, record) | ${d.results.toFixed(0)} ms |`);
+  for (const k of ["GET", "HEAD", "PUT", "LIST"]) rows.push(`| S3 ${k} requests (coordinator + workers) | ${(d.s3[k]! / items).toFixed(2)} |`);
+  rows.push(`| Redis commands (all clients, incl. blocking waits) | ${(d.redis / items).toFixed(1)} |`);
+}
 rows.push("", `load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 console.log(rows.join("\n"));

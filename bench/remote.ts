@@ -69,6 +69,7 @@ for (const kind of ["s3", "file"] as const) {
   rows.push(`| | \`dfd pull\` into a fresh clone (wall, incl. node start-up) | ${m.toFixed(2)} | ${mb.toFixed(1)} | ${(mb / m).toFixed(1)} | ${pulls[0]!.req} |`);
   rows.push(`| | \`dfd run\` in a fresh clone, every stage from the remote | ${median(runs).toFixed(2)} | ${mb.toFixed(1)} | ${(mb / median(runs)).toFixed(1)} | |`);
   if (kind === "file") rmSync(fileURLToPath(url), { recursive: true, force: true });
+  else await srv.dropBucket(url);
 }
 await srv.stop();
 rows.push("", `pipeline: ${pipeline}; load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);

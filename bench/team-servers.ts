@@ -15,6 +15,8 @@ export interface Servers {
   /** AWS_* for the test server's user (also set in this process). */
   aws: Record<string, string>;
   newBucket(): Promise<string>;
+  /** Empties and deletes a bucket made by newBucket (the test S3 keeps objects in memory). */
+  dropBucket(url: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,10 +36,23 @@ export async function servers(need: "redis+s3" | "s3"): Promise<Servers> {
     async newBucket() {
       const { S3Client, CreateBucketCommand } = await import("@aws-sdk/client-s3");
       const c = new S3Client({ endpoint: env.DFD_TEST_S3_ENDPOINT, forcePathStyle: true, region: "us-east-1" });
-      const bucket = `dfd-bench-${Date.now().toString(36)}`;
+      const bucket = `dfd-bench-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
       await c.send(new CreateBucketCommand({ Bucket: bucket }));
       c.destroy();
       return `s3://${bucket}/team`;
+    },
+    async dropBucket(url) {
+      const { S3Client, ListObjectsV2Command, DeleteObjectsCommand, DeleteBucketCommand } = await import("@aws-sdk/client-s3");
+      const c = new S3Client({ endpoint: env.DFD_TEST_S3_ENDPOINT, forcePathStyle: true, region: "us-east-1", requestChecksumCalculation: "WHEN_REQUIRED" });
+      const Bucket = url.slice("s3://".length).split("/")[0]!;
+      for (;;) {
+        const r = await c.send(new ListObjectsV2Command({ Bucket }));
+        const keys = (r.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        if (!keys.length) break;
+        await c.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys } }));
+      }
+      await c.send(new DeleteBucketCommand({ Bucket }));
+      c.destroy();
     },
     stop: async () => { if (own) await stopServices({ dir: own }); },
   };

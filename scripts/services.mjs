@@ -88,6 +88,13 @@ async function startRedis(dir) {
   return { DFD_TEST_REDIS_URL: `redis://127.0.0.1:${port}` };
 }
 
+/** The OSD keeps every object in memory (memstore), up to this much: 1 GiB, or DFD_SERVICES_S3_MB.
+ * A full OSD makes every write hang: benchmarks delete their buckets as they go. */
+function memstoreBytes() {
+  const mb = Number(process.env.DFD_SERVICES_S3_MB ?? 1024);
+  return Math.round((Number.isFinite(mb) && mb >= 256 ? mb : 1024) * 1024 * 1024);
+}
+
 async function startS3(dir) {
   const d = join(dir, "ceph");
   rmSync(d, { recursive: true, force: true });
@@ -114,7 +121,7 @@ mon allow pool size one = true
 mon warn on pool no redundancy = false
 osd crush chooseleaf type = 0
 osd objectstore = memstore
-memstore device bytes = 1073741824
+memstore device bytes = ${memstoreBytes()}
 # The OSD's own crush commands at start-up race its first monmap (EPERM "wrong fsid"): the script
 # puts osd.0 into the crush map itself.
 osd class update on start = false

@@ -44,6 +44,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option("--lock-timeout <seconds>", "give up waiting for another dfd run after this long")
     .option("--executor <type>", "where fanned-out stages' items run: local (default) or bullmq (`dfd worker`s)")
     .option("--queue <redis-url>", "the Redis of --executor bullmq, e.g. redis://127.0.0.1:6379")
+    .option("--inputs <how>", "how workers get items' inputs: remote (through the remote cache) or shared (same paths on a shared filesystem)")
     .action(async (file: string, flags) => {
       const { runCommand } = await import("./commands/run.js");
       code = await runCommand(io, file, flags);
@@ -154,6 +155,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .description("run fan-out items (extract's clips) for `dfd run --executor bullmq` coordinators")
     .requiredOption("--queue <redis-url>", "the coordinators' Redis, e.g. redis://127.0.0.1:6379")
     .option("-j, --jobs <n>", "items at a time (default: cores)")
+    .option("--threads <n>", "threads a kind's worker may use for its items, e.g. extract's pool (default: cores)")
     .option("--project <dir>", "where module-path kinds (uses: ./kinds/x.js) resolve (default: .)")
     .option("--work-dir <dir>", "inputs cache and scratch space (default: a dfd-worker dir in the temp dir)")
     .option("--lock-duration <seconds>", "a job's lock: a worker killed mid-item is noticed after about this long", "30")

@@ -14,6 +14,7 @@ export function compareCommand(io: Io, refA: string, refB: string, flags: { pipe
     if (flags.json && flags.md) throw new ConfigError("--json and --md: choose one");
     const file = flags.pipeline ?? DEFAULT_PIPELINE;
     if (!existsSync(artifactsDirFor(file))) throw new ConfigError(`${refA}: no runs recorded yet (no ${artifactsDirFor(file)}): \`dfd run\` first`);
+    // With a remote cache, runs and cache entries made on other machines resolve too.
     const { store } = await openShared(file);
     const records = store.runs;
     try {

@@ -57,14 +57,17 @@ export function pullCommand(io: Io, flags: PullFlags): Promise<number> {
         lock = await acquireLock(artifactsDir, { command: "dfd pull" });
         await cleanTmp(artifactsDir);
         const outcomes = await new Planner(project.pipeline, { store, artifactsDir }).plan();
-        for (const o of outcomes) {
+        // Every stage's download at once (each moves up to 8 files at a time).
+        const results = await Promise.all(outcomes.map(async (o) => {
           if (o.status === "cached" && o.remote && o.outputHash) {
             const state = await store.objects.fetch(o.outputHash);
-            report(o.name, state === "ok" ? "pulled" : `not pulled (${state})`);
-          } else if (o.status === "cached") report(o.name, "already here");
-          else if (o.notNeeded) report(o.name, "not needed");
-          else report(o.name, o.status === "would-run" ? "not on the remote (it would run)" : "not on the remote");
-        }
+            return state === "ok" ? "pulled" : `not pulled (${state})`;
+          }
+          if (o.status === "cached") return "already here";
+          if (o.notNeeded) return "not needed";
+          return o.status === "would-run" ? "not on the remote (it would run)" : "not on the remote";
+        }));
+        outcomes.forEach((o, i) => report(o.name, results[i]!));
       }
     } catch (e) {
       lock?.release();

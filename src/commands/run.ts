@@ -25,6 +25,7 @@ export interface RunFlags {
   lockTimeout?: string;
   executor?: string;
   queue?: string;
+  inputs?: string;
 }
 
 export function runCommand(io: Io, positional: string | undefined, flags: RunFlags): Promise<number> {
@@ -80,8 +81,10 @@ export function runCommand(io: Io, positional: string | undefined, flags: RunFla
         if (flags.json) io.out(JSON.stringify(jsonOf(result)) + "\n");
         return 130;
       }
-      human(summaryTable(result.stages, result.runId));
-      for (const f of result.stages.filter((s) => s.status === "failed"))
+      human(summaryTable(result.stages, result.artifactsDeleted ? undefined : result.runId));
+      if (result.artifactsDeleted)
+        io.err(`dfd: the artifacts directory ${artifactsDir} was deleted during the run: the run stopped, and nothing of it was kept (no outputs, no cache entries, no run record); \`dfd run\` again starts afresh\n`);
+      else for (const f of result.stages.filter((s) => s.status === "failed"))
         io.err(`dfd: stage ${f.name} failed: ${f.error?.split("\n")[0]}${f.log ? ` (log: ${f.log})` : ""}\n`);
       if (process.env.DFD_STATS) {
         const st = store.hasher.stats;
@@ -96,9 +99,10 @@ export function runCommand(io: Io, positional: string | undefined, flags: RunFla
 }
 
 /** The `--json` object. */
-export function jsonOf(r: RunResult): { run: string | null; status: string; stages: { name: string; status: string; key: string | null; reasons: string[]; seconds: number }[] } {
+export function jsonOf(r: RunResult): { run: string | null; status: string; error?: string; stages: { name: string; status: string; key: string | null; reasons: string[]; seconds: number }[] } {
   return {
-    run: r.runId ?? null,
+    run: r.artifactsDeleted ? null : r.runId ?? null,
+    ...(r.artifactsDeleted ? { error: "the artifacts directory was deleted during the run: nothing of it was kept" } : {}),
     status: r.status,
     stages: r.stages.map((s) => ({ name: s.name, status: s.status, key: s.key, reasons: renderReasons(s.reasons), seconds: Math.round(s.seconds * 1000) / 1000 })),
   };
@@ -126,5 +130,5 @@ async function distributedItems(pipeline: Pipeline, store: StageStore, flags: Ru
   }
   if (spec.type === "local") return undefined;
   const { bullmqExecutor } = await import("../distributed/executor.js");
-  return bullmqExecutor(spec.queue, pipeline, store);
+  return bullmqExecutor(spec.queue, pipeline, store, spec.inputs);
 }

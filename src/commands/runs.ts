@@ -6,7 +6,6 @@ import { artifactsDirFor, openArtifacts } from "../runner/project.js";
 import { headlineMetrics, runsView } from "../experiments/runs.js";
 import { numberColumn, table } from "../experiments/render.js";
 import type { Json } from "../params.js";
-import { digestOf } from "../runner/records.js";
 import { DEFAULT_PIPELINE, guard, type Io } from "./common.js";
 
 /** Param columns shown in the table; the rest are named under it (and all are in --json). */
@@ -23,10 +22,7 @@ export function runsCommand(io: Io, flags: { pipeline?: string; json?: boolean; 
     }
     // --remote: the team's runs on the remote cache (no local artifacts needed).
     const store = flags.remote
-      ? await (await import("../remote/attach.js")).remoteRunLog(file, (m) => io.err(`dfd: ${m}\n`)).then((r) => ({
-        runs: { digests: async (n: number) => (await r.list(n)).map(digestOf) },
-        close: async () => r.close(),
-      }))
+      ? await (await import("../remote/attach.js")).remoteRunLog(file, (m) => io.err(`dfd: ${m}\n`))
       : (await openArtifacts(file)).store;
     const records = store.runs;
     try {

@@ -2,6 +2,7 @@
 import { short } from "../runner/canonical.js";
 import { Planner } from "../runner/plan.js";
 import { renderReasons } from "../runner/reasons.js";
+import { findingsLine, renderFinding } from "../runner/reporter.js";
 import { checkStages, guard, openQuestion, pipelineFile, type Io } from "./common.js";
 
 export function whyCommand(io: Io, stage: string, flags: { pipeline?: string; set?: string[]; run?: string; json?: boolean }): Promise<number> {
@@ -24,6 +25,8 @@ export function whyCommand(io: Io, stage: string, flags: { pipeline?: string; se
         lines.push(`${stage}: fresh — cached output ${short(e.outputHash)} produced by run ${e.runId} at ${e.createdAt} (${e.seconds.toFixed(1)} s)${o.remote ? " on another machine (on the remote; `dfd run` fetches it)" : rec ? "" : " (run record gone)"}`);
         lines.push(`  key ${o.key}`);
         if (!o.remote) lines.push(`  output ${project.store.objects.dir(e.outputHash)}`);
+        const findings = e.summary?.findings ?? [];
+        if (findings.length) lines.push(`  findings when it ran: ${findingsLine(findings).slice(2)}`, ...findings.map((f) => `    ${renderFinding(f)}`));
       } else if (o.notNeeded) {
         state = "fresh";
         lines.push(`${stage}: ${reasons.join("; ")}`);

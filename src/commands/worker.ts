@@ -20,6 +20,7 @@ import { guard, type Io } from "./common.js";
 export interface WorkerFlags {
   queue: string;
   jobs?: string;
+  threads?: string;
   project?: string;
   workDir?: string;
   lockDuration?: string;
@@ -39,6 +40,7 @@ export function workerCommand(io: Io, flags: WorkerFlags): Promise<number> {
       return n;
     };
     const concurrency = Math.floor(number(flags.jobs, "--jobs", availableParallelism(), 1));
+    const threads = Math.floor(number(flags.threads, "--threads", availableParallelism(), 1));
     const lockSeconds = number(flags.lockDuration, "--lock-duration", 30, 1);
     const projectDir = resolve(io.cwd, flags.project ?? ".");
     const workDir = resolve(io.cwd, flags.workDir ?? join(tmpdir(), `dfd-worker-${process.getuid?.() ?? "user"}`));
@@ -81,7 +83,7 @@ export function workerCommand(io: Io, flags: WorkerFlags): Promise<number> {
     try {
       await runWorker({
         queue: flags.queue, resolveKind, ...(remote ? { remote } : {}), workDir, projectDir, concurrency,
-        cpus: concurrency, lockDurationMs: lockSeconds * 1000, stalledIntervalMs: Math.max(1000, Math.min(30_000, (lockSeconds * 1000) / 2)),
+        cpus: threads, lockDurationMs: lockSeconds * 1000, stalledIntervalMs: Math.max(1000, Math.min(30_000, (lockSeconds * 1000) / 2)),
         log: (line) => io.err(`${line}\n`), signal: controller.signal,
       });
       return 0;

@@ -17,8 +17,8 @@ import { itemDirName, type ItemExecutor, type ItemRun } from "../runner/in-proce
 import type { ItemResult, WorkItem } from "../stage.js";
 import { mapLimit } from "../remote/backend.js";
 import { BadBlobError, TRANSFER_CONCURRENCY, type RemoteCache } from "../remote/cache.js";
-import { BadRecordError } from "../remote/layout.js";
-import { publishInputs, type LocalTree } from "./inputs.js";
+import { BadRecordError, itemKey } from "../remote/layout.js";
+import { publishInputs, type InputMode, type LocalTree } from "./inputs.js";
 import { JOB_FORMAT, itemContentKey, type ItemJob, type ItemReturn, type TreeInput } from "./jobs.js";
 import { ITEM_QUEUE, STAGE_QUEUE, openQueueConnection, showUrl } from "./redis.js";
 
@@ -53,6 +53,9 @@ export interface CoordinatorOptions {
   backoffMs?: number;
   /** How often to check the flow when no event arrives (ms). */
   pollMs?: number;
+  /** How workers get the items' inputs: through the remote cache (default), or where they are
+   * here, on a filesystem every worker shares (inputs.ts). */
+  inputs?: InputMode;
 }
 
 /** Requests a finished item costs the coordinator: GET record + one GET per file. */
@@ -114,7 +117,7 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
   }
   ctx.log.info(`${items.length - pending.length} of ${items.length} items on the remote cache; queueing ${pending.length} on ${showUrl(opts.queue)}`);
 
-  const inputs = await publishInputs(remote, stage.trees, pending.map((k) => items[k]!), ctx.signal);
+  const inputs = await publishInputs(remote, stage.trees, pending.map((k) => items[k]!), opts.inputs ?? "remote", ctx.signal);
   const coordinator = `${hostname()}:${process.pid}`;
   const jobOf = (k: number, i: number): ItemJob => {
     const trees = inputs[i]!;
@@ -143,7 +146,7 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
     if (!outstanding.has(k)) return;
     outstanding.delete(k);
     const p = collect(k, sha).then((ok) => {
-      if (!ok) failure ??= new Error(`item ${items[k]!.id} finished on a worker but its result on ${remote.url} is missing or damaged (items/${keys[k]}.json)`);
+      if (!ok) failure ??= new Error(`item ${items[k]!.id} finished on a worker but its result on ${remote.url} is missing or damaged (${itemKey(keys[k]!)})`);
     }, (e) => { failure ??= e instanceof Error ? e : new Error(String(e)); }).finally(() => { collecting.delete(p); wake(); });
     collecting.add(p);
   };
@@ -180,6 +183,12 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
       await old.removeUnprocessedChildren().catch(() => {});
       await old.remove().catch(() => {});
     }
+    // An item that failed in an earlier run (a worker of another version refused it, a bug since
+    // fixed) keeps its failed job for a day; that must not fail this run: it goes, and is queued anew.
+    await mapLimit(pending, 64, async (k) => {
+      const job = await itemQueue.getJob(keys[k]!);
+      if (job && (await job.getState()) === "failed") await job.remove().catch(() => {});
+    });
     const attempts = opts.attempts ?? 3;
     const tree = await flows.add({
       name: stage.name, queueName: STAGE_QUEUE, data: { stage: stage.name, coordinator, items: items.length },
@@ -190,14 +199,21 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
       })),
     });
     parent = tree.job;
-    // Events are the fast path; the poll catches what they miss (a completion before we listened,
-    // a job another coordinator's flow owns) by asking the remote and the jobs directly.
+    // Events are the fast path. Once a second the parent's dependency counts (a few Redis
+    // commands) say whether every item has finished; only then, or every reconcileMs, is each
+    // outstanding item checked on its own (its job's state, the remote), which catches what the
+    // events missed: a completion before we listened, a job another coordinator's flow owns.
     const pollMs = opts.pollMs ?? 1000;
+    const reconcileMs = Math.max(pollMs, 15_000);
     let lastPoll = Date.now();
+    let lastReconcile = Date.now();
     while ((outstanding.size || collecting.size) && !failure && !ctx.signal.aborted) {
       await new Promise<void>((r) => { wake = r; setTimeout(r, pollMs); });
       if (Date.now() - lastPoll < pollMs || !outstanding.size || failure || ctx.signal.aborted) continue;
       lastPoll = Date.now();
+      const counts = await parent.getDependenciesCount().catch(() => undefined);
+      if (counts && (counts.unprocessed ?? 0) > 0 && Date.now() - lastReconcile < reconcileMs) continue;
+      lastReconcile = Date.now();
       for (const k of [...outstanding]) {
         const job = await itemQueue.getJob(keys[k]!);
         const state = job ? await job.getState() : "missing";
@@ -216,11 +232,12 @@ async function coordinate<P>(stage: DistributedStage, opts: CoordinatorOptions, 
     ctx.signal.removeEventListener("abort", onAbort);
     events.off("completed", onCompleted);
     events.off("failed", onFailed);
-    // The flow goes: its waiting items on Ctrl-C or failure, the finished parent otherwise. Items
-    // running on a worker finish there (their results are cached for next time).
+    // The flow goes: its waiting items on Ctrl-C or failure, then the parent (alone: items
+    // running on a worker are locked, they finish there and their results are cached for next
+    // time).
     if (parent) {
       await parent.removeUnprocessedChildren().catch(() => {});
-      await parent.remove().catch(() => {});
+      await parent.remove({ removeChildren: false }).catch(() => {});
     }
     await Promise.allSettled([events.close(), flows.close(), itemQueue.close(), stageQueue.close()]);
     connection.disconnect();

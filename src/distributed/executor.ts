@@ -9,14 +9,14 @@ import type { Pipeline, ResolvedStage } from "../runner/resolve.js";
 import type { StageStore } from "../runner/store-api.js";
 import { TieredStore } from "../remote/tiered.js";
 import { bullmqItems, type DistributedStage } from "./coordinator.js";
-import type { LocalTree } from "./inputs.js";
+import type { InputMode, LocalTree } from "./inputs.js";
 import { openQueueConnection } from "./redis.js";
 
 export type ItemExecutorFor = (stage: ResolvedStage, outcome: StageOutcome) => ItemExecutor | undefined;
 
 /** Checks the queue (reachable, noeviction) and the remote (configured, writable) up front, and
  * returns the per-stage factory the executor calls for fanned-out stages. */
-export async function bullmqExecutor(queue: string, pipeline: Pipeline, store: StageStore): Promise<ItemExecutorFor> {
+export async function bullmqExecutor(queue: string, pipeline: Pipeline, store: StageStore, inputs: InputMode = "remote"): Promise<ItemExecutorFor> {
   if (!(store instanceof TieredStore))
     throw new Error("--executor bullmq needs a remote cache (`remote:` in pipeline.yaml or DFD_REMOTE): workers fetch the items' inputs from it and put their results there");
   if (store.remote.readOnly) throw new Error(`--executor bullmq needs a writable remote cache; ${store.remote.url} is read-only (read_only / DFD_REMOTE_READ_ONLY)`);
@@ -27,7 +27,7 @@ export async function bullmqExecutor(queue: string, pipeline: Pipeline, store: S
   return (stage, o) => {
     if (!stage.kind.fanOut || !o.components || !o.key) return undefined;
     return {
-      run: async (args) => bullmqItems(await describe(stage, o, pipeline, store), { queue, remote, remoteRef }).run(args),
+      run: async (args) => bullmqItems(await describe(stage, o, pipeline, store), { queue, remote, remoteRef, inputs }).run(args),
     };
   };
 }

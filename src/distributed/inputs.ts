@@ -1,8 +1,11 @@
-// How a worker gets an item's input: by content, through the remote cache. The coordinator
+// How a worker gets an item's input. By default by content, through the remote cache: the coordinator
 // uploads what the items read (blobs under their sha256, and for whole trees the tree's file
 // list, trees/<hash>.json); a worker downloads them into its own tree cache
 // (<work dir>/trees/<tree hash>/<relative path>), re-hashing every file, so the kind finds its
 // input at the same relative path as on the coordinator. No shared filesystem is needed.
+// With inputs "shared" (the data set and the artifacts directory on a filesystem every worker
+// mounts at the same path), nothing is uploaded: the job names the coordinator's directory and
+// the worker reads it there, re-hashing each file it needs once before trusting it.
 //
 // Which files an item reads: the files of the needed trees (the data set, the needed stages'
 // outputs) whose sha256 is the item's contentHash (extract: the clip), plus each tree's small
@@ -40,7 +43,9 @@ const smallTop = (t: LocalTree): Record<string, string> =>
 
 /** Per item, the TreeInput of each tree (sparse: only its own files, when its contentHash names
  * them); uploads the blobs (and for whole trees, the file lists) the workers will need. */
-export async function publishInputs(cache: RemoteCache, trees: LocalTree[], items: WorkItem[], signal?: AbortSignal): Promise<Map<string, TreeInput>[]> {
+export type InputMode = "remote" | "shared";
+
+export async function publishInputs(cache: RemoteCache, trees: LocalTree[], items: WorkItem[], mode: InputMode, signal?: AbortSignal): Promise<Map<string, TreeInput>[]> {
   const bySha = new Map<string, { tree: number; rel: string }[]>();
   trees.forEach((t, i) => {
     for (const [rel, sha] of Object.entries(t.files)) bySha.set(sha, [...(bySha.get(sha) ?? []), { tree: i, rel }]);
@@ -56,14 +61,15 @@ export async function publishInputs(cache: RemoteCache, trees: LocalTree[], item
       for (const h of hits) sub.set(h.tree, { ...(sub.get(h.tree) ?? {}), [h.rel]: item.contentHash });
       trees.forEach((t, i) => {
         const files = { ...smallTop(t), ...(sub.get(i) ?? {}) };
-        m.set(t.name, { hash: t.hash, files });
+        m.set(t.name, { hash: t.hash, files, ...(mode === "shared" ? { path: t.root } : {}) });
         for (const [rel, sha] of Object.entries(files)) needed[i]!.set(rel, sha);
       });
     } else {
-      trees.forEach((t, i) => { m.set(t.name, { hash: t.hash }); whole.add(i); });
+      trees.forEach((t, i) => { m.set(t.name, { hash: t.hash, ...(mode === "shared" ? { path: t.root, files: t.files } : {}) }); whole.add(i); });
     }
     perItem.push(m);
   }
+  if (mode === "shared") return perItem;
   for (const [i, t] of trees.entries()) {
     const files = whole.has(i) ? t.files : Object.fromEntries(needed[i]!);
     if (Object.keys(files).length) await cache.putBlobs(t.root, files, signal ? { signal } : {});
@@ -80,6 +86,7 @@ export class TreeCache {
   constructor(private readonly cache: RemoteCache, private readonly dir: string) {}
 
   async materialize(tree: TreeInput, signal?: AbortSignal): Promise<string> {
+    if (tree.path !== undefined) return this.shared(tree as TreeInput & { path: string });
     const root = join(this.dir, "trees", tree.hash);
     const files = tree.files ?? (await this.list(tree.hash, signal));
     await mapLimit(Object.entries(files), TRANSFER_CONCURRENCY, async ([rel, sha]) => {
@@ -104,6 +111,19 @@ export class TreeCache {
     });
     await mkdir(root, { recursive: true });
     return root;
+  }
+
+  /** Inputs on a shared filesystem: the coordinator's directory, each needed file checked once. */
+  private async shared(tree: TreeInput & { path: string }): Promise<string> {
+    await mapLimit(Object.entries(tree.files ?? {}), TRANSFER_CONCURRENCY, async ([rel, sha]) => {
+      const path = join(tree.path, ...rel.split("/"));
+      if (this.verified.has(path)) return;
+      const got = existsSync(path) ? (await hashFile(path)).sha256 : undefined;
+      if (got !== sha)
+        throw new Error(`input ${path} is ${got ? "not the coordinator's file (another sha256)" : "missing"} on this worker: executor inputs "shared" needs the data set and the artifacts directory at the same path on every worker (or use inputs "remote")`);
+      this.verified.add(path);
+    });
+    return tree.path;
   }
 
   private list(hash: string, signal?: AbortSignal): Promise<Record<string, string>> {

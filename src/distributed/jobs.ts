@@ -13,6 +13,9 @@ export const JOB_FORMAT = 1;
 /** A tree (a needed stage's output, or the data set) a worker materializes from the remote. */
 export interface TreeInput {
   hash: string;
+  /** Inputs "shared": the tree's directory on the coordinator, which every worker sees at the
+   * same path (a shared filesystem); the worker reads it there, checking each file it needs. */
+  path?: string;
   /** Only these files (relative path → sha256): the item's own input. All files when absent
    * (the worker reads the list from trees/<hash>.json). */
   files?: Record<string, string>;

@@ -96,7 +96,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
 
   /** Where an item's time went (ms): what the log line and the benchmark show. */
   interface Timing { inputs: number; run: number; upload: number; cached: boolean }
-  const processJob = async (raw: unknown, signal: AbortSignal, timing: Timing): Promise<ItemReturn> => {
+  const processJob = async (raw: unknown, signal: AbortSignal, timing: Timing, retry: boolean): Promise<ItemReturn> => {
     const shape = jobShapeError(raw);
     if (shape) throw new RefusedJob(`worker ${me()} cannot run this job: ${shape} (update dfd on this worker or on the coordinator)`);
     const job = raw as ItemJob;
@@ -113,7 +113,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     if (envDiff.length)
       throw new RefusedJob(`worker ${me()} has another environment for stage kind ${job.uses}: ${envDiff.map((k) => `${k} ${mine.env[k] ?? "(none)"} here, ${job.env[k] ?? "(none)"} on the coordinator`).join("; ")}: the item key includes the environment, so this worker refuses the item`);
     const { cache, trees } = await remoteFor(job);
-    const done = job.repair ? undefined : await cache.getItem(job.key, undefined, signal);
+    // The coordinator queued the item because the remote had no result for it; a retry may find
+    // the one its earlier attempt stored before it died.
+    const done = retry && !job.repair ? await cache.getItem(job.key, undefined, signal) : undefined;
     if (done) {
       timing.cached = true;
       return { item: job.item.id, sha256: done.sha256, size: done.size };
@@ -157,7 +159,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     opts.log(`item ${item} (${(job.data as Partial<ItemJob>)?.stage ?? "?"}) started${job.attemptsMade ? ` (attempt ${job.attemptsMade + 1})` : ""}`);
     try {
       const timing: Timing = { inputs: 0, run: 0, upload: 0, cached: false };
-      const r = await processJob(job.data, signal ?? opts.signal, timing);
+      const r = await processJob(job.data, signal ?? opts.signal, timing, job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0);
       const ms = (n: number) => n.toFixed(0);
       opts.log(`item ${item} (${(job.data as ItemJob).stage}) done in ${((Date.now() - t0) / 1000).toFixed(2)} s${timing.cached ? " (already on the remote cache)" : ` (inputs ${ms(timing.inputs)} ms, run ${ms(timing.run)} ms, results ${ms(timing.upload)} ms)`}`);
       return r;

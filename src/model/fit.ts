@@ -148,6 +148,8 @@ async function fitTransformerDetector(p: ModelParams, train: ClipSet, val: ClipS
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  // early stopping ends before max_epochs: the progress then ends at the epochs run, not at a stale fraction
+  if (result.stoppedEarly) o.progress?.(result.history.length, result.history.length, `stopped early at epoch ${result.history.length} of ${p.max_epochs} (best ${result.bestEpoch})`);
   const vc = valCounts(val);
   const threshold = chooseThreshold(result.bestValScores, val?.labels ?? []);
   const findings = trainingFindings({ epochs: result.history, bestEpoch: result.bestEpoch, threshold, valReal: vc.real, valFake: vc.fake, lr: p.lr });

@@ -3,7 +3,7 @@
 // returned as it is (and the AWS SDK is never loaded).
 import { join } from "node:path";
 import { loadConfig } from "../runner/config.js";
-import type { RunRecord } from "../runner/records.js";
+import { digestOf, type RunDigest } from "../runner/records.js";
 import { ConfigError } from "../runner/diagnostic.js";
 import { resolveRemote, type RemoteConfig, type RemoteSpec } from "./config.js";
 import { openRemote } from "./open.js";
@@ -54,13 +54,13 @@ export async function attachRemote<L extends Local>(local: L, spec: RemoteSpec |
 
 /** The remote's run records (dfd runs --remote), without any local artifacts: a fresh clone can
  * list the team's runs. */
-export async function remoteRunLog(pipelineFile: string, warn: (message: string) => void): Promise<{ url: string; list(limit: number): Promise<RunRecord[]>; close(): void }> {
+export async function remoteRunLog(pipelineFile: string, warn: (message: string) => void): Promise<{ url: string; runs: { digests(limit: number): Promise<RunDigest[]> }; close(): Promise<void> }> {
   const cfg = remoteConfig(remoteSpecOf(pipelineFile));
   if (!cfg) throw new Error("no remote cache configured: set `remote:` in pipeline.yaml or DFD_REMOTE (see docs/team.md)");
   const remote = await openRemote(cfg);
   return {
     url: remote.url,
-    list: (limit) => remote.listRuns(limit, undefined, (m) => warn(`remote cache: ${m}: skipped`)),
-    close: () => remote.backend.close(),
+    runs: { digests: async (limit) => (await remote.listRuns(limit, undefined, (m) => warn(`remote cache: ${m}: skipped`))).map(digestOf) },
+    close: async () => remote.backend.close(),
   };
 }

@@ -17,6 +17,8 @@ import { BadRecordError, RECORD_FORMAT, blobKey, encodeRecord, itemKey, parseIte
 
 /** Requests in flight at once per transfer. */
 export const TRANSFER_CONCURRENCY = 8;
+/** Blobs above this size are looked for (HEAD) before they are uploaded; smaller ones are written. */
+const ASK_FIRST = 256 * 1024;
 
 /** A blob that is missing or whose bytes do not hash to its address. */
 export class BadBlobError extends Error {
@@ -26,6 +28,9 @@ export class BadBlobError extends Error {
 }
 
 export class RemoteCache {
+  /** Blobs this process has seen on the remote (downloaded and checked, or uploaded): not asked
+   * for or uploaded again (a fan-out's assembled output holds the items' files). */
+  private readonly present = new Set<string>();
   constructor(readonly backend: Backend, readonly readOnly: boolean) {}
 
   get url(): string {
@@ -47,11 +52,17 @@ export class RemoteCache {
     let uploaded = 0;
     let bytes = 0;
     await mapLimit([...bySha], TRANSFER_CONCURRENCY, async ([sha, rel]) => {
-      if (!opts.force?.has(sha) && (await this.backend.exists(blobKey(sha), opts.signal))) return;
+      if (this.present.has(sha) && !opts.force?.has(sha)) return;
       const file = join(dir, ...rel.split("/"));
       const { size, md5, sha256 } = await hashFile(file);
       if (sha256 !== sha) throw new Error(`${file} changed since it was hashed (sha256 ${sha256}, expected ${sha}): not uploaded`);
+      // A small blob is simply written (same key, same bytes): cheaper than asking first.
+      if (size > ASK_FIRST && !opts.force?.has(sha) && (await this.backend.exists(blobKey(sha), opts.signal))) {
+        this.present.add(sha);
+        return;
+      }
       await this.backend.put(blobKey(sha), { file, size, md5, sha256 }, opts.signal);
+      this.present.add(sha);
       uploaded++;
       bytes += size;
     });
@@ -64,6 +75,13 @@ export class RemoteCache {
     // The entry as the index keeps it, without this process's own marks (origin: "remote").
     const plain: CacheEntry = { ...entry };
     delete (plain as { origin?: unknown }).origin;
+    // Already published (a re-push, another machine was first): nothing to upload. Unless blobs
+    // are to be repaired, which the record does not tell.
+    const forced = Object.values(files).some((sha) => opts.force?.has(sha));
+    if (!forced) {
+      const existing = await this.getRecord(entry.key, opts.signal);
+      if (existing) return { created: false, stored: existing, uploaded: 0, bytes: 0 };
+    }
     const up = await this.putBlobs(dir, files, opts);
     const record: RemoteRecord = { format: RECORD_FORMAT, entry: plain, files, sizes, writer: writer() };
     if (await this.backend.create(recordKey(entry.key), encodeRecord(record), opts.signal)) return { created: true, stored: record, ...up };
@@ -90,6 +108,7 @@ export class RemoteCache {
       if (!got) throw new BadBlobError(sha, `${where} is missing`);
       if (got.sha256 !== sha) throw new BadBlobError(sha, `${where} is corrupt (its bytes hash to ${got.sha256})`);
       if (sizes && got.size !== sizes[rel]) throw new BadBlobError(sha, `${where} has ${got.size} bytes, the record says ${sizes[rel]}`);
+      this.present.add(sha);
       const s = await stat(path);
       return { path, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, sha256: sha };
     });

@@ -137,3 +137,22 @@ export function resolveRemote(spec: RemoteSpec | null | undefined, env: NodeJS.P
   }
   return cfg;
 }
+
+/** `remote:` in the editors' JSON Schema (src/runner/schema.ts). */
+export const REMOTE_SCHEMA = {
+  description: "the team's remote cache: s3://bucket/prefix or file:///shared/dir (credentials only from the AWS environment; DFD_REMOTE wins)",
+  oneOf: [
+    { type: "null" },
+    { type: "string", pattern: "^(s3://|file:)" },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["url"],
+      properties: {
+        url: { type: "string", pattern: "^(s3://|file:)", description: "s3://bucket/prefix or file:///shared/dir" },
+        endpoint: { type: "string", pattern: "^https?://", description: "an S3-compatible service (Ceph RGW, MinIO); AWS S3 when unset" },
+        read_only: { type: "boolean", description: "look up and download, never write (pull requests)" },
+      },
+    },
+  ],
+} as const;

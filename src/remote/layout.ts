@@ -6,7 +6,7 @@
 //                             (relative path → sha256, size) and the cache entry (summary, the
 //                             key's components for `why`): the "action cache"
 //   runs/<run id>.json        finished run records (dfd runs --remote, dfd compare)
-//   items/<item key>.json     fan-out items finished by `dfd worker`s (src/distributed/): the
+//   items/<k[0:2]>/<item key>.json  fan-out items finished by `dfd worker`s (src/distributed/): the
 //                             item's JSON result and its files
 //   trees/<tree hash>.json    a tree's file list (an input a worker needs): hashes to its name
 //
@@ -21,7 +21,8 @@ import type { CacheEntry } from "../runner/store-api.js";
 export const blobKey = (sha: string): string => `cas/${sha.slice(0, 2)}/${sha}`;
 export const recordKey = (key: string): string => `ac/${key}.json`;
 export const runKey = (id: string): string => `runs/${id}.json`;
-export const itemKey = (key: string): string => `items/${key}.json`;
+/** Sharded like cas/: S3 scales request rates per key prefix, and a fan-out writes one per item. */
+export const itemKey = (key: string): string => `items/${key.slice(0, 2)}/${key}.json`;
 export const treeKey = (hash: string): string => `trees/${hash}.json`;
 
 export const RECORD_FORMAT = 1;
@@ -84,7 +85,7 @@ function checkFiles(files: unknown, sizes: unknown, bad: (why: string) => Error)
   }
 }
 
-/** A fan-out item's result on the remote (items/<item key>.json). */
+/** A fan-out item's result on the remote (itemKey). */
 export interface ItemRecord {
   format: typeof RECORD_FORMAT;
   /** The item key it is stored under. */

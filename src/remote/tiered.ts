@@ -57,6 +57,8 @@ export class TieredStore<L extends Local = Local> implements StageStore {
   /** Blobs found missing or corrupt on the remote: the next push re-uploads them. */
   private readonly badBlobs = new Set<string>();
   private pushing: Promise<void> = Promise.resolve();
+  /** Pushes queued and not finished. */
+  private queued = 0;
   private readonly problems: string[] = [];
 
   constructor(readonly local: L, readonly remote: RemoteCache, private readonly opts: TieredOptions) {
@@ -82,8 +84,8 @@ export class TieredStore<L extends Local = Local> implements StageStore {
       put: (r) => this.putRun(r),
       get: async (id) => (await local.runs.get(id)) ?? (await this.ask(`read run ${id}`, () => this.remote.getRun(id))),
       list: (limit) => local.runs.list(limit),
-      digests: (limit, offset) => local.runs.digests(limit, offset),
       latest: () => local.runs.latest(),
+      digests: (limit, offset) => local.runs.digests(limit, offset),
       resolve: (ref) => this.resolveRun(ref),
       delete: (id) => local.runs.delete(id),
     };
@@ -114,7 +116,15 @@ export class TieredStore<L extends Local = Local> implements StageStore {
   /** Flushes pushes, closes the remote client and the local store. With DFD_STATS set, prints
    * what went over the wire. */
   async close(): Promise<void> {
-    await this.flush();
+    // The run is complete here; say why the command has not exited yet when pushes take a while.
+    const note = setTimeout(() => {
+      if (this.queued) this.opts.warn(`finishing ${this.queued} upload(s) to ${this.remote.url} (Ctrl-C stops them: nothing half-written becomes visible)`);
+    }, 1500);
+    try {
+      await this.flush();
+    } finally {
+      clearTimeout(note);
+    }
     if (process.env.DFD_STATS) this.opts.warn(this.statsLine());
     this.remote.backend.close();
     await this.local.close?.();
@@ -225,7 +235,13 @@ export class TieredStore<L extends Local = Local> implements StageStore {
   /** Pushes an entry's output in the background (after the previous pushes): blobs, then the
    * record. Errors disable the remote with one warning; the local run is unaffected. */
   queuePush(entry: CacheEntry): Promise<void> {
-    const p = this.pushing.then(() => this.ask(`push ${entry.stage} (key ${entry.key})`, () => this.push(entry)).then(() => {}));
+    return this.enqueue(() => this.ask(`push ${entry.stage} (key ${entry.key})`, () => this.push(entry)));
+  }
+
+  /** Runs `f` after the uploads queued before it. */
+  private enqueue(f: () => Promise<unknown>): Promise<void> {
+    this.queued++;
+    const p = this.pushing.then(f).then(() => {}, () => {}).finally(() => { this.queued--; });
     this.pushing = p;
     return p;
   }
@@ -257,7 +273,7 @@ export class TieredStore<L extends Local = Local> implements StageStore {
     await this.local.runs.put(record);
     if (record.status !== "running" && this.writable) {
       const snapshot = JSON.parse(JSON.stringify(record)) as RunRecord;
-      this.pushing = this.pushing.then(() => this.ask(`store run ${record.id}`, () => this.remote.putRun(snapshot)).then(() => {}));
+      void this.enqueue(() => this.ask(`store run ${record.id}`, () => this.remote.putRun(snapshot)));
     }
   }
 

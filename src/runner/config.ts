@@ -3,10 +3,11 @@
 // resolve.ts, which needs the registry. Every problem becomes a Diagnostic with line:col.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
-import { ConfigError, didYouMean, type Diagnostic } from "./diagnostic.js";
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
+import { ConfigError, didYouMean, editDistance, type Diagnostic } from "./diagnostic.js";
 import { parseRemoteNode, type RemoteSpec } from "../remote/config.js";
 import { parseExecutorNode, type ExecutorSpec } from "../distributed/config.js";
+import { duplicateKeys, explainYamlErrors, missingSpaceHint } from "./yaml-errors.js";
 
 /** [start, end) character offsets in the pipeline file. */
 export type Span = readonly [number, number];
@@ -91,17 +92,17 @@ export function parseConfig(file: string, source: string): PipelineConfig {
   const err = (node: Node | Span | null | undefined, message: string) =>
     diags.push(at(Array.isArray(node) ? (node as Span) : spanOf(node as Node), message));
 
-  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  for (const e of doc.errors) {
-    const msg = e.code === "DUPLICATE_KEY" ? "duplicate key: " + duplicateName(source, e.pos) : e.message.split("\n")[0]!;
-    diags.push(at([e.pos[0], e.pos[1]], msg));
-  }
+  // Duplicate keys are found by duplicateKeys (the parser's own error names one character).
+  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  for (const p of explainYamlErrors(source, doc.errors, lc)) diags.push(at(p.span, p.message));
+  if (diags.length) throw new ConfigError(diags);
+  for (const p of duplicateKeys(doc, lc)) diags.push(at(p.span, p.message));
   if (diags.length) throw new ConfigError(diags);
 
   const cfg: PipelineConfig = { file, dir: dirname(file), source, data: null, stages: [], remote: null, executor: null, at };
   const root = doc.contents;
   if (!isMap(root)) {
-    err(root ?? [0, 1], "pipeline.yaml must be a mapping with `stages:` (and optionally `data:`)");
+    err(root ?? [0, 1], "pipeline.yaml must be a mapping with `stages:` (and optionally `data:`)" + missingSpaceHint(isScalar(root) ? root.value : undefined));
     throw new ConfigError(diags);
   }
   let sawStages = false;
@@ -115,12 +116,13 @@ export function parseConfig(file: string, source: string): PipelineConfig {
       else err(value, "`data:` must be a path (a folder of real/ and fake/ clips, or a CSV manifest) or null");
     } else if (key.value === "stages") {
       sawStages = true;
-      if (!isMap(value)) { err(value ?? key.span, "`stages:` must be a mapping of stage name → stage"); continue; }
+      if (value === null || (isScalar(value) && value.value === null)) { err(key.span, "`stages:` is empty: put the stages under it, indented (`  extract:` on the next line)"); continue; }
+      if (!isMap(value)) { err(value ?? key.span, "`stages:` must be a mapping of stage name → stage" + missingSpaceHint(isScalar(value) ? value.value : undefined)); continue; }
       for (const sp of value.items) {
         const name = keyOf(sp);
         if (!name) { err(sp.key as Node, "stage names must be plain strings"); continue; }
         if (!STAGE_NAME.test(name.value)) { err(name.span, `invalid stage name "${name.value}": use letters, digits, - and _`); continue; }
-        const stage = parseStage(name, sp.value as Node | null, err);
+        const stage = parseStage(name, sp.value as Node | null, err, source);
         if (stage) cfg.stages.push(stage);
       }
     } else if (key.value === "remote") {
@@ -128,7 +130,10 @@ export function parseConfig(file: string, source: string): PipelineConfig {
     } else if (key.value === "executor") {
       cfg.executor = parseExecutorNode(value, key.span, err);
     } else {
-      err(key.span, `unknown top-level key "${key.value}"${didYouMean(key.value, TOP_KEYS)}; expected one of: ${TOP_KEYS.join(", ")}`);
+      // `demo:` at column 0 under `stages:`: a stage that lost its indentation.
+      const stageLike = isMap(value) && value.items.some((p) => isScalar(p.key) && (p.key.value === "uses" || p.key.value === "run"));
+      err(key.span, `unknown top-level key "${key.value}"${didYouMean(key.value, TOP_KEYS)}; expected one of: ${TOP_KEYS.join(", ")}` +
+        (stageLike ? `; "${key.value}" looks like a stage: indent it under \`stages:\`` : ""));
     }
   }
   if (!sawStages && !diags.length) err([0, 1], "pipeline.yaml has no `stages:`");
@@ -138,14 +143,18 @@ export function parseConfig(file: string, source: string): PipelineConfig {
 
 type Err = (node: Node | Span | null | undefined, message: string) => void;
 
-function parseStage(name: Located<string>, node: Node | null, err: Err): StageDecl | undefined {
+function parseStage(name: Located<string>, node: Node | null, err: Err, source: string): StageDecl | undefined {
   if (!isMap(node)) {
-    err(node ?? name.span, `stage "${name.value}" must be a mapping with \`uses:\` or \`run:\``);
+    err(node ?? name.span, `stage "${name.value}" must be a mapping with \`uses:\` or \`run:\`` + missingSpaceHint(isScalar(node) ? node.value : undefined));
     return undefined;
   }
   const stage: StageDecl = { name: name.value, span: name.span, needs: [], deps: [] };
   const keys = new Map<string, Located<string>>();
+  let emptyBlock: string | undefined; // the previous key was `with:`/`params:` with nothing under it
+  const unknown: { key: Located<string>; after: string | undefined; value: Node | null }[] = [];
   for (const pair of node.items) {
+    const after = emptyBlock;
+    emptyBlock = undefined;
     const key = keyOf(pair);
     if (!key) { err(pair.key as Node, "keys must be plain strings"); continue; }
     keys.set(key.value, key);
@@ -158,14 +167,14 @@ function parseStage(name: Located<string>, node: Node | null, err: Err): StageDe
           stage.run = { value: String(value.source ?? value.value), span: spanOf(value)! };
         else if (isScalar(value) && typeof value.value === "string" && value.value.trim() !== "")
           stage[key.value] = { value: value.value, span: spanOf(value)! };
-        else err(value ?? key.span, key.value === "uses" ? "`uses:` must name a stage kind, e.g. `uses: extract`" : "`run:` must be a shell command string");
+        else err(value ?? key.span, (key.value === "uses" ? "`uses:` must name a stage kind, e.g. `uses: extract`" : "`run:` must be a shell command string") + quoteHint(value, source));
         if (key.value === "run" && value) stage.runNode = value;
         break;
       }
       case "with":
       case "params":
-        if (value === null || (isScalar(value) && value.value === null)) break;
-        if (!isMap(value)) { err(value, `\`${key.value}:\` must be a mapping of param → value`); break; }
+        if (value === null || (isScalar(value) && value.value === null)) { emptyBlock = key.value; break; }
+        if (!isMap(value)) { err(value, `\`${key.value}:\` must be a mapping of param → value` + missingSpaceHint(isScalar(value) ? value.value : undefined)); break; }
         stage[key.value] = value;
         break;
       case "needs":
@@ -174,11 +183,20 @@ function parseStage(name: Located<string>, node: Node | null, err: Err): StageDe
         if (key.value === "deps" && value) stage.depsNode = value;
         break;
       default:
-        err(key.span, `unknown key "${key.value}" in stage "${name.value}"${didYouMean(key.value, STAGE_KEYS)}`);
+        unknown.push({ key, after, value });
     }
   }
   const uses = keys.get("uses");
   const run = keys.get("run");
+  for (const { key, after, value } of unknown) {
+    // A mapping under a misspelt `with:`/`params:` ("whit: {fps: 8}"): a looser match is safe there.
+    const close = isMap(value) ? ["with", "params"].find((k) => editDistance(key.value.toLowerCase(), k) <= 2) : undefined;
+    const typo = didYouMean(key.value, STAGE_KEYS) || (close ? ` (did you mean "${close}"?)` : "");
+    // `fps: 8` right under a stage: a param one level too high.
+    const hint = typo ? "" : after ? `; \`${after}:\` above is empty: to put "${key.value}" inside it, indent it further than \`${after}:\``
+      : uses ? `; a \`uses:\` stage's params go under \`with:\` (with: {${key.value}: …})` : run ? `; a \`run:\` stage's params go under \`params:\`` : "";
+    err(key.span, `unknown key "${key.value}" in stage "${name.value}"${typo}${hint}`);
+  }
   if (uses && run) err(run.span, `stage "${name.value}" has both \`uses:\` and \`run:\`; a stage is either built-in (uses/with) or a shell command (run/deps/params)`);
   else if (!uses && !run) err(name.span, `stage "${name.value}" needs \`uses: <kind>\` or \`run: <command>\``);
   else {
@@ -193,7 +211,13 @@ function parseStage(name: Located<string>, node: Node | null, err: Err): StageDe
 function stringList(value: Node | null, key: Located<string>, err: Err): Located<string>[] {
   if (value === null || (isScalar(value) && value.value === null)) return [];
   // `needs: a` is accepted as shorthand for `needs: [a]`.
-  if (isScalar(value) && typeof value.value === "string") return [{ value: value.value, span: spanOf(value)! }];
+  if (isScalar(value) && typeof value.value === "string") {
+    if (key.value === "needs" && value.value.includes(",")) {
+      err(value, `\`needs: ${value.value}\` is one string in YAML; write a list: needs: [${value.value}]`);
+      return [];
+    }
+    return [{ value: value.value, span: spanOf(value)! }];
+  }
   if (!isSeq(value)) { err(value, `\`${key.value}:\` must be a list of ${key.value === "needs" ? "stage names" : "paths"}`); return []; }
   const out: Located<string>[] = [];
   for (const item of value.items as (Node | null)[]) {
@@ -203,13 +227,16 @@ function stringList(value: Node | null, key: Located<string>, err: Err): Located
   return out;
 }
 
+/** For a `uses:`/`run:` value that YAML read as a list, a mapping or an alias: quote it. */
+function quoteHint(value: Node | null, source: string): string {
+  if (!value?.range || !(isSeq(value) || isMap(value) || isAlias(value))) return "";
+  const text = source.slice(value.range[0], value.range[1]).trim();
+  const q = text.includes("'") ? JSON.stringify(text) : `'${text}'`;
+  return `; YAML read "${text}" as ${isAlias(value) ? "an alias (\`*\`)" : isSeq(value) ? "a list" : "a mapping"}: quote it, e.g. ${q}`;
+}
+
 function keyOf(pair: Pair): Located<string> | undefined {
   const k = pair.key as Node | null;
   if (isScalar(k) && typeof k.value === "string") return { value: k.value, span: spanOf(k)! };
   return undefined;
-}
-
-function duplicateName(source: string, pos: readonly [number, number]): string {
-  const text = source.slice(pos[0], pos[1]).trim();
-  return text ? `"${text}" appears more than once` : "a key appears more than once";
 }

@@ -3,7 +3,7 @@
 // failures contained to their downstream. A stage writes into tmp/<run>/<stage>/out; the runner
 // hashes it, commits it to the object store and only then writes the cache entry. The run's
 // lifecycle around this (lock, record, signals, tmp cleanup) is in run.ts.
-import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,6 +23,9 @@ export interface RunResult {
   runId?: string;
   status: "ok" | "failed" | "interrupted";
   stages: StageOutcome[];
+  /** The artifacts directory was deleted (or replaced) during the run: the run stopped, and
+   * nothing of it is kept (outputs, cache entries, the run record). */
+  artifactsDeleted?: boolean;
 }
 
 export interface ExecuteOptions extends PlannerOptions {
@@ -42,8 +45,17 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
   const considered = planner.considered();
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
   const outcomes = new Map<string, StageOutcome>();
-  const signal = opts.signal ?? new AbortController().signal;
   const artifactsDir = opts.artifactsDir;
+  // The artifacts directory deleted (or replaced) mid-run: stop the running stages and start no
+  // other (a stage's output could not be kept, and mkdir would recreate a half directory).
+  const lost = new AbortController();
+  mkdirSync(artifactsDir, { recursive: true });
+  const home = identity(artifactsDir);
+  const deleted = () => lost.signal.aborted || (home !== identity(artifactsDir) && (lost.abort(), true));
+  const watch = setInterval(deleted, 1000);
+  watch.unref();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, lost.signal]) : lost.signal;
+  const interrupted = () => signal.aborted && !lost.signal.aborted;
   const itemsFor = (stage: ResolvedStage, o: StageOutcome): { items?: ItemExecutor } => {
     const items = opts.items?.(stage, o);
     return items ? { items } : {};
@@ -73,7 +85,7 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
         const ups = await Promise.all(stage.needs.map(visit));
         let o: StageOutcome;
         try {
-          o = await planner.assess(stage, ups, "run", signal.aborted);
+          o = await planner.assess(stage, ups, "run", interrupted());
           if (o.status === "cached" && o.key && (await store.lastKey(stage.name)) !== o.key) await store.setLastKey(stage.name, o.key);
           if (o.status === "would-run") o = await runStage(stage, ups, o);
         } catch (e) {
@@ -120,6 +132,7 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
     const started = Date.now();
     const why = renderReasons(o.reasons);
     try {
+      if (deleted()) return { ...o, status: "skipped", reasons: [{ type: "artifacts-deleted" }] };
       if (signal.aborted) return { ...o, status: "skipped", reasons: [{ type: "interrupted" }] };
       mkdirSync(outDir, { recursive: true });
       mkdirSync(tmpDir, { recursive: true });
@@ -165,8 +178,8 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
       appendFileSync(logFile, `# ok in ${seconds.toFixed(1)} s, output ${tree.hash}${stored.outputHash !== tree.hash ? ` (the key's entry was written first by run ${stored.runId}, output ${stored.outputHash})` : ""}\n`);
       return { ...o, status: "ran", seconds, outputHash: stored.outputHash, summary: stored.outputHash === tree.hash ? summary : stored.summary, entry: stored, log: logFile };
     } catch (e) {
-      const gone = !existsSync(artifactsDir) || !existsSync(logDir);
-      const message = signal.aborted ? "interrupted" : gone ? `the artifacts directory ${artifactsDir} (or its logs/) was deleted while the stage ran` : e instanceof Error ? e.message || e.name : String(e);
+      const gone = deleted() || !existsSync(logDir);
+      const message = gone ? `the artifacts directory ${artifactsDir} (or its logs/) was deleted while the stage ran` : signal.aborted ? "interrupted" : e instanceof Error ? e.message || e.name : String(e);
       if (!gone) try { appendFileSync(logFile, `# failed: ${message}\n${e instanceof Error ? e.stack ?? "" : ""}\n`); } catch { /* log dir gone */ }
       return { ...o, status: "failed", seconds: (Date.now() - started) / 1000, error: message, ...(gone ? {} : { log: logFile }) };
     } finally {
@@ -175,12 +188,27 @@ export async function execute(pipeline: Pipeline, opts: ExecuteOptions): Promise
     }
   }
 
-  await saveRecord();
-  await Promise.all(considered.map(visit));
-  await saving;
+  try {
+    await saveRecord();
+    await Promise.all(considered.map(visit));
+    await saving;
+  } finally {
+    clearInterval(watch);
+  }
   const stages = considered.map((n) => outcomes.get(n)!);
+  if (deleted()) return { runId, status: "failed", stages, artifactsDeleted: true };
   const status = signal.aborted ? "interrupted" : stages.some((s) => s.status === "failed") ? "failed" : "ok";
   return { runId, status, stages };
+}
+
+/** Device and inode of a directory ("" when it does not exist): a deleted and re-made directory differs. */
+function identity(dir: string): string {
+  try {
+    const s = statSync(dir);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return "";
+  }
 }
 
 export function toRecord(o: StageOutcome): StageRecord {

@@ -72,7 +72,10 @@ export async function diffComponents(old: KeyComponents | undefined, cur: KeyCom
   }
   if ((old.data === null) !== (cur.data === null)) out.push({ type: "data-use", uses: cur.data !== null, ...(cur.data ? { path: cur.data.path } : {}) });
   else if (old.data && cur.data) {
-    if (old.data.path !== cur.data.path) out.push({ type: "data-path", old: old.data.path, new: cur.data.path });
+    // The path is not in the key (the same clips elsewhere hit): it is news only with new content,
+    // and then it says where the new content came from (two pipeline files name one folder with
+    // different relative paths).
+    if (old.data.hash !== cur.data.hash && old.data.path !== cur.data.path) out.push({ type: "data-path", old: old.data.path, new: cur.data.path });
     if (old.data.hash !== cur.data.hash) {
       const files = await treeFiles(old.data.hash, cur.data.hash, lists);
       if (!files) out.push({ type: "tree", what: `data ${cur.data.path}`, old: old.data.hash, new: cur.data.hash });

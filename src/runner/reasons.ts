@@ -36,6 +36,8 @@ export type Reason =
   /** Upstream of --only: not selected, and without a valid cached output. */
   | { type: "not-selected"; because: Reason[] }
   | { type: "interrupted" }
+  /** Not started: the artifacts directory was deleted during the run. */
+  | { type: "artifacts-deleted" }
   /** The key changed for a reason the components do not show (a new key format). */
   | { type: "key-format" }
   /** The key could not be computed (a deps file vanished, the cache is unreadable...). */
@@ -75,6 +77,7 @@ export function renderReason(r: Reason): string {
     case "not-needed": return `not needed: ${r.why}`;
     case "not-selected": return `not selected and has no valid cached output (${r.because.map(renderReason).join("; ")})`;
     case "interrupted": return "interrupted";
+    case "artifacts-deleted": return "not started: the artifacts directory was deleted during the run";
     case "key-format": return "cache key format changed";
     case "error": return `cannot compute the cache key: ${r.message}`;
   }

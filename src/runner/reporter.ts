@@ -1,7 +1,7 @@
 // Events from the executor, rendered for people. One interface, two renderers: a live TTY view
 // (one line per running stage, redrawn) and plain log lines (pipes, CI). The JSON output of
 // `--json` is built from the final RunResult, not from these events.
-import type { Severity } from "../stage.js";
+import type { Finding, Severity } from "../stage.js";
 import type { LockInfo } from "./lock.js";
 import type { StageOutcome } from "./plan.js";
 import { renderReasons } from "./reasons.js";
@@ -25,22 +25,44 @@ const progressText = (done: number, total: number, note?: string) =>
 
 const waitingLine = (h: LockInfo) => `waiting for PID ${h.pid} (dfd run started ${h.startedAt}${h.runId ? `, run ${h.runId}` : ""}) to finish…`;
 
-/** Plain lines: one when a stage starts, its warnings, one when it ends. */
-export function plainReporter(write: Write): Reporter {
-  const lastNote = new Map<string, number>();
+/** Plain progress: nothing for a stage's first 2 s (a quick stage prints no fraction at all), then
+ * at most one line per 5 s. */
+const PROGRESS_AFTER_MS = 2000;
+const PROGRESS_EVERY_MS = 5000;
+
+/** Plain lines: one when a stage starts, its warnings, one when it ends. Progress lines only for a
+ * stage that has run for `PROGRESS_AFTER_MS`, at most one per `PROGRESS_EVERY_MS`; the last
+ * progress a stage reported is printed before its end line when the printed one is behind, so a
+ * log never ends on a stale fraction. */
+export function plainReporter(write: Write, now: () => number = Date.now): Reporter {
+  const started = new Map<string, number>();
+  const printedAt = new Map<string, number>();
+  const printed = new Map<string, string>();
+  const latest = new Map<string, string>();
+  const print = (name: string, text: string) => {
+    printedAt.set(name, now());
+    printed.set(name, text);
+    write(`  ${name}: ${text}\n`);
+  };
   return {
     waiting: (h) => write(`dfd: ${waitingLine(h)}\n`),
     takeover: (h) => write(`dfd: taking over a stale lock from PID ${h.pid} (not running)\n`),
-    stageStart: (name, kind, reasons) => write(`▶ ${name} (${kind})${reasons.length ? `: ${reasons.join("; ")}` : ""}\n`),
+    stageStart: (name, kind, reasons) => {
+      started.set(name, now());
+      write(`▶ ${name} (${kind})${reasons.length ? `: ${reasons.join("; ")}` : ""}\n`);
+    },
     stageProgress(name, done, total, note) {
-      // Rate-limited: at most one progress line per stage every 5 s.
-      const now = Date.now();
-      if (now - (lastNote.get(name) ?? 0) < 5000) return;
-      lastNote.set(name, now);
-      write(`  ${name}: ${progressText(done, total, note)}\n`);
+      const text = progressText(done, total, note);
+      latest.set(name, text);
+      const t = now();
+      if (t - (started.get(name) ?? t) < PROGRESS_AFTER_MS || t - (printedAt.get(name) ?? 0) < PROGRESS_EVERY_MS) return;
+      print(name, text);
     },
     stageLog: (name, level, msg) => { if (level === "warn" || level === "error") write(`  ${name}: ${level}: ${msg}\n`); },
     stageEnd: (o) => {
+      const last = latest.get(o.name);
+      if (printed.has(o.name) && last !== undefined && last !== printed.get(o.name)) print(o.name, last);
+      for (const m of [started, printedAt, printed, latest]) m.delete(o.name);
       if (o.status === "cached") write(`✓ ${o.name}: cached\n`);
       else if (o.status === "ran") write(`✓ ${o.name}: ran in ${sec(o.seconds)}\n`);
       else if (o.status === "failed") write(`✗ ${o.name}: failed after ${sec(o.seconds)}: ${firstLine(o.error)}\n`);
@@ -97,7 +119,11 @@ export function summaryTable(outcomes: StageOutcome[], runId: string | undefined
     out.push(fmt(r));
     const o = outcomes[i]!;
     for (const l of o.summary?.lines ?? []) out.push(`    ${l}`);
-    for (const f of o.summary?.findings ?? []) out.push(`    ${MARK[f.severity]} ${f.severity}: ${f.reason}${f.advice ? ` — ${f.advice}` : ""}`);
+    const findings = o.summary?.findings ?? [];
+    // A cached stage's findings were listed in full when it ran: one line here (--json, the run
+    // record and `dfd why <stage>` keep them all).
+    if (o.status === "cached" && findings.length) out.push(`    ${findingsLine(findings)} (cached; \`dfd why ${o.name}\` lists ${findings.length === 1 ? "it" : "them"})`);
+    else for (const f of findings) out.push(`    ${renderFinding(f)}`);
     if (o.status === "failed") {
       for (const l of (o.error ?? "").split("\n").slice(1)) out.push(`    ${l}`);
       if (o.log) out.push(`    log: ${o.log}`);
@@ -105,6 +131,21 @@ export function summaryTable(outcomes: StageOutcome[], runId: string | undefined
   }
   if (runId) out.push(`run ${runId}`);
   return out.join("\n") + "\n";
+}
+
+/** `⚠ warn: reason — advice`. */
+export function renderFinding(f: Finding): string {
+  return `${MARK[f.severity]} ${f.severity}: ${f.reason}${f.advice ? ` — ${f.advice}` : ""}`;
+}
+
+/** `✖ 5 errors, 2 warnings, 1 note`, marked by the most severe. */
+export function findingsLine(findings: readonly Finding[]): string {
+  const n = (s: Severity) => findings.filter((f) => f.severity === s).length;
+  const parts = ([["error", "error"], ["warn", "warning"], ["info", "note"]] as const)
+    .filter(([s]) => n(s) > 0)
+    .map(([s, word]) => `${n(s)} ${word}${n(s) === 1 ? "" : "s"}`);
+  const worst = n("error") ? "error" : n("warn") ? "warn" : "info";
+  return `${MARK[worst]} ${parts.join(", ")}`;
 }
 
 function notes(o: StageOutcome): string {

@@ -78,6 +78,8 @@ export async function runPipeline(project: Project, opts: RunOptions = {}): Prom
     } finally {
       await rm(join(artifactsDir, "tmp", runId), { recursive: true, force: true }).catch(() => {});
     }
+    // Deleted mid-run: the record's database went with it (the CLI says so).
+    if (result.artifactsDeleted) return result;
     record.status = result.status;
     record.finishedAt = new Date().toISOString();
     await store.runs.put(record);

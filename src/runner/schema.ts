@@ -2,6 +2,8 @@
 // drift from what the runner accepts): `npm run schema` writes schema/pipeline.schema.json.
 import type { ParamSpec, ParamsSpec } from "../params.js";
 import type { AnyKind } from "../registry.js";
+import { REMOTE_SCHEMA } from "../remote/config.js";
+import { EXECUTOR_SCHEMA } from "../distributed/config.js";
 
 type Schema = Record<string, unknown>;
 
@@ -76,6 +78,8 @@ export function pipelineSchema(kinds: { name: string; kind: AnyKind }[]): Schema
     required: ["stages"],
     properties: {
       data: { type: ["string", "null"], description: "the data set: a folder with real/ and fake/ (or a CSV manifest), relative to pipeline.yaml" },
+      remote: REMOTE_SCHEMA,
+      executor: EXECUTOR_SCHEMA,
       stages: {
         type: "object",
         description: "stage name → stage",

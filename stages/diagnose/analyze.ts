@@ -61,6 +61,7 @@ export async function analyze(
   const classifier = metadataClassifierAuc(classifierAttrs, ok, labels, opt);
   await phase(3);
   const duplicates = p.duplicate_distance === null ? [] : nearDuplicates(ok, p.duplicate_distance);
+  await onPhase(PHASES.length, PHASES.length, "done");
   return {
     all,
     ok,

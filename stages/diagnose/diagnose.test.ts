@@ -284,5 +284,5 @@ test("progress names the phase and the clip count, never a bare 0/1", async () =
   } finally {
     ctx.cleanup();
   }
-  assert.deepEqual(calls, ["0/4 class statistics (24 clips)", "1/4 metadata AUCs (24 clips)", "2/4 metadata classifier (24 clips)", "3/4 near-duplicates (24 clips)"]);
+  assert.deepEqual(calls, ["0/4 class statistics (24 clips)", "1/4 metadata AUCs (24 clips)", "2/4 metadata classifier (24 clips)", "3/4 near-duplicates (24 clips)", "4/4 done (24 clips)"]);
 });

@@ -30,6 +30,10 @@ export async function runShell(ctx: StageContext<ShellParams>): Promise<void> {
   for (const input of ctx.inputs) env[inputEnvName(input.name)] = input.dir;
 
   const log = createWriteStream(ctx.logFile, { flags: "a" });
+  // An unwritable log (its directory deleted mid-run, a full disk) fails the stage after the
+  // command, with a message — never an unhandled 'error' event that kills dfd.
+  let logError: Error | undefined;
+  log.on("error", (e) => { logError ??= e; });
   const tail: string[] = [];
   let partial = "";
   const keepTail = (chunk: Buffer) => {
@@ -65,8 +69,9 @@ export async function runShell(ctx: StageContext<ShellParams>): Promise<void> {
     if (killTimer) clearTimeout(killTimer);
   });
   if (partial.trim()) tail.push(partial);
-  await new Promise<void>((r) => log.end(r));
+  await new Promise<void>((r) => log.end(() => r()));
   if (ctx.signal.aborted) throw new Error("interrupted");
+  if (logError) throw new Error(`cannot write the stage log ${ctx.logFile}: ${logError.message}`);
   if (code !== 0) {
     const why = sig ? `was killed by ${sig}` : `exited with code ${code}`;
     const last = tail.slice(-6).map((l) => `  | ${l}`).join("\n");

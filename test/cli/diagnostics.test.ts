@@ -14,11 +14,11 @@ function check(yaml: string, expected: string) {
   assert.equal(existsSync(join(dir, "artifacts", "objects")), false, "nothing ran");
 }
 
-test("YAML syntax error", () => {
+test("YAML syntax error: an unclosed { is reported where it was opened", () => {
   check("stages:\n  a: {run: x\n  b: 1\n", [
-    "pipeline.yaml:3:3: Flow map in block collection must be sufficiently indented and end with a }",
-    " 3 |   b: 1",
-    "   |   ^",
+    `pipeline.yaml:2:6: unclosed "{": the mapping opened here has no closing "}" (the parser was still inside it at line 3:3); close it on this line, or quote the value if the "{" is meant literally`,
+    " 2 |   a: {run: x",
+    "   |      ^",
     "",
   ].join("\n"));
 });
@@ -61,7 +61,7 @@ test("unknown stage in needs, with did-you-mean; duplicate stage", () => {
     "",
   ].join("\n"));
   check("stages:\n  a:\n    run: x\n  a:\n    run: y\n", [
-    `pipeline.yaml:4:3: duplicate key: "a" appears more than once`,
+    `pipeline.yaml:4:3: duplicate stage "a" (first defined at line 2:3); stage names must be unique`,
     " 4 |   a:",
     "   |   ^",
     "",

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isAlive } from "../../src/runner/lock.js";
 import { BIN, project, until } from "../helpers/cli.js";
 import { awsEnv, freePort, newBucket, newFileRemote, s3 } from "../remote/servers.js";
 
@@ -11,10 +12,23 @@ export const redisUrl = process.env.DFD_TEST_REDIS_URL;
 export const NO_REDIS = "no Redis test server (DFD_TEST_REDIS_URL unset): `npm test` starts one when redis-server is installed (apt-get install -y redis-server)";
 
 let db = 1;
-/** A Redis URL on a database of its own (0-15): tests never see each other's jobs. */
+/** A Redis URL on a database of its own (1-11; bench/distributed.ts uses 12-15): tests never see each other's jobs — also across
+ * the test files node runs in parallel (each claims its databases with SET NX on database 0;
+ * a counter per process gave two files the same database, and one file's workers took the other's
+ * items). */
 export function isolatedQueue(): string {
-  if (db > 15) throw new Error("out of Redis databases for tests");
-  return `${redisUrl}/${db++}`;
+  const cli = (...args: string[]) => spawnSync("redis-cli", ["-u", `${redisUrl}/0`, ...args], { encoding: "utf8" });
+  // Emptied once claimed: a database left by an earlier run keeps its jobs.
+  const claimed = (n: number) => { spawnSync("redis-cli", ["-u", `${redisUrl}/${n}`, "FLUSHDB"], { encoding: "utf8" }); return `${redisUrl}/${n}`; };
+  for (; db <= 11; db++) {
+    const claim = cli("SET", `dfd-test-db:${db}`, String(process.pid), "NX");
+    if (claim.error) return `${redisUrl}/${db++}`; // no redis-cli: this process's counter only
+    if (claim.stdout.trim() === "OK") return claimed(db++);
+    // held by a test process that has ended (an earlier `npm test` on a kept-up Redis): take it over
+    const holder = Number(cli("GET", `dfd-test-db:${db}`).stdout.trim());
+    if (holder && !isAlive(holder) && cli("SET", `dfd-test-db:${db}`, String(process.pid)).stdout.trim() === "OK") return claimed(db++);
+  }
+  throw new Error("out of Redis databases for tests");
 }
 
 /** The remote cache the workers and the coordinator share: S3 when the test server runs, else a
@@ -23,6 +37,7 @@ export async function sharedRemote(): Promise<{ url: string; env: NodeJS.Process
   const server = s3();
   if (server) {
     const { url } = await newBucket(server);
+    Object.assign(process.env, awsEnv(server)); // the test's own client (standard variables)
     return { url, env: awsEnv(server, { DFD_REMOTE: url, DFD_REMOTE_ENDPOINT: server.endpoint }) };
   }
   const { url } = newFileRemote();
@@ -32,7 +47,7 @@ export async function sharedRemote(): Promise<{ url: string; env: NodeJS.Process
 /** A fan-out kind: one item per .txt of the data set, upper-cased; `slow` items sleep first. */
 export const UPPER_KIND = `// test fan-out kind
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 const sha = (p) => createHash("sha256").update(readFileSync(p)).digest("hex");
 export default {
@@ -42,6 +57,8 @@ export default {
     delay_ms: { type: "number", default: 0, doc: "sleep this long in every item" },
     slow: { type: "string", default: "", doc: "this item sleeps slow_ms" },
     slow_ms: { type: "number", default: 0, doc: "how long the slow item sleeps" },
+    flaky: { type: "string", default: "", doc: "this item fails its first attempt (marker: flaky_marker)" },
+    flaky_marker: { type: "string", default: "", doc: "file that says the flaky item already failed once" },
   },
   usesData: true,
   fanOut: {
@@ -53,6 +70,10 @@ export default {
       const prefix = readFileSync(join(w.data, "prefix.cfg"), "utf8").trim();
       return {
         async run(item, outDir, signal) {
+          if (item.id === w.params.flaky && !existsSync(w.params.flaky_marker)) {
+            writeFileSync(w.params.flaky_marker, "failed once");
+            throw new Error("flaky item: failing its first attempt");
+          }
           const ms = w.params.delay_ms + (item.id === w.params.slow ? w.params.slow_ms : 0);
           if (ms) await new Promise((r, j) => { const t = setTimeout(r, ms); signal.addEventListener("abort", () => { clearTimeout(t); j(new Error("aborted")); }); });
           const text = readFileSync(join(w.data, item.payload.path), "utf8");

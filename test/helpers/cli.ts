@@ -16,11 +16,20 @@ export interface CliResult {
 
 /** A temp project with the given files (path → content); removed when the process exits. */
 export function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "dfd-test-"));
+  const dir = tempDir("dfd-test-");
   writeFiles(dir, files);
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/** A new temp directory, removed when the process exits. One exit listener serves them all (one
+ * listener per directory tripped Node's MaxListenersExceededWarning after ten). */
+export function tempDir(prefix = "dfd-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!tempDirs.size) process.once("exit", () => { for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); });
+  tempDirs.add(dir);
+  return dir;
+}
+const tempDirs = new Set<string>();
 
 export function writeFiles(dir: string, files: Record<string, string>): void {
   for (const [p, text] of Object.entries(files)) {

@@ -3,8 +3,7 @@
 // visible, tampered blobs and records refused naming the key, wrong credentials and a missing
 // bucket said clearly.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { RemoteError, type Backend } from "../../src/remote/backend.js";
@@ -14,15 +13,12 @@ import { FileBackend } from "../../src/remote/file.js";
 import { S3Backend } from "../../src/remote/s3.js";
 import { FileHasher } from "../../src/runner/filehash.js";
 import type { CacheEntry } from "../../src/runner/store-api.js";
+import { tempDir } from "../helpers/cli.js";
 import { NO_S3, newBucket, newFileRemote, s3 } from "./servers.js";
 
 const server = s3();
 
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "dfd-cache-test-"));
-  process.once("exit", () => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
+const tmp = () => tempDir("dfd-cache-test-");
 
 /** A stage output directory and the entry a run would write for it. */
 async function output(files: Record<string, string | Buffer>, key = "k".repeat(64).replace(/k/g, () => "0123456789abcdef"[Math.floor(Math.random() * 16)]!)) {

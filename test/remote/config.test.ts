@@ -59,6 +59,8 @@ test("DFD_REMOTE wins over remote: (and DFD_REMOTE=off switches it off); DFD_REM
 test("executor: local, or bullmq with a queue; flags win", () => {
   assert.deepEqual(parse("executor: local\n").executor, { type: "local" });
   assert.deepEqual(parse("executor:\n  type: bullmq\n  queue: redis://127.0.0.1:6379\n").executor, { type: "bullmq", queue: "redis://127.0.0.1:6379" });
+  assert.deepEqual(parse("executor:\n  type: bullmq\n  queue: redis://h:1\n  inputs: shared\n").executor, { type: "bullmq", queue: "redis://h:1", inputs: "shared" });
+  assert.match(errors("executor:\n  type: bullmq\n  queue: redis://h:1\n  inputs: nfs\n")[0]!, /^4:11 `executor.inputs:` must be one of: remote, shared/);
   assert.match(errors("executor: bullmq\n")[0]!, /^1:11 `executor: bullmq` needs a queue/);
   assert.match(errors("executor:\n  type: bullmq\n  queue: http://x\n")[0]!, /^3:10 .*expected redis:\/\/host:port/);
   assert.match(errors("executor:\n  type: bullmq\n")[0]!, /needs `queue: redis:\/\/host:port`/);
@@ -67,4 +69,6 @@ test("executor: local, or bullmq with a queue; flags win", () => {
   assert.deepEqual(resolveExecutor(yaml, { executor: "local" }), { type: "local" });
   assert.deepEqual(resolveExecutor(null, { queue: "redis://b:2" }), { type: "bullmq", queue: "redis://b:2" });
   assert.throws(() => resolveExecutor(null, { executor: "bullmq" }), /needs --queue/);
+  assert.deepEqual(resolveExecutor({ ...yaml, inputs: "shared" }, { inputs: "remote" }), { ...yaml, inputs: "remote" });
+  assert.throws(() => resolveExecutor(yaml, { inputs: "nfs" }), /--inputs nfs: expected remote or shared/);
 });

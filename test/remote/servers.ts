@@ -7,6 +7,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { tempDir } from "../helpers/cli.js";
 
 export interface S3Test {
   endpoint: string;
@@ -44,8 +45,7 @@ export async function newBucket(server: S3Test): Promise<{ bucket: string; url: 
 
 /** A fresh shared-filesystem remote (a temp dir), removed at exit. */
 export function newFileRemote(): { dir: string; url: string } {
-  const dir = mkdtempSync(join(tmpdir(), "dfd-remote-"));
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir("dfd-remote-");
   return { dir, url: pathToFileURL(dir).href };
 }
 
