@@ -1,10 +1,11 @@
-// One measured run for bench/extract.ts, in its own process (so its peak RSS is its own), running
-// the compiled code in dist/ as `dfd run` does (no tsx loader in the way):
+// One measured run for bench/extract.ts, in its own process (so its peak RSS is its own, plus
+// its worker processes' sampled every 100 ms), running the compiled code in dist/ as `dfd run`
+// does (no tsx loader in the way):
 //   node bench/extract-child.mjs extract|bare <data> <workers> <outDir> [params-json]
 // Prints one JSON line. "bare" decodes the same clips with the same ffmpeg command as extract
 // (same filter graph, rawvideo replaced by -f null), `workers` at a time.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dist = new URL("../dist/", import.meta.url);
@@ -18,6 +19,32 @@ const { runKind, standaloneProvenance } = await import(new URL("src/runner/in-pr
 const [mode, data, workersArg, outRoot, paramsJson] = process.argv.slice(2);
 const workers = Number(workersArg ?? 2);
 const params = { ...EXTRACT_DEFAULTS, workers, ...(paramsJson ? JSON.parse(paramsJson) : {}) };
+// Peak RSS of this process and its node descendants (extract's worker processes) together,
+// sampled from /proc (ffmpeg is not counted: bare ffmpeg's is not either).
+let peakTreeKB = 0;
+const treeRssKB = () => {
+  const kids = new Map();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, "utf8");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      const comm = st.slice(st.indexOf("(") + 1, st.lastIndexOf(")"));
+      if (comm === "node") kids.set(Number(d), Number(f[1]));
+    } catch { /* gone */ }
+  }
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of kids) if (mine.has(ppid) && !mine.has(pid)) (mine.add(pid), (grew = true));
+  }
+  let kb = 0;
+  for (const pid of mine) {
+    try { kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0); } catch { /* gone */ }
+  }
+  return kb;
+};
+const sampler = process.platform === "linux" ? setInterval(() => (peakTreeKB = Math.max(peakTreeKB, treeRssKB())), 100) : undefined;
 const t0 = performance.now();
 let clips = 0;
 let failed = 0;
@@ -52,5 +79,6 @@ if (mode === "bare") {
   failed = rows.filter((r) => r.error).length;
 }
 const secs = (performance.now() - t0) / 1000;
+clearInterval(sampler);
 const usage = process.resourceUsage();
-console.log(JSON.stringify({ mode, clips, failed, secs, maxRssMB: usage.maxRSS / 1024, cpuSelf: (usage.userCPUTime + usage.systemCPUTime) / 1e6 }));
+console.log(JSON.stringify({ mode, clips, failed, secs, maxRssMB: Math.max(usage.maxRSS, peakTreeKB) / 1024, cpuSelf: (usage.userCPUTime + usage.systemCPUTime) / 1e6 }));

@@ -101,7 +101,7 @@ const NOTES = [
   "the CPU ratio (both runs wait for cores). extract's ffmpeg side costs what bare ffmpeg does (one process",
   "per clip that decodes and describes the clip; no ffprobe); its node side is the forensic-v1 features",
   "(~1.0–1.2 ms per 128×128 frame on one core; ~3 700 frames get features in the shared set) plus ~2 CPU-s",
-  "of worker threads, sha256, pipes and forks. On the shared set (small clips, mostly ≤ 640×480 GIFs and",
+  "of worker processes, sha256, pipes and forks. On the shared set (small clips, mostly ≤ 640×480 GIFs and",
   "MKVs) decoding is cheap, so the features cannot hide behind it; on 1080p footage decoding dominates.",
   "Numbers move by ±30 % between runs on this shared machine (other sessions' jobs): compare within one run.",
 ].join("\n");
@@ -113,7 +113,7 @@ const table = [
   `Measured ${date} UTC on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, no GPU, Node ${process.versions.node}, ${ff}; load average at the end ${load} (the machine is shared, so numbers move run to run: best of ${rounds} interleaved rounds).`,
   `Data: ${data.replace(/.*\/shared\//, "../shared/")} — ${entries.length} clips, ${frames} source frames; extract defaults (size 128 crop, max_frames 64, native fps).`,
   ``,
-  `| run | clips | wall s | clips/s | frames/s decoded | CPU s total (node + ffmpeg) | peak RSS MB (node) |`,
+  `| run | clips | wall s | clips/s | frames/s decoded | CPU s total (node + ffmpeg) | peak RSS MB (node processes) |`,
   `|---|---|---|---|---|---|---|`,
   ...rows,
   ``,

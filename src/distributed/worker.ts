@@ -2,7 +2,7 @@
 // bullmq`). Per job: check the kind's code version and environment against the job's (refuse,
 // clearly, when they differ: the item key includes them), take the item's result from the remote
 // cache when another worker already made it, else materialize its inputs from the remote cache,
-// run it with the kind's own worker (which uses its thread pool: piscina for extract), upload its
+// run it with the kind's own worker (extract's: its pool of worker processes), upload its
 // files and record, and return only the record's address.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -75,7 +75,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     }
     return p;
   };
-  // One kind worker per (kind, code, params, inputs): setting one up may start a thread pool.
+  // One kind worker per (kind, code, params, inputs): setting one up may start a pool of processes.
   const workers = new Map<string, Promise<ItemWorker>>();
   const kindWorker = (id: string, make: () => Promise<ItemWorker>) => {
     let p = workers.get(id);

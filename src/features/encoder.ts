@@ -245,7 +245,7 @@ async function tfjsRunner(file: string, c: EncoderConfig): Promise<Runner> {
   return {
     inputSize,
     async run(data, side) {
-      // always the cpu backend: the same floats in extract's worker threads and in predict
+      // always the cpu backend: the same floats in extract's worker processes and in predict
       if (tf.getBackend() !== "cpu") await tf.setBackend("cpu");
       const x = tf.tensor4d(data, c.layout === "nchw" ? [1, 3, side, side] : [1, side, side, 3]);
       const y = model.predict(x);

@@ -72,8 +72,8 @@ export function decodeArgs(
   // describe: the input's description and end statistics on stderr, each line with its level
   const level = opts.describe ? "level+verbose" : "error";
   const args = ["-nostdin", "-hide_banner", "-loglevel", level, "-i", input, "-filter_complex", filterGraph(o)];
-  args.push("-map", "[v]", "-an", "-sn", "-dn", "-vsync", "passthrough", "-f", fmt, outputs.frames);
-  if (o.thumbs) args.push("-map", "[t]", "-an", "-sn", "-dn", "-vsync", "passthrough", "-f", fmt, outputs.thumbs);
+  args.push("-map", "[v]", "-an", "-sn", "-dn", "-vsync", "passthrough", "-flush_packets", "0", "-f", fmt, outputs.frames);
+  if (o.thumbs) args.push("-map", "[t]", "-an", "-sn", "-dn", "-vsync", "passthrough", "-flush_packets", "0", "-f", fmt, outputs.thumbs);
   return args;
 }
 
@@ -216,7 +216,7 @@ function readClip(
   );
   const frameBytes = o.size * o.size * 3;
   let closing: Promise<void> | undefined;
-  // Kill, and wait until the processes are reaped: a worker thread that returned (or was
+  // Kill, and wait until the processes are reaped: a worker that returned (or was
   // terminated) before that would leave zombies behind. Our end of the pipes is destroyed first,
   // so an ffmpeg blocked writing to a full pipe gets EPIPE instead of waiting there.
   const close = () =>

@@ -1,8 +1,8 @@
 // The extract stage body (loaded lazily by index.ts), as a fan-out (src/stage.ts):
 //  - items: one per clip of the data set, in path order; the payload says where the clip is
 //    (relative to the data root) and how it is labelled, contentHash is the file's sha256;
-//  - worker: a thread pool per process; run(item) decodes one clip, computes its features in a
-//    pool thread, writes features/<id>.npy into the item's directory and returns its videos.jsonl
+//  - worker: a pool of worker processes (pool.ts); run(item) decodes one clip, computes its features in
+//    a worker process, writes features/<id>.npy into the item's directory and returns its videos.jsonl
 //    row (a clip that fails is a row with `error`);
 //  - assemble: features/, videos.jsonl and extract.json in item order.
 // worker.run depends on its worker context and the item only, so items can run in this process
@@ -102,8 +102,8 @@ export async function extractWorker(w: ItemWorkerContext<ExtractParams>): Promis
   const p = w.params;
   const extractor = await extractorFor(p, w.projectDir);
   const root = datasetRoot(clipSource(w));
-  const threads = Math.max(1, p.workers ?? w.cpus);
-  const pool = createClipPool(threads);
+  const workers = Math.max(1, p.workers ?? w.cpus);
+  const pool = createClipPool(workers);
   let clips = 0;
   return {
     async run(item, outDir, signal) {
@@ -135,7 +135,7 @@ export async function extractWorker(w: ItemWorkerContext<ExtractParams>): Promis
       return rec as unknown as Json;
     },
     async close() {
-      w.log.debug(`extract: ${clips} clips on ${pool.threadsUsed().size} of ${threads} worker threads`);
+      w.log.debug(`extract: ${clips} clips on ${pool.workersUsed().size} of ${workers} worker processes`);
       await pool.destroy();
     },
   };

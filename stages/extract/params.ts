@@ -12,7 +12,7 @@ export interface ExtractParams extends FeatureRecipe {
 
 export const extractParams: ParamsSpec = {
   ...recipeParams,
-  workers: { type: "number", integer: true, default: null, nullable: true, min: 1, inKey: false, doc: "feature worker threads; null = the run's cores (the output is byte-identical whatever the count, so it is not part of the cache key)" },
+  workers: { type: "number", integer: true, default: null, nullable: true, min: 1, inKey: false, doc: "feature worker processes (each runs two clips at a time); null = the run's cores (the output is byte-identical whatever the count, so it is not part of the cache key)" },
   on_error: { type: "string", default: "skip", enum: ["skip", "fail"], doc: "skip: list bad clips in videos.jsonl and the summary and go on; fail: fail the stage with the list" },
   augment: { type: "object", doc: "training-time re-encoding augmentation: features of re-encoded variants of each clip, listed in videos.jsonl `augmented` (docs/detector.md)", properties: augmentParams },
 };

@@ -1,4 +1,4 @@
-// The real extract stage (one item per clip, ffmpeg + the forensic features in a thread pool) over
+// The real extract stage (one item per clip, ffmpeg + the forensic features in worker processes) over
 // two `dfd worker` processes: the features/, videos.jsonl and extract.json it assembles are
 // byte-identical to a local run's, also when one worker is killed -9 in the middle.
 import assert from "node:assert/strict";

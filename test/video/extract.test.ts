@@ -1,6 +1,7 @@
 // The extract stage run through runKind(extract, ctx) on clips made by real ffmpeg: sampling, feature
 // shape and determinism, the .npy format, every bad input of issue 3, the worker pool, remedies.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, truncateSync, writeFileSync, statSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ const DIMS = forensicV1.dims;
 import type { VideoRecord } from "../../stages/extract/impl.js";
 import { ffmpegChildren, makeClip, makeCtx, parseNpyPlain, tempDir } from "./helpers.js";
 import { runKind } from "../../src/runner/in-process.js";
+import { createClipPool } from "../../stages/extract/pool.js";
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -183,9 +185,9 @@ describe("the worker pool", () => {
 
   test("two workers are both used, and the output is byte-identical to one worker", async () => {
     const two = await runStage(data, { size: 64, workers: 2 }, "pool2");
-    assert.ok(two.ctx.logs.includes("debug: extract: 6 clips on 2 of 2 worker threads"), two.ctx.logs.join("\n"));
+    assert.ok(two.ctx.logs.includes("debug: extract: 6 clips on 2 of 2 worker processes"), two.ctx.logs.join("\n"));
     const one = await runStage(data, { size: 64, workers: 1 }, "pool1");
-    assert.ok(one.ctx.logs.includes("debug: extract: 6 clips on 1 of 1 worker threads"), one.ctx.logs.join("\n"));
+    assert.ok(one.ctx.logs.includes("debug: extract: 6 clips on 1 of 1 worker processes"), one.ctx.logs.join("\n"));
     for (const r of two.rows) {
       assert.equal(r.error, null);
       const a = readFileSync(join(two.ctx.outDir, r.features!));
@@ -193,6 +195,38 @@ describe("the worker pool", () => {
       assert.ok(a.equals(b), `${r.path}: features differ between 1 and 2 workers`);
     }
     assert.equal(readFileSync(join(two.ctx.outDir, "videos.jsonl"), "utf8"), readFileSync(join(one.ctx.outDir, "videos.jsonl"), "utf8"));
+  });
+
+  test("a worker process that dies fails its clip with the reason and is replaced", async () => {
+    const long = join(tmp.dir, "die-data", "long.mp4");
+    makeClip(long, noisy("320x240"), { frames: 300 });
+    const params = { ...EXTRACT_DEFAULTS, size: 64, max_frames: null } as ExtractParams;
+    mkdirSync(join(tmp.dir, "die-out"), { recursive: true });
+    const pool = createClipPool(1, 1);
+    try {
+      const first = pool.run({ file: long, params, projectDir: tmp.dir, out: join(tmp.dir, "die-out", "a.npy") });
+      // the worker process, once its ffmpeg runs
+      let worker: number | undefined;
+      for (let t = 0; t < 20_000 && worker === undefined; t += 50) {
+        await new Promise((r) => setTimeout(r, 50));
+        const kids = execFileSync("ps", ["-e", "-o", "pid=,ppid=,comm="], { encoding: "utf8" }).trim().split("\n").map((l) => l.trim().split(/\s+/));
+        const node = kids.find(([, ppid, comm]) => Number(ppid) === process.pid && comm === "node");
+        if (node && kids.some(([, ppid, comm]) => ppid === node[0] && /ffmpeg/.test(comm ?? ""))) worker = Number(node[0]);
+      }
+      assert.ok(worker, "no worker process with a running ffmpeg");
+      process.kill(worker, "SIGKILL");
+      await assert.rejects(first, (e: Error) => {
+        assert.equal(e.message, `${long}: the extract worker process (pid ${worker}) running it was killed (SIGKILL)`);
+        return true;
+      });
+      const again = await pool.run({ file: join(data, "fake", "f0.mp4"), params, projectDir: tmp.dir, out: join(tmp.dir, "die-out", "b.npy") });
+      assert.ok(again.ok, JSON.stringify(again));
+      assert.notEqual(again.worker, worker);
+      assert.deepEqual([...pool.workersUsed()], [again.worker]);
+    } finally {
+      await pool.destroy();
+    }
+    assert.deepEqual(await ffmpegChildren(), []);
   });
 
   test("frames: N makes every clip the same length (the frame-count remedy)", async () => {

@@ -89,14 +89,23 @@ export function parseNpyPlain(buf: Buffer): { descr: string; shape: number[]; va
   return { descr: h.descr, shape: h.shape, values };
 }
 
-/** ffmpeg/ffprobe processes (zombies included) that are children of this process, waiting up to
- * `waitMs` for them to go. */
+/** ffmpeg/ffprobe processes and extract worker processes (node), zombies included, that descend
+ * from this process (an ffmpeg runs in a worker process, a grandchild), waiting up to `waitMs`
+ * for them to go. */
 export async function ffmpegChildren(waitMs = 5000): Promise<string[]> {
-  const list = () =>
-    execFileSync("ps", ["-o", "stat=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" })
+  const list = () => {
+    const procs = execFileSync("ps", ["-e", "-o", "pid=,ppid=,stat=,comm="], { encoding: "utf8" })
       .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => /ffmpeg|ffprobe|\bsh$/.test(l));
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 4)
+      .map(([pid, ppid, stat, ...comm]) => ({ pid: Number(pid), ppid: Number(ppid), line: `${stat} ${comm.join(" ")}` }));
+    const mine = new Set([process.pid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of procs) if (mine.has(p.ppid) && !mine.has(p.pid)) (mine.add(p.pid), (grew = true));
+    }
+    return procs.filter((p) => p.pid !== process.pid && mine.has(p.pid) && /ffmpeg|ffprobe|\bsh$|\bnode$/.test(p.line)).map((p) => p.line);
+  };
   for (let t = 0; t < waitMs && list().length; t += 100) await new Promise((r) => setTimeout(r, 100));
   return list();
 }

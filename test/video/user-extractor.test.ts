@@ -1,6 +1,6 @@
 // A user's feature extractor named by module path (`features: ./my-extractor.js`): the param's
 // check (what the pipeline resolver reports at pipeline.yaml:line:col), the extract stage loading
-// it in its worker threads, extract.json recording it with its content hash, and the recorded
+// it in its worker processes, extract.json recording it with its content hash, and the recorded
 // recipe finding the same file again (or saying clearly that it changed or is gone).
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -97,7 +97,7 @@ describe("extract with a module extractor", () => {
     makeClip(join(data, "fake", "b.mp4"), "color=c=red:s=96x96:r=10", { frames: 5 });
   });
 
-  test("features come from the module, computed in the worker threads; extract.json records it", async () => {
+  test("features come from the module, computed in the worker processes; extract.json records it", async () => {
     const ctx = makeCtx(extract, tmp.dir, { data, name: "user", params: { features: "./my-extractor.js", size: 64 } });
     ctx.projectDir = project;
     await runKind(extract, ctx);
