@@ -1,13 +1,13 @@
 // The one place a command's store gets its remote tier: when `remote:` (pipeline.yaml) or
 // DFD_REMOTE configures one, the local store is wrapped in a TieredStore; otherwise it is
-// returned as it is (and the AWS SDK is never loaded).
+// returned as it is (and neither the remote modules nor the AWS SDK are loaded: a cached run's
+// start-up pays only for what it uses).
 import { join } from "node:path";
 import { loadConfig } from "../runner/config.js";
 import { digestOf, type RunDigest } from "../runner/records.js";
 import { ConfigError } from "../runner/diagnostic.js";
 import { resolveRemote, type RemoteConfig, type RemoteSpec } from "./config.js";
-import { openRemote } from "./open.js";
-import { TieredStore, type TieredOptions } from "./tiered.js";
+import type { TieredStore, TieredOptions } from "./tiered.js";
 
 type Local = ConstructorParameters<typeof TieredStore>[0];
 
@@ -43,6 +43,7 @@ export function remoteSpecOf(pipelineFile: string): RemoteSpec | null {
 export async function attachRemote<L extends Local>(local: L, spec: RemoteSpec | null | undefined, opts: AttachOptions): Promise<L | TieredStore<L>> {
   const cfg = remoteConfig(spec, opts.env);
   if (!cfg) return local;
+  const [{ openRemote }, { TieredStore }] = await Promise.all([import("./open.js"), import("./tiered.js")]);
   const remote = await openRemote(cfg);
   const tiered: TieredOptions = {
     tmpDir: join(opts.artifactsDir, "tmp"),
@@ -57,6 +58,7 @@ export async function attachRemote<L extends Local>(local: L, spec: RemoteSpec |
 export async function remoteRunLog(pipelineFile: string, warn: (message: string) => void): Promise<{ url: string; runs: { digests(limit: number): Promise<RunDigest[]> }; close(): Promise<void> }> {
   const cfg = remoteConfig(remoteSpecOf(pipelineFile));
   if (!cfg) throw new Error("no remote cache configured: set `remote:` in pipeline.yaml or DFD_REMOTE (see docs/team.md)");
+  const { openRemote } = await import("./open.js");
   const remote = await openRemote(cfg);
   return {
     url: remote.url,
