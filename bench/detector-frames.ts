@@ -15,7 +15,7 @@ import { readJsonl, writeJsonl } from "../src/lib/jsonl.js";
 import { writeNpy } from "../src/lib/npy.js";
 import { extractClipFeatures } from "../src/features/clip.js";
 import type { SyncFeatureExtractor } from "../src/features/extractor.js";
-import { EXTRACTORS } from "../src/features/registry.js";
+import { EXTRACTORS } from "../src/features/builtins.js";
 import { withDefaults, type FeatureRecipe } from "../src/features/recipe.js";
 
 const { values, positionals } = parseArgs({

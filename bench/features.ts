@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EXTRACTORS } from "../src/features/registry.js";
+import { EXTRACTORS } from "../src/features/builtins.js";
 import { decodeClip } from "../src/video/frames.js";
 
 const { values } = parseArgs({

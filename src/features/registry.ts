@@ -1,5 +1,6 @@
 // Feature extractors by name or by module path (the extract param `features:`).
-//  - a name: a built-in extractor (EXTRACTORS below; add a new built-in here);
+//  - a name: a built-in extractor (builtins.ts, loaded when features are computed; add a new
+//    built-in there and its name to BUILTIN_EXTRACTORS here);
 //  - a path starting with ./, ../ or / (relative to pipeline.yaml): a module whose default export
 //    is a FeatureExtractor (extractor.ts). It is loaded in the process (or worker thread) that
 //    computes features, checked when the pipeline is resolved (`checkExtractorRef`), and recorded
@@ -9,19 +10,18 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { extractorShapeError, type FeatureExtractor } from "./extractor.js";
-import { forensicV1 } from "./forensic.js";
-import { forensicV2 } from "./forensic-v2.js";
 
 export type { FeatureExtractor } from "./extractor.js";
 
-export const EXTRACTORS: Readonly<Record<string, FeatureExtractor>> = { [forensicV1.name]: forensicV1, [forensicV2.name]: forensicV2 };
+/** The built-in extractors' names, in builtins.ts's order (a test pins the two together). */
+export const BUILTIN_EXTRACTORS: readonly string[] = ["forensic-v1", "forensic-v2"];
 
 /** `features: encoder`: the image encoder the recipe's `model:` names (encoder.ts). */
 export const ENCODER = "encoder";
 
 /** The built-in extractor names (the `features:` param's `names`). */
 export function extractorNames(): string[] {
-  return [...Object.keys(EXTRACTORS), ENCODER];
+  return [...BUILTIN_EXTRACTORS, ENCODER];
 }
 
 /** True when a `features:` value is a module path rather than a name. */
@@ -29,11 +29,17 @@ export function isModuleRef(value: string): boolean {
   return value.startsWith("./") || value.startsWith("../") || isAbsolute(value);
 }
 
+/** Why `name` is not a built-in extractor (listing the known ones), or undefined. */
+function unknownBuiltin(name: string): string | undefined {
+  if (BUILTIN_EXTRACTORS.includes(name)) return undefined;
+  return `unknown feature extractor "${name}" (known: ${extractorNames().join(", ")}; or a module path such as ./my-extractor.js)`;
+}
+
 /** The built-in extractor `name`, or an error listing the known ones. */
-export function extractorNamed(name: string): FeatureExtractor {
-  const e = EXTRACTORS[name];
-  if (!e) throw new Error(`unknown feature extractor "${name}" (known: ${extractorNames().join(", ")}; or a module path such as ./my-extractor.js)`);
-  return e;
+async function extractorNamed(name: string): Promise<FeatureExtractor> {
+  const unknown = unknownBuiltin(name);
+  if (unknown) throw new Error(unknown);
+  return (await import("./builtins.js")).EXTRACTORS[name]!;
 }
 
 const loaded = new Map<string, Promise<FeatureExtractor>>();
@@ -46,7 +52,7 @@ export function loadExtractor(value: string, projectDir: string, model?: string 
     if (!model) return Promise.reject(new Error(`features: ${ENCODER} needs \`model:\` (an .onnx file, or a directory with model.onnx or a TensorFlow.js model.json): docs/detector.md`));
     return loadEncoderOnce(resolve(projectDir, model));
   }
-  if (!isModuleRef(value)) return Promise.resolve().then(() => extractorNamed(value));
+  if (!isModuleRef(value)) return extractorNamed(value);
   const file = resolve(projectDir, value);
   const st = statSafe(file);
   if (!st) return Promise.reject(new Error(`features: ${value}: no such file (${file})`));
@@ -101,6 +107,7 @@ function statSafe(file: string) {
  * a module path must exist, load, and default-export a FeatureExtractor. Returns the problem. */
 export async function checkExtractorRef(value: string, at: { projectDir: string }): Promise<string | undefined> {
   if (value === ENCODER) return undefined; // its model: is checked (and loaded) when the stage runs
+  if (!isModuleRef(value)) return unknownBuiltin(value); // a name: known or not, nothing to load
   try {
     await loadExtractor(value, at.projectDir);
     return undefined;

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { forensicV2, median9 } from "../../src/features/forensic-v2.js";
-import { EXTRACTORS } from "../../src/features/registry.js";
+import { EXTRACTORS } from "../../src/features/builtins.js";
+import { BUILTIN_EXTRACTORS, loadExtractor } from "../../src/features/registry.js";
 
 const N = 64;
 
@@ -30,8 +31,11 @@ function scene(seed: number, noise: number, dx = 0, dy = 0, n = N): Uint8Array {
 
 const at = (name: string) => forensicV2.names.indexOf(name);
 
-test("forensic-v2: registered, one name per dim, finite, deterministic to the bit", () => {
+test("forensic-v2: registered, one name per dim, finite, deterministic to the bit", async () => {
   assert.equal(EXTRACTORS["forensic-v2"], forensicV2);
+  // the registry names the built-ins without loading them: the two lists must agree
+  assert.deepEqual(Object.keys(EXTRACTORS), BUILTIN_EXTRACTORS);
+  assert.equal(await loadExtractor("forensic-v2", "/"), forensicV2);
   assert.equal(forensicV2.names.length, forensicV2.dims);
   assert.equal(new Set(forensicV2.names).size, forensicV2.dims);
   const a = scene(1, 20), b = scene(2, 20, 1, 0);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { EXTRACTORS } from "../../src/features/registry.js";
+import { EXTRACTORS } from "../../src/features/builtins.js";
 
 /** A frame with smooth gradients, seeded noise and flat bands (black, white, near-flat grey). */
 function frame(n: number, seed: number): Uint8Array {
