@@ -5,7 +5,7 @@
 // Prints one JSON line. "bare" decodes the same clips with the same ffmpeg command as extract
 // (same filter graph, rawvideo replaced by -f null), `workers` at a time.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dist = new URL("../dist/", import.meta.url);
@@ -19,32 +19,31 @@ const { runKind, standaloneProvenance } = await import(new URL("src/runner/in-pr
 const [mode, data, workersArg, outRoot, paramsJson] = process.argv.slice(2);
 const workers = Number(workersArg ?? 2);
 const params = { ...EXTRACT_DEFAULTS, workers, ...(paramsJson ? JSON.parse(paramsJson) : {}) };
-// Peak RSS of this process and its node descendants (extract's worker processes) together,
-// sampled from /proc (ffmpeg is not counted: bare ffmpeg's is not either).
+// Peak RSS of this process and its node descendants (extract's worker processes) together, and
+// the workers' own CPU time (user + sys, last seen), sampled from /proc every 100 ms (ffmpeg is not
+// counted in either: bare ffmpeg's is not either; its CPU is the rest of /usr/bin/time's total).
 let peakTreeKB = 0;
-const treeRssKB = () => {
-  const kids = new Map();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
+const workerTicks = new Map();
+const children = (pid) => {
+  try { return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; }
+};
+const sample = () => {
+  let kb = 0;
+  const todo = [process.pid];
+  while (todo.length) {
+    const pid = todo.pop();
     try {
-      const st = readFileSync(`/proc/${d}/stat`, "utf8");
+      const st = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (st.slice(st.indexOf("(") + 1, st.lastIndexOf(")")) !== "node") continue;
       const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-      const comm = st.slice(st.indexOf("(") + 1, st.lastIndexOf(")"));
-      if (comm === "node") kids.set(Number(d), Number(f[1]));
+      if (pid !== process.pid) workerTicks.set(pid, Number(f[11]) + Number(f[12])); // utime + stime
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+      todo.push(...children(pid));
     } catch { /* gone */ }
   }
-  const mine = new Set([process.pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of kids) if (mine.has(ppid) && !mine.has(pid)) (mine.add(pid), (grew = true));
-  }
-  let kb = 0;
-  for (const pid of mine) {
-    try { kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0); } catch { /* gone */ }
-  }
-  return kb;
+  peakTreeKB = Math.max(peakTreeKB, kb);
 };
-const sampler = process.platform === "linux" ? setInterval(() => (peakTreeKB = Math.max(peakTreeKB, treeRssKB())), 100) : undefined;
+const sampler = process.platform === "linux" ? setInterval(sample, 100) : undefined;
 const t0 = performance.now();
 let clips = 0;
 let failed = 0;
@@ -81,4 +80,4 @@ if (mode === "bare") {
 const secs = (performance.now() - t0) / 1000;
 clearInterval(sampler);
 const usage = process.resourceUsage();
-console.log(JSON.stringify({ mode, clips, failed, secs, maxRssMB: Math.max(usage.maxRSS, peakTreeKB) / 1024, cpuSelf: (usage.userCPUTime + usage.systemCPUTime) / 1e6 }));
+console.log(JSON.stringify({ mode, clips, failed, secs, maxRssMB: Math.max(usage.maxRSS, peakTreeKB) / 1024, cpuWorkers: [...workerTicks.values()].reduce((a, b) => a + b, 0) / 100, cpuSelf: (usage.userCPUTime + usage.systemCPUTime) / 1e6 }));

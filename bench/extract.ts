@@ -49,7 +49,9 @@ const entries = listDataset(single).entries;
 let frames = 0;
 for (const e of entries) frames += (await probe(e.file).catch(() => null))?.source_frames ?? 0;
 
-interface Run { mode: string; clips: number; failed: number; secs: number; maxRssMB: number; cpu: number; cpuSelf: number; wall: number }
+/** cpuSelf: the measured process's own CPU; cpuWorkers: its node worker processes' (extract's
+ * clip pool, sampled); the rest of `cpu` is ffmpeg's. */
+interface Run { mode: string; clips: number; failed: number; secs: number; maxRssMB: number; cpu: number; cpuSelf: number; cpuWorkers: number; wall: number }
 function measure(mode: string, dir: string): Run {
   const out = mkdtempSync(join(tmp, "out-"));
   // mode is a label: "hd-bare" runs the child's "bare" on the 1080p set
@@ -86,7 +88,10 @@ const hdBare = best("hd-bare");
 const hdExt = best("hd-extract");
 const ratio = bare.secs / ext.secs;
 const cpuRatio = bare.cpu / ext.cpu;
-const cpu = (r: Run) => `${r.cpu.toFixed(1)} (${r.cpuSelf.toFixed(1)} + ${(r.cpu - r.cpuSelf).toFixed(1)})`;
+const cpu = (r: Run) => {
+  const node = r.cpuSelf + (r.cpuWorkers ?? 0);
+  return `${r.cpu.toFixed(1)} (${node.toFixed(1)} + ${(r.cpu - node).toFixed(1)})`;
+};
 const rows = [
   `| bare ffmpeg, ${workers} at a time | ${bare.clips} | ${bare.secs.toFixed(1)} | ${(bare.clips / bare.secs).toFixed(2)} | ${Math.round(frames / bare.secs)} | ${cpu(bare)} | ${Math.round(bare.maxRssMB)} |`,
   `| extract, ${workers} workers | ${ext.clips} | ${ext.secs.toFixed(1)} | ${(ext.clips / ext.secs).toFixed(2)} | ${Math.round(frames / ext.secs)} | ${cpu(ext)} | ${Math.round(ext.maxRssMB)} |`,
@@ -99,9 +104,10 @@ const NOTES = [
   "How to read it: CPU s / wall s is how busy the 2 cores were. When both runs are CPU-bound the",
   "throughput ratio is the CPU ratio; on a machine loaded by other jobs the wall ratio is closer to 1 than",
   "the CPU ratio (both runs wait for cores). extract's ffmpeg side costs what bare ffmpeg does (one process",
-  "per clip that decodes and describes the clip; no ffprobe); its node side is the forensic-v1 features",
-  "(~1.0–1.2 ms per 128×128 frame on one core; ~3 700 frames get features in the shared set) plus ~2 CPU-s",
-  "of worker processes, sha256, pipes and forks. On the shared set (small clips, mostly ≤ 640×480 GIFs and",
+  "per clip that decodes and describes the clip; no ffprobe, plus the rawvideo pipe writes); its node side",
+  "(the runner process and its worker processes) is the forensic-v1 features (~0.6 ms per 128×128 frame",
+  "on a quiet core, ~1 ms under load; ~3 700 frames get features in the shared set) plus sha256, reading",
+  "the pipes, forks and the worker processes' start-up. On the shared set (small clips, mostly ≤ 640×480 GIFs and",
   "MKVs) decoding is cheap, so the features cannot hide behind it; on 1080p footage decoding dominates.",
   "Numbers move by ±30 % between runs on this shared machine (other sessions' jobs): compare within one run.",
 ].join("\n");
@@ -113,7 +119,7 @@ const table = [
   `Measured ${date} UTC on ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, no GPU, Node ${process.versions.node}, ${ff}; load average at the end ${load} (the machine is shared, so numbers move run to run: best of ${rounds} interleaved rounds).`,
   `Data: ${data.replace(/.*\/shared\//, "../shared/")} — ${entries.length} clips, ${frames} source frames; extract defaults (size 128 crop, max_frames 64, native fps).`,
   ``,
-  `| run | clips | wall s | clips/s | frames/s decoded | CPU s total (node + ffmpeg) | peak RSS MB (node processes) |`,
+  `| run | clips | wall s | clips/s | frames/s decoded | CPU s total (node processes + ffmpeg) | peak RSS MB (node processes) |`,
   `|---|---|---|---|---|---|---|`,
   ...rows,
   ``,
