@@ -12,6 +12,11 @@ interface SpecBase {
    * size): the stage still gets it, but it is left out of the cache key, so changing it re-runs
    * nothing. Leave unset whenever the output may depend on it, even slightly. */
   inKey?: false;
+  /** For a param that matters only in one mode of the stage (a model kind's own settings): it is
+   * in the cache key only when this returns true for the resolved params of the object that holds
+   * it, so changing the linear probe's penalty does not re-train a transformer. Leave unset when
+   * in doubt: a missing key part gives a wrong cache hit, an extra one only a re-run. */
+  inKeyWhen?: (siblings: Readonly<Record<string, Json>>) => boolean;
 }
 export interface NumberSpec extends SpecBase {
   type: "number";
@@ -71,14 +76,16 @@ export type ParamsSpec = Readonly<Record<string, ParamSpec>>;
 /** JSON value as it appears in resolved params (canonical-JSON hashable). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** The params that make up a cache key: `params` without those whose spec says `inKey: false`
- * (recursively through nested objects). Params without a spec (shell stages) are all kept. */
+/** The params that make up a cache key: `params` without those whose spec says `inKey: false` or
+ * whose `inKeyWhen` is false for them (recursively through nested objects). Params without a spec
+ * (shell stages) are all kept. */
 export function keyedParams(spec: ParamsSpec, params: Json): Json {
   if (params === null || typeof params !== "object" || Array.isArray(params)) return params;
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(params)) {
     const ps = spec[k];
     if (ps?.inKey === false) continue;
+    if (ps?.inKeyWhen && !ps.inKeyWhen(params)) continue;
     out[k] = ps?.type === "object" ? keyedParams(ps.properties, v) : v;
   }
   return out;

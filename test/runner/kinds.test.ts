@@ -6,6 +6,7 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "node:test";
+import { modelParams } from "../../src/model/params.js";
 import type { ParamsSpec } from "../../src/params.js";
 import { createRegistry, KindUnavailableError } from "../../src/registry.js";
 import { defineStage, inputOf } from "../../src/stage.js";
@@ -129,6 +130,28 @@ test("inKey: false params reach the stage but not the key: changing them re-runs
   assert.deepEqual(other.reasons, ["params.lr 0.001 → 0.5"]);
   const out = (await dfdIn(reg, dir, ["path", "t", "--pipeline", file, "--set", "t.lr=0.5"])).out.trim();
   assert.equal(JSON.parse(readFileSync(join(out, "params.json"), "utf8")).workers, 4, "the stage got the value");
+});
+
+test("inKeyWhen: a model kind's own settings are keyed only with that kind (train's real params)", async () => {
+  const { dir, file } = setup("stages:\n  t:\n    uses: model\n    with: {model: transformer}\n");
+  const reg = createRegistry({
+    model: defineStage({
+      kind: "model", description: "train's params", code: [pathToFileURL(join(dir, "code.js"))], params: modelParams,
+      async run(ctx) { writeFileSync(join(ctx.outDir, "params.json"), JSON.stringify(ctx.params)); },
+    }),
+  });
+  assert.equal((await dfdIn(reg, dir, ["run", file])).code, 0);
+  // the probe's penalty does not re-train a transformer…
+  assert.equal(json((await dfdIn(reg, dir, ["run", file, "--set", "t.linear.l2=1", "--json"])).out).stages[0].status, "cached");
+  // …its own settings do
+  const lr = json((await dfdIn(reg, dir, ["run", file, "--set", "t.lr=0.5", "--json"])).out).stages[0];
+  assert.deepEqual([lr.status, lr.reasons], ["ran", ["params.lr 0.0001 → 0.5"]]);
+  // the other way round: with model: linear, the transformer's width is not in the key, the penalty is
+  const linear = json((await dfdIn(reg, dir, ["run", file, "--set", "t.model=linear", "--json"])).out).stages[0];
+  assert.equal(linear.status, "ran");
+  assert.equal(json((await dfdIn(reg, dir, ["run", file, "--set", "t.model=linear", "--set", "t.d_model=8", "--json"])).out).stages[0].status, "cached");
+  const l2 = json((await dfdIn(reg, dir, ["run", file, "--set", "t.model=linear", "--set", "t.linear.l2=1", "--json"])).out).stages[0];
+  assert.deepEqual([l2.status, l2.reasons], ["ran", ["params.linear.l2 0.1 → 1"]]);
 });
 
 test("usesData: the data set's content is in the key; notNeeded: skipped by design, dependants still run without it", async () => {
