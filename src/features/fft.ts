@@ -183,7 +183,9 @@ function twoStages(re: Float64Array, im: Float64Array, n: number, lanes: number,
 
 /** Power spectrum |F|² of a real n×n image (row-major) on the half plane the other half mirrors
  * (|F(u, v)| = |F(-u, -v)| for real input): `power[y·n + x]` is written for x in [0, n/2] only.
- * With `windowed`, the image transformed is (img[i] - mean) · window[i].
+ * With `windowed`, the image transformed is (img[y·n + x] - mean) · (window[x] · window[y]): a
+ * separable window given by its n factors (an n×n table would be read column-wise here, a cache
+ * miss per pixel, for the same doubles).
  * The same doubles as fft1 over the rows (two real rows per complex transform), then over the
  * columns 0..n/2 (test/video/units.test.ts checks it against that reference); the transforms of a
  * pass run side by side (butterflies). */
@@ -192,21 +194,27 @@ export function powerSpectrumHalf(img: Float64Array, n: number, power: Float64Ar
   const h = n / 2;
   const W = h + 1;
   // rows, two at a time: one complex FFT of (row 2p) + i·(row 2p+1) gives both real rows' spectra
+  // (the image is read row by row; the writes, n apart, stay within a few KiB of cache lines)
   if (windowed) {
     const { mean, window } = windowed;
-    for (let x = 0; x < n; x++) {
-      const d = rev[x]! * h;
-      for (let p = 0, a = x; p < h; p++, a += 2 * n) {
-        zr[d + p] = (img[a]! - mean) * window[a]!;
-        zi[d + p] = (img[a + n]! - mean) * window[a + n]!;
+    for (let p = 0; p < h; p++) {
+      const a0 = 2 * p * n;
+      const wa = window[2 * p]!;
+      const wb = window[2 * p + 1]!;
+      for (let x = 0; x < n; x++) {
+        const d = rev[x]! * h + p;
+        const wx = window[x]!;
+        zr[d] = (img[a0 + x]! - mean) * (wx * wa);
+        zi[d] = (img[a0 + n + x]! - mean) * (wx * wb);
       }
     }
   } else {
-    for (let x = 0; x < n; x++) {
-      const d = rev[x]! * h;
-      for (let p = 0, a = x; p < h; p++, a += 2 * n) {
-        zr[d + p] = img[a]!;
-        zi[d + p] = img[a + n]!;
+    for (let p = 0; p < h; p++) {
+      const a0 = 2 * p * n;
+      for (let x = 0; x < n; x++) {
+        const d = rev[x]! * h + p;
+        zr[d] = img[a0 + x]!;
+        zi[d] = img[a0 + n + x]!;
       }
     }
   }

@@ -61,6 +61,7 @@ const SAT = new Float64Array(256 * 256);
 for (let mx = 1; mx < 256; mx++) for (let mn = 0; mn <= mx; mn++) SAT[(mx << 8) | mn] = (INV255[mx]! - INV255[mn]!) / INV255[mx]!;
 
 interface Geometry {
+  /** The Hann window's n factors (radialLayout). */
   window: Float64Array;
   /** Radial bin of each half-plane cell (x ≤ n/2), -1 when unused. */
   bin: Int16Array;
@@ -84,7 +85,14 @@ const geometries = new Map<number, Geometry>();
  * garbage collector out of the hot loop (it tripled the cost per frame in worker threads). */
 interface Scratch {
   grey: Float64Array;
+  /** The neighbour's grey frame (its own formula): the previous call's `nextGrey` when the
+   * neighbour is that frame (a clip's frames come in order, so it usually is), else computed. */
   prevGrey: Float64Array;
+  /** This frame's grey by the neighbour's formula (colourPass writes it), for the next call. */
+  nextGrey: Float64Array;
+  /** The previous call's frame bytes (lastGrey is its grey when `prev` has these very bytes). */
+  lastRgb: Uint8Array;
+  hasLast: boolean;
   power: Float64Array;
   ring: Float64Array;
 }
@@ -94,7 +102,8 @@ function scratch(n: number): Scratch {
   if (s) return s;
   const N = n * n;
   s = {
-    grey: new Float64Array(N), prevGrey: new Float64Array(N), power: new Float64Array(N),
+    grey: new Float64Array(N), prevGrey: new Float64Array(N), nextGrey: new Float64Array(N),
+    lastRgb: new Uint8Array(3 * N), hasLast: false, power: new Float64Array(N),
     ring: new Float64Array(SPEC_BINS),
   };
   scratches.set(n, s);
@@ -142,9 +151,10 @@ export const forensicV1: SyncFeatureExtractor = {
 
     // pass 1: grey levels (current and neighbour), colour statistics, frame difference
     const grey = ws.grey;
+    const [sr, sg, sb, qr, qg, qb, sat, sat2, greySum] = colourPass(rgb, N, grey, ws.nextGrey);
+    // the neighbour's grey: the previous call's when `prev` is that frame (same bytes), else afresh
     const pg = ws.prevGrey;
-    const [sr, sg, sb, qr, qg, qb, sat, sat2, greySum] = colourPass(rgb, N, grey);
-    const [dSum, dSq, dAbs] = prev ? neighbourPass(prev, N, grey, pg) : [0, 0, 0];
+    const [dSum, dSq, dAbs] = !prev ? [0, 0, 0] : ws.hasLast && sameBytes(prev, ws.lastRgb) ? differencePass(N, grey, pg) : neighbourPass(prev, N, grey, pg);
 
     // spectrum of the windowed, mean-removed grey frame
     const greyMean = greySum / N;
@@ -216,6 +226,10 @@ export const forensicV1: SyncFeatureExtractor = {
     } else {
       o += 7;
     }
+    // this frame (and its grey by the neighbour's formula) for the next call
+    [ws.prevGrey, ws.nextGrey] = [ws.nextGrey, ws.prevGrey];
+    ws.lastRgb.set(rgb);
+    ws.hasLast = true;
     return Float32Array.from(out);
   },
 };
@@ -226,10 +240,11 @@ export const forensicV1: SyncFeatureExtractor = {
 
 type Sums<N extends number, T extends number[] = []> = T["length"] extends N ? T : Sums<N, [...T, number]>;
 
-/** Σr, Σg, Σb, Σr², Σg², Σb², Σsat, Σsat², Σgrey over the frame ([0, 1] values), and the grey
- * frame. Per byte value, the very doubles the formulas make (b / 255, 0.299 · (b / 255), ...) are
- * looked up instead of divided; max and min compare bytes (b / 255 keeps their order). */
-function colourPass(rgb: Uint8Array, N: number, grey: Float64Array): Sums<9> {
+/** Σr, Σg, Σb, Σr², Σg², Σb², Σsat, Σsat², Σgrey over the frame ([0, 1] values), the grey frame,
+ * and in `asNeighbour` the grey by the neighbour's formula (neighbourPass's). Per byte value, the
+ * very doubles the formulas make (b / 255, 0.299 · (b / 255), ...) are looked up instead of
+ * divided; max and min compare bytes (b / 255 keeps their order). */
+function colourPass(rgb: Uint8Array, N: number, grey: Float64Array, asNeighbour: Float64Array): Sums<9> {
   let sr = 0, sg = 0, sb = 0, qr = 0, qg = 0, qb = 0, sat = 0, sat2 = 0, greySum = 0;
   for (let i = 0, j = 0; i < N; i++, j += 3) {
     const R = rgb[j]!, G = rgb[j + 1]!, B = rgb[j + 2]!;
@@ -237,6 +252,7 @@ function colourPass(rgb: Uint8Array, N: number, grey: Float64Array): Sums<9> {
     // 0.299 · r + 0.587 · g + 0.114 · b
     const v = LUMA_R[R]! + LUMA_G[G]! + LUMA_B[B]!;
     grey[i] = v;
+    asNeighbour[i] = (PLUMA_R[R]! + PLUMA_G[G]! + PLUMA_B[B]!) / 255;
     greySum += v;
     sr += r; sg += g; sb += b;
     qr += r * r; qg += g * g; qb += b * b;
@@ -255,9 +271,24 @@ function neighbourPass(prev: Uint8Array, N: number, grey: Float64Array, pg: Floa
     const pv = (PLUMA_R[prev[j]!]! + PLUMA_G[prev[j + 1]!]! + PLUMA_B[prev[j + 2]!]!) / 255;
     pg[i] = pv;
     const d = grey[i]! - pv;
-    dSum += d; dSq += d * d; dAbs += d < 0 ? -d : d;
+    dSum += d; dSq += d * d; dAbs += Math.abs(d);
   }
   return [dSum, dSq, dAbs];
+}
+
+/** Σd, Σd², Σ|d| of d = grey - pg (neighbourPass's sums, the neighbour's grey already in pg). */
+function differencePass(N: number, grey: Float64Array, pg: Float64Array): Sums<3> {
+  let dSum = 0, dSq = 0, dAbs = 0;
+  for (let i = 0; i < N; i++) {
+    const d = grey[i]! - pg[i]!;
+    dSum += d; dSq += d * d; dAbs += Math.abs(d);
+  }
+  return [dSum, dSq, dAbs];
+}
+
+/** Two frames with the same bytes (a memcmp: microseconds, against a pass over the pixels). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 /** Interior pixels, per channel r, g, b: Σl, Σl², Σl³, Σl⁴ of the Laplacian l (in [0, 1] units),
@@ -313,12 +344,12 @@ function temporalResiduals(grey: Float64Array, pg: Float64Array, n: number): Sum
   return [la1, la2, lb1, lb2, lab, ldiff];
 }
 
-/** Hann window of an n×n frame and, per half-plane spectrum cell (x ≤ n/2), its radial bin
+/** The Hann window of an n×n frame (its n factors: pixel (x, y) is weighted window[x] · window[y],
+ * powerSpectrumHalf's `windowed`) and, per half-plane spectrum cell (x ≤ n/2), its radial bin
  * (`binOf(r)` for radius r in (0, 1] of Nyquist; -1 outside, at DC, or in the mirrored half), the
  * cells of the full plane it stands for (2, or 1 on x = 0 and x = n/2), and each bin's count. */
 export function radialLayout(n: number, bins: number, binOf: (r: number) => number): { window: Float64Array; bin: Int16Array; weight: Float64Array; binCount: Float64Array } {
-  const w1 = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
-  const window = new Float64Array(n * n);
+  const window = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
   const bin = new Int16Array(n * n).fill(-1);
   const weight = new Float64Array(n * n);
   const binCount = new Float64Array(bins);
@@ -326,7 +357,6 @@ export function radialLayout(n: number, bins: number, binOf: (r: number) => numb
     const fy = y < n / 2 ? y : y - n;
     for (let x = 0; x < n; x++) {
       const i = y * n + x;
-      window[i] = w1[x]! * w1[y]!;
       if (x > n / 2) continue;
       const r = Math.sqrt(x * x + fy * fy) / (n / 2);
       if (r === 0 || r > 1) continue;

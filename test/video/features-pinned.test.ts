@@ -53,3 +53,23 @@ for (const [name, sizes] of Object.entries(PINNED))
       assert.equal(h.digest("hex"), want, `${name} at ${n}×${n}`);
     }
   });
+
+// forensic-v1 reuses the previous call's grey frame when `prev` has that frame's bytes (frames
+// come in order): the floats must not depend on it, nor on a caller reusing its buffers.
+test("forensic-v1: a neighbour gives the same floats whether it was the previous frame or not", () => {
+  const e = EXTRACTORS["forensic-v1"]!;
+  const n = 64;
+  const [a, b, c] = [frame(n, 1), frame(n, 2), frame(n, 3)];
+  const bytes = (x: Float32Array | Promise<Float32Array>) => Buffer.from((x as Float32Array).buffer).toString("hex");
+  e.frame(a, n, n);
+  const afterPrev = bytes(e.frame(b, n, n, a)); // a was the previous frame
+  e.frame(c, n, n);
+  const afterOther = bytes(e.frame(b, n, n, a)); // c was
+  assert.equal(afterOther, afterPrev);
+  // the previous frame's buffer refilled with other pixels is a different neighbour
+  const reused = Uint8Array.from(a);
+  e.frame(reused, n, n);
+  reused.set(c);
+  assert.equal(bytes(e.frame(b, n, n, reused)), bytes((e.frame(a, n, n), e.frame(b, n, n, c))));
+  assert.notEqual(bytes(e.frame(b, n, n, reused)), afterPrev);
+});
