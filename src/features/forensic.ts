@@ -299,10 +299,17 @@ function channelResiduals(rgb: Uint8Array, n: number): Sums<14> {
   const row = 3 * n;
   const k = 1 / 255;
   for (let y = 1; y < n - 1; y++) {
-    for (let j = 3 * (y * n + 1), end = 3 * (y * n + n - 1); j < end; j += 3) {
-      const lr = (4 * rgb[j]! - rgb[j - 3]! - rgb[j + 3]! - rgb[j - row]! - rgb[j + row]!) * k;
-      const lg = (4 * rgb[j + 1]! - rgb[j - 2]! - rgb[j + 4]! - rgb[j + 1 - row]! - rgb[j + 1 + row]!) * k;
-      const lb = (4 * rgb[j + 2]! - rgb[j - 1]! - rgb[j + 5]! - rgb[j + 2 - row]! - rgb[j + 2 + row]!) * k;
+    // left and centre pixels carried along the row: one new pixel read per step, not three
+    let j = 3 * (y * n + 1);
+    let lR = rgb[j - 3]!, lG = rgb[j - 2]!, lB = rgb[j - 1]!;
+    let cR = rgb[j]!, cG = rgb[j + 1]!, cB = rgb[j + 2]!;
+    for (const end = 3 * (y * n + n - 1); j < end; j += 3) {
+      const rR = rgb[j + 3]!, rG = rgb[j + 4]!, rB = rgb[j + 5]!;
+      const lr = (4 * cR - lR - rR - rgb[j - row]! - rgb[j + row]!) * k;
+      const lg = (4 * cG - lG - rG - rgb[j + 1 - row]! - rgb[j + 1 + row]!) * k;
+      const lb = (4 * cB - lB - rB - rgb[j + 2 - row]! - rgb[j + 2 + row]!) * k;
+      lR = cR; lG = cG; lB = cB;
+      cR = rR; cG = rG; cB = rB;
       const rr = lr * lr, gg = lg * lg, bb = lb * lb;
       r1 += lr; r2 += rr; r3 += rr * lr; r4 += rr * rr;
       g1 += lg; g2 += gg; g3 += gg * lg; g4 += gg * gg;
@@ -319,12 +326,16 @@ function channelResiduals(rgb: Uint8Array, n: number): Sums<14> {
 function greyResiduals(grey: Float64Array, n: number): Sums<5> {
   let h1 = 0, h2 = 0, v1 = 0, v2 = 0, grad = 0;
   for (let y = 1; y < n - 1; y++) {
-    for (let i = y * n + 1, end = y * n + n - 1; i < end; i++) {
-      const gc = grey[i]!, gl = grey[i - 1]!, gr = grey[i + 1]!, gu = grey[i - n]!, gd = grey[i + n]!;
+    let i = y * n + 1;
+    let gl = grey[i - 1]!, gc = grey[i]!;
+    for (const end = y * n + n - 1; i < end; i++) {
+      const gr = grey[i + 1]!, gu = grey[i - n]!, gd = grey[i + n]!;
       const hh = gl - 2 * gc + gr;
       const vv = gu - 2 * gc + gd;
       h1 += hh; h2 += hh * hh; v1 += vv; v2 += vv * vv;
       grad += Math.abs(gr - gc) + Math.abs(gd - gc);
+      gl = gc;
+      gc = gr;
     }
   }
   return [h1, h2, v1, v2, grad];
@@ -335,9 +346,13 @@ function greyResiduals(grey: Float64Array, n: number): Sums<5> {
 function temporalResiduals(grey: Float64Array, pg: Float64Array, n: number): Sums<6> {
   let la1 = 0, la2 = 0, lb1 = 0, lb2 = 0, lab = 0, ldiff = 0;
   for (let y = 1; y < n - 1; y++) {
-    for (let i = y * n + 1, end = y * n + n - 1; i < end; i++) {
-      const a = 4 * grey[i]! - grey[i - 1]! - grey[i + 1]! - grey[i - n]! - grey[i + n]!;
-      const b = 4 * pg[i]! - pg[i - 1]! - pg[i + 1]! - pg[i - n]! - pg[i + n]!;
+    let i = y * n + 1;
+    let al = grey[i - 1]!, ac = grey[i]!, bl = pg[i - 1]!, bc = pg[i]!;
+    for (const end = y * n + n - 1; i < end; i++) {
+      const ar = grey[i + 1]!, br = pg[i + 1]!;
+      const a = 4 * ac - al - ar - grey[i - n]! - grey[i + n]!;
+      const b = 4 * bc - bl - br - pg[i - n]! - pg[i + n]!;
+      al = ac; ac = ar; bl = bc; bc = br;
       la1 += a; la2 += a * a; lb1 += b; lb2 += b * b; lab += a * b; ldiff += (a - b) * (a - b);
     }
   }
