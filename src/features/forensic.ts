@@ -56,9 +56,6 @@ const LUMA_B = INV255.map((x) => 0.114 * x);
 const PLUMA_R = Float64Array.from({ length: 256 }, (_, b) => 0.299 * b);
 const PLUMA_G = Float64Array.from({ length: 256 }, (_, b) => 0.587 * b);
 const PLUMA_B = Float64Array.from({ length: 256 }, (_, b) => 0.114 * b);
-/** Saturation (max - min) / max of the [0, 1] channel values, by (max byte << 8 | min byte). */
-const SAT = new Float64Array(256 * 256);
-for (let mx = 1; mx < 256; mx++) for (let mn = 0; mn <= mx; mn++) SAT[(mx << 8) | mn] = (INV255[mx]! - INV255[mn]!) / INV255[mx]!;
 
 interface Geometry {
   /** The Hann window's n factors (radialLayout). */
@@ -256,7 +253,10 @@ function colourPass(rgb: Uint8Array, N: number, grey: Float64Array, asNeighbour:
     greySum += v;
     sr += r; sg += g; sb += b;
     qr += r * r; qg += g * g; qb += b * b;
-    const s = SAT[(Math.max(R, G, B) << 8) | Math.min(R, G, B)]!;
+    // saturation (max - min) / max of the [0, 1] values, 0 for black (divided here: a 256×256
+    // table of the same doubles is 512 KiB of cache misses)
+    const mx = Math.max(R, G, B);
+    const s = mx === 0 ? 0 : (INV255[mx]! - INV255[Math.min(R, G, B)]!) / INV255[mx]!;
     sat += s;
     sat2 += s * s;
   }
