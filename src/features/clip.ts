@@ -117,6 +117,7 @@ async function firstPass(
   let prev: Uint8Array | undefined;
   let index = 0;
   for await (const rgb of clip.frames) {
+    let computed = false;
     if (held) {
       held.push(rgb);
       if (held.length > hold) {
@@ -128,13 +129,18 @@ async function firstPass(
         }
         for (let i = 0; i < held.length; i++) if (want.has(i)) await compute(i, held[i]!, i === 0 ? held[1] : held[i - 1]);
         held = null;
+        computed = true;
       }
-    } else if (want!.has(index)) await compute(index, rgb, prev);
+    } else if (want!.has(index)) {
+      await compute(index, rgb, prev);
+      computed = true;
+    }
     prev = rgb;
     index++;
-    // Let the event loop read the pipes between frames, so neither this clip's nor another clip's
-    // ffmpeg sits on a full pipe meanwhile.
-    await new Promise((r) => setImmediate(r));
+    // After computing features, let the event loop read the pipes, so neither this clip's nor
+    // another clip's ffmpeg sits on a full pipe meanwhile (holding a frame takes no time: the
+    // iteration itself waits for ffmpeg when no frame is queued).
+    if (computed) await new Promise((r) => setImmediate(r));
   }
   if (held) for (const i of new Set(sampleIndices(index, params))) await compute(i, held[i]!, i === 0 ? held[1] : held[i - 1]);
   return { decoded: index, thumbs: clip.thumbs() };
@@ -171,7 +177,7 @@ async function decodePass(
     }
     prev = rgb;
     index++;
-    await new Promise((r) => setImmediate(r));
+    if (want.has(index - 1) || (index === 2 && want.has(0))) await new Promise((r) => setImmediate(r));
   }
   if (index === 1) await compute(0, first!, undefined);
   return { decoded: index, thumbs: clip.thumbs() };
