@@ -4,7 +4,7 @@
 // per item, what a worker spends besides running the item (inputs from the remote, results to
 // it), and per item the requests that go to Redis and to S3 — the numbers the scaling estimate in
 // BENCHMARKS.md starts from.
-//   npm run build && node --import tsx bench/distributed.ts [--data DIR] [--rounds N] [--jobs 2]
+//   npm run build && node --import tsx bench/distributed.ts [--data DIR] [--rounds N] [--jobs 2] [--worker-jobs N]
 // Uses the servers exported by `eval "$(node scripts/services.mjs start)"`, else starts its own.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +18,9 @@ const bin = join(root, "bin/dfd.js");
 const data = resolve(arg("data", join(root, "../shared/data/clips")));
 const rounds = Number(arg("rounds", "2"));
 const jobs = arg("jobs", "2");
+// items each worker takes at a time (default: --jobs); more than its pool runs at once lets a
+// worker fetch the next items' inputs while the current ones compute
+const workerJobs = arg("worker-jobs", jobs);
 if (!existsSync(data)) {
   console.log(`bench/distributed: SKIPPED — ${data} not found`);
   process.exit(0);
@@ -50,7 +53,7 @@ function dfdRun(args: string[], extra: Record<string, string>, artifacts: string
 
 function startWorker(queue: string, extra: Record<string, string>) {
   const work = mkdtempSync(join(tmpdir(), "dfd-bench-worker-"));
-  const child = spawn(process.execPath, [bin, "worker", "--queue", queue, "-j", jobs, "--threads", String(Math.max(1, Number(jobs) / 2)), "--work-dir", work], { cwd: dir, env: { ...process.env, CI: "1", ...extra }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [bin, "worker", "--queue", queue, "-j", workerJobs, "--threads", String(Math.max(1, Number(jobs) / 2)), "--work-dir", work], { cwd: dir, env: { ...process.env, CI: "1", ...extra }, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr.on("data", (c: Buffer) => (log += c.toString()));
   return {
@@ -106,7 +109,7 @@ rows.push(`| run | extract stage s (best of ${rounds}) | clips/s | vs local |`, 
 rows.push(`| local pool, -j ${jobs} | ${lb.toFixed(1)} | ${(items / lb).toFixed(2)} | 1 |`);
 for (const [name, xs] of [["inputs through S3 (default)", dist], ["inputs shared (same paths)", shared]] as const) {
   const b = best(xs);
-  rows.push(`| coordinator + 2 \`dfd worker -j ${jobs} --threads ${Math.max(1, Number(jobs) / 2)}\`, ${name} | ${b.toFixed(1)} | ${(items / b).toFixed(2)} | **${(lb / b).toFixed(2)}×** |`);
+  rows.push(`| coordinator + 2 \`dfd worker -j ${workerJobs} --threads ${Math.max(1, Number(jobs) / 2)}\`, ${name} | ${b.toFixed(1)} | ${(items / b).toFixed(2)} | **${(lb / b).toFixed(2)}×** |`);
 }
 rows.push("", `per round (local / S3 inputs / shared inputs, s): ${local.map((l, i) => `${l.stageSeconds.toFixed(1)} / ${dist[i]!.stageSeconds.toFixed(1)} / ${shared[i]!.stageSeconds.toFixed(1)}`).join("; ")}`);
 for (const [name, xs] of [["inputs through S3", dist], ["inputs shared", shared]] as const) {
