@@ -165,11 +165,17 @@ async function decodePass(
   rows: Map<number, Float32Array>,
 ): Promise<{ decoded: number; thumbs: Uint8Array[] }> {
   const row = featureRows(params, extractor, rows);
-  const compute = (index: number, rgb: Uint8Array, neighbour: Uint8Array | undefined) => (want.has(index) ? row(index, rgb, neighbour) : undefined);
+  let computed = false;
+  const compute = async (index: number, rgb: Uint8Array, neighbour: Uint8Array | undefined) => {
+    if (!want.has(index)) return;
+    await row(index, rgb, neighbour);
+    computed = true;
+  };
   let index = 0;
   let first: Uint8Array | undefined;
   let prev: Uint8Array | undefined;
   for await (const rgb of clip.frames) {
+    computed = false;
     if (index === 0) first = rgb;
     else {
       if (index === 1) await compute(0, first!, rgb);
@@ -177,7 +183,8 @@ async function decodePass(
     }
     prev = rgb;
     index++;
-    if (want.has(index - 1) || (index === 2 && want.has(0))) await new Promise((r) => setImmediate(r));
+    // as in firstPass: after computing features, let the event loop read the pipes
+    if (computed) await new Promise((r) => setImmediate(r));
   }
   if (index === 1) await compute(0, first!, undefined);
   return { decoded: index, thumbs: clip.thumbs() };
